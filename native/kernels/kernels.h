@@ -1,0 +1,50 @@
+// BLAS-style float32 kernels of charrnn: the contract every ISA variant implements.
+// Plain C++ over raw pointers and sizes: no napi.h, no allocation visible to callers, no threads (yet).
+// Row-major everywhere. Shapes in the project's vocabulary: B batch, T steps, H hidden, V vocab, E embed.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace charrnn {
+namespace kernels {
+
+// All gemm forms compute C[M,N] = op(A)·op(B) (accumulate=false) or C += op(A)·op(B) (accumulate=true).
+// lda/ldb/ldc are row strides in elements. M, N or K may be 0 (K = 0 with accumulate=false zeroes C).
+//   gemm_nn: A [M,K], B [K,N]
+//   gemm_nt: A [M,K], B [N,K]   (C = A·Bᵀ)
+//   gemm_tn: A [K,M], B [K,N]   (C = Aᵀ·B)
+using GemmFn = void (*)(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                        bool accumulate);
+// gemv_n: y[M] (+)= A[M,N]·x[N];  gemv_t: y[N] (+)= A[M,N]ᵀ·x[M]
+using GemvFn = void (*)(int M, int N, const float* A, int lda, const float* x, float* y, bool accumulate);
+using AxpyFn = void (*)(std::size_t n, float alpha, const float* x, float* y);  // y += alpha·x
+using ScalFn = void (*)(std::size_t n, float alpha, float* x);                  // x *= alpha
+using DotFn = float (*)(std::size_t n, const float* x, const float* y);         // Σ x·y
+using MapFn = void (*)(std::size_t n, const float* x, float* y);                // y = f(x), x == y allowed
+
+// One dispatch table per ISA; `active()` is chosen once at load (best supported first, scalar last),
+// overridable by CHARRNN_SIMD=scalar|avx2 or set_isa().
+struct Table {
+  const char* isa;  // "avx2", "neon", "scalar"
+  GemmFn gemm_nn, gemm_nt, gemm_tn;
+  GemvFn gemv_n, gemv_t;
+  AxpyFn axpy;
+  ScalFn scal;
+  DotFn dot;
+  MapFn tanh;  // vectorised tanh; max error documented in the ISA file and tested
+  MapFn exp;   // vectorised exp; same
+};
+
+const Table& active();
+// Force an ISA by name; returns false (and changes nothing) if it is unknown or unsupported on this CPU.
+bool set_isa(const char* name);
+// Which ISAs this build contains and this CPU supports, best first (e.g. {"avx2","scalar"}); count in *n.
+const char* const* supported_isas(int* n);
+
+// Naive references (always scalar, unblocked): used for awkward shapes and to check every variant.
+void gemm_nn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
+void gemm_nt_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
+void gemm_tn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
+
+}  // namespace kernels
+}  // namespace charrnn

@@ -1,0 +1,122 @@
+// The backend boundary: everything a backend must do for a model, and nothing else.
+// A backend owns the arithmetic of a chunk (forward, BPTT, clipping, update), evaluation and the
+// sampling loop. It never owns parameters: it works in place on the model's private arenas.
+// Deliberately free of policy (schedules, batching, text): that lives in the TS facade.
+import type { ModelConfig } from '../model/config.js';
+
+export type BackendName = 'js' | 'native';
+export type OptimizerKind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam';
+
+/** Optimizer hyper-parameters. Every field is present (resolved by src/train/optim.ts). */
+export interface OptimizerHyper {
+  readonly kind: OptimizerKind;
+  /** Learning rate. */
+  readonly lr: number;
+  /** SGD momentum (0 = plain SGD). */
+  readonly momentum: number;
+  /** Adam β1. */
+  readonly beta1: number;
+  /** Adam β2; RMSProp's decay (α in PyTorch). */
+  readonly beta2: number;
+  /** Denominator epsilon (Adagrad/RMSProp/Adam). */
+  readonly eps: number;
+  /** Decoupled (AdamW-style) weight decay; 0 = off. */
+  readonly weightDecay: number;
+}
+
+/** Number of float32 optimizer-state slots per parameter, each a sibling arena of the parameter layout. */
+export function optimizerSlots(kind: OptimizerKind): number {
+  return kind === 'adam' ? 2 : 1;
+}
+
+export interface StepHyper {
+  readonly optimizer: OptimizerHyper;
+  /** Element-wise clamp of every gradient to [-clipValue, clipValue]; 0 = off. Applied first. */
+  readonly clipValue: number;
+  /** Global-norm clipping: scale all gradients so their L2 norm is ≤ clipNorm; 0 = off. */
+  readonly clipNorm: number;
+  /** 1-based update count (Adam bias correction). */
+  readonly step: number;
+  /**
+   * 'sum': gradients of the summed cross-entropy over the chunk (min-char-rnn);
+   * 'mean': of the mean over B×T tokens (PyTorch's default).
+   */
+  readonly reduction: 'sum' | 'mean';
+}
+
+/** The model-owned buffers a backend works on in place. Private to the model: never user-visible. */
+export interface Arenas {
+  /** All parameters, laid out by src/model/layout.ts. */
+  readonly params: Float32Array;
+  /** Gradients, same layout. */
+  readonly grads: Float32Array;
+  /** Optimizer state: optimizerSlots(kind) consecutive copies of the layout. */
+  readonly optState: Float32Array;
+}
+
+/** A training (or gradient) chunk: B parallel streams × T steps, time-major (element t·B + b). */
+export interface Chunk {
+  readonly inputs: Int32Array;
+  readonly targets: Int32Array;
+  readonly batch: number;
+  readonly steps: number;
+  /** Carried hidden state [B, H]: read as h₀, overwritten with h_T. */
+  readonly hidden: Float32Array;
+}
+
+export interface ChunkResult {
+  /** Mean cross-entropy over the chunk's B×T tokens, in nats. */
+  readonly loss: number;
+  /** L2 norm of the gradient before any clipping (as seen by clipNorm). */
+  readonly gradNorm: number;
+}
+
+export interface EvalResult {
+  /** Sum of −log p(target) over the scored positions, nats. */
+  readonly totalNats: number;
+  /** Number of scored positions. */
+  readonly count: number;
+}
+
+export interface SampleRequest {
+  /** Hidden state [H] to start from; overwritten with the state after the last fed token. */
+  readonly hidden: Float32Array;
+  /** Tokens fed before sampling starts (may be empty: then sampling starts from `hidden` and `first`). */
+  readonly prime: Int32Array;
+  /** Number of tokens to generate. */
+  readonly length: number;
+  /** Softmax temperature (> 0); ignored when greedy. */
+  readonly temperature: number;
+  /** Argmax instead of sampling. */
+  readonly greedy: boolean;
+  /** xoshiro128** state, advanced in place (one draw per sampled token). */
+  readonly rngState: Uint32Array;
+}
+
+/** One model bound to one backend. Every method validates its inputs (both backends). */
+export interface BackendSession {
+  readonly backend: BackendName;
+  /** Forward + BPTT into `arenas.grads` (overwritten, unclipped); no update. Returns mean loss. */
+  gradient(chunk: Chunk, reduction: 'sum' | 'mean'): number;
+  /** Forward + BPTT + clipping + optimizer update, in place. */
+  trainChunk(chunk: Chunk, hyper: StepHyper): ChunkResult;
+  /** Same as trainChunk, off the main thread where the backend can (the JS backend cannot). */
+  trainChunkAsync(chunk: Chunk, hyper: StepHyper): Promise<ChunkResult>;
+  /**
+   * Score one stream: predict ids[i+1] from ids[0..i] for every i, from a zero hidden state
+   * (or `hidden` when given, which is then left untouched).
+   */
+  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult;
+  /** One step: feed `token` into `hidden` (in place) and write the next-token distribution into `probs` [V]. */
+  step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
+  /** The whole sampling loop; returns the generated token ids. The last prime token conditions the first sample. */
+  sample(req: SampleRequest): Int32Array;
+  /** Release native resources; further calls throw. */
+  dispose(): void;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Bind a model's config and arenas; the arenas must outlive the session. */
+  open(config: ModelConfig, arenas: Arenas): BackendSession;
+}
