@@ -31,9 +31,13 @@ export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
   const cell = oneOf('cell', input.cell ?? 'rnn', ['rnn'] as const);
   const vocabSize = positiveInt('vocabSize', input.vocabSize);
   if (vocabSize < 2 || vocabSize > MAX_VOCAB_SIZE)
-    throw new RangeError(`Expected an integer in [2, ${MAX_VOCAB_SIZE}] for vocabSize but received ${vocabSize}`);
+    throw new RangeError(
+      `Expected an integer in [2, ${MAX_VOCAB_SIZE}] for vocabSize but received ${vocabSize}`,
+    );
   const hiddenSize = positiveInt('hiddenSize', input.hiddenSize ?? DEFAULT_HIDDEN_SIZE);
   if (hiddenSize > MAX_HIDDEN_SIZE)
-    throw new RangeError(`Expected an integer in [1, ${MAX_HIDDEN_SIZE}] for hiddenSize but received ${hiddenSize}`);
+    throw new RangeError(
+      `Expected an integer in [1, ${MAX_HIDDEN_SIZE}] for hiddenSize but received ${hiddenSize}`,
+    );
   return Object.freeze({ cell, vocabSize, hiddenSize });
 }

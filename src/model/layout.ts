@@ -52,7 +52,10 @@ export function layoutFor(config: ModelConfig): Layout {
     size: offset,
     get(name: string): TensorView {
       const t = byName.get(name);
-      if (!t) throw new RangeError(`Unknown tensor ${JSON.stringify(name)}; this model has ${[...byName.keys()].join(', ')}`);
+      if (!t)
+        throw new RangeError(
+          `Unknown tensor ${JSON.stringify(name)}; this model has ${[...byName.keys()].join(', ')}`,
+        );
       return t;
     },
   });

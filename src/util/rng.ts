@@ -8,7 +8,10 @@ export class Rng {
   constructor(seed: number | Uint32Array = 1) {
     this.state = new Uint32Array(4);
     if (seed instanceof Uint32Array) {
-      if (seed.length !== 4) throw new RangeError(`Expected a Uint32Array of length 4 for rng state but received a Uint32Array of length ${seed.length}`);
+      if (seed.length !== 4)
+        throw new RangeError(
+          `Expected a Uint32Array of length 4 for rng state but received a Uint32Array of length ${seed.length}`,
+        );
       this.state.set(seed);
       return;
     }
@@ -30,7 +33,10 @@ export class Rng {
   /** Next uint32 (xoshiro128**). */
   nextU32(): number {
     const s = this.state;
-    const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+    const s0 = s[0],
+      s1 = s[1],
+      s2 = s[2],
+      s3 = s[3];
     const m = Math.imul(s1, 5);
     const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
     const t = (s1 << 9) >>> 0;

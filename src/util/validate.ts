@@ -4,16 +4,19 @@
 /** Render a received value for an error message, short and unambiguous. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
+  if (ArrayBuffer.isView(value))
+    return `a ${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
   return `a value of type ${typeof value}`;
 }
 
 function fail(kind: 'type' | 'range', what: string, name: string, value: unknown, hint?: string): never {
-  const msg = `Expected ${what} for ${name} but received ${describe(value)}` + (hint ? `. HINT: ${hint}` : '');
+  const msg =
+    `Expected ${what} for ${name} but received ${describe(value)}` + (hint ? `. HINT: ${hint}` : '');
   throw kind === 'type' ? new TypeError(msg) : new RangeError(msg);
 }
 
@@ -59,7 +62,12 @@ export function numberInRange(name: string, value: unknown, lo: number, hi: numb
 /** One of a fixed set of strings. */
 export function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
-    fail(typeof value === 'string' ? 'range' : 'type', `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, name, value);
+    fail(
+      typeof value === 'string' ? 'range' : 'type',
+      `one of ${allowed.map((a) => `'${a}'`).join(', ')}`,
+      name,
+      value,
+    );
   return value as T;
 }
 

@@ -1,0 +1,113 @@
+// Argument checks shared by both backend adapters: the TS door of "validation at both doors".
+// Deliberately checks only what a backend dereferences (lengths, id ranges, hyper-parameters).
+import type { Arenas, Chunk, SampleRequest, StepHyper } from '../backend.js';
+import { optimizerSlots } from '../backend.js';
+import type { ModelConfig } from '../../model/config.js';
+import { layoutFor } from '../../model/layout.js';
+import {
+  describe,
+  float32Array,
+  numberInRange,
+  positiveInt,
+  positiveNumber,
+  nonNegativeNumber,
+  oneOf,
+} from '../../util/validate.js';
+
+/** Upper bound on B·T·max(H, V) scratch elements a single call may ask for (≈ 2 GiB of float32). */
+export const MAX_SCRATCH_ELEMENTS = 2 ** 29;
+
+export function checkArenas(config: ModelConfig, arenas: Arenas): number {
+  const P = layoutFor(config).size;
+  float32Array('params', arenas.params, P);
+  float32Array('grads', arenas.grads, P);
+  float32Array('optState', arenas.optState);
+  if (arenas.optState.length < P)
+    throw new RangeError(
+      `Expected a Float32Array of length ≥ ${P} for optState but received ${describe(arenas.optState)}`,
+    );
+  return P;
+}
+
+export function checkIds(name: string, ids: unknown, length: number | undefined, V: number): Int32Array {
+  if (!(ids instanceof Int32Array))
+    throw new TypeError(`Expected an Int32Array for ${name} but received ${describe(ids)}`);
+  if (length !== undefined && ids.length !== length)
+    throw new RangeError(
+      `Expected an Int32Array of length ${length} for ${name} but received ${describe(ids)}`,
+    );
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id < 0 || id >= V)
+      throw new RangeError(
+        `Expected token ids in [0, ${V - 1}] for ${name} but received ${id} at index ${i}`,
+      );
+  }
+  return ids;
+}
+
+export function checkChunk(config: ModelConfig, chunk: Chunk): void {
+  if (chunk === null || typeof chunk !== 'object')
+    throw new TypeError(`Expected an object for chunk but received ${describe(chunk)}`);
+  const B = positiveInt('batch', chunk.batch);
+  const T = positiveInt('steps', chunk.steps);
+  const widest = Math.max(config.hiddenSize, config.vocabSize);
+  if (B * T * widest > MAX_SCRATCH_ELEMENTS)
+    throw new RangeError(
+      `Expected batch × steps × max(hiddenSize, vocabSize) ≤ ${MAX_SCRATCH_ELEMENTS} but received ${B} × ${T} × ${widest}`,
+    );
+  checkIds('inputs', chunk.inputs, B * T, config.vocabSize);
+  checkIds('targets', chunk.targets, B * T, config.vocabSize);
+  float32Array('hidden', chunk.hidden, B * config.hiddenSize);
+}
+
+export function checkHyper(hyper: StepHyper, arenas: Arenas, P: number): void {
+  if (hyper === null || typeof hyper !== 'object')
+    throw new TypeError(`Expected an object for hyper but received ${describe(hyper)}`);
+  const o = hyper.optimizer;
+  if (o === null || typeof o !== 'object')
+    throw new TypeError(`Expected an object for optimizer but received ${describe(o)}`);
+  const kind = oneOf('optimizer.kind', o.kind, ['sgd', 'adagrad', 'rmsprop', 'adam'] as const);
+  positiveNumber('lr', o.lr);
+  numberInRange('momentum', o.momentum, 0, 1, true);
+  numberInRange('beta1', o.beta1, 0, 1, true);
+  numberInRange('beta2', o.beta2, 0, 1, true);
+  positiveNumber('eps', o.eps);
+  nonNegativeNumber('weightDecay', o.weightDecay);
+  nonNegativeNumber('clipValue', hyper.clipValue);
+  nonNegativeNumber('clipNorm', hyper.clipNorm);
+  positiveInt('step', hyper.step);
+  oneOf('reduction', hyper.reduction, ['sum', 'mean'] as const);
+  const need = optimizerSlots(kind) * P;
+  if (arenas.optState.length < need)
+    throw new RangeError(
+      `Expected a Float32Array of length ≥ ${need} for optState (${kind}) but received ${describe(arenas.optState)}`,
+    );
+}
+
+export function checkTemperature(t: unknown): number {
+  return positiveNumber('temperature', t);
+}
+
+export function checkSample(config: ModelConfig, req: SampleRequest): void {
+  if (req === null || typeof req !== 'object')
+    throw new TypeError(`Expected an object for sample request but received ${describe(req)}`);
+  float32Array('hidden', req.hidden, config.hiddenSize);
+  checkIds('prime', req.prime, undefined, config.vocabSize);
+  if (req.prime.length < 1)
+    throw new RangeError(`Expected at least 1 token for prime but received an Int32Array of length 0`);
+  if (
+    typeof req.length !== 'number' ||
+    !Number.isInteger(req.length) ||
+    req.length < 0 ||
+    req.length > 2 ** 30
+  )
+    throw new RangeError(
+      `Expected an integer in [0, ${2 ** 30}] for length but received ${describe(req.length)}`,
+    );
+  if (!req.greedy) checkTemperature(req.temperature);
+  if (!(req.rngState instanceof Uint32Array) || req.rngState.length !== 4)
+    throw new TypeError(
+      `Expected a Uint32Array of length 4 for rngState but received ${describe(req.rngState)}`,
+    );
+}

@@ -1,0 +1,328 @@
+// The pure-TypeScript reference backend: vanilla RNN forward, BPTT, clipping and updates over typed arrays.
+// It is the definition the native backend is tested against, so it favours plain, exact loops
+// (float64 registers and scratch over float32 storage). Deliberately no policy: see src/train.
+import type {
+  Arenas,
+  Backend,
+  BackendSession,
+  Chunk,
+  ChunkResult,
+  EvalResult,
+  SampleRequest,
+  StepHyper,
+} from '../backend.js';
+import type { ModelConfig } from '../../model/config.js';
+import { layoutFor } from '../../model/layout.js';
+import { Rng } from '../../util/rng.js';
+import { argmax, drawFromProbs } from '../../generate/draw.js';
+import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './check.js';
+import { float32Array } from '../../util/validate.js';
+import { applyUpdate } from './optim.js';
+import { gemmTN, matvec, transposeInto } from './blas.js';
+
+/**
+ * ps[o..o+V) holds logits minus by; add by, softmax in place, return −log p[target].
+ */
+function softmaxInPlace(
+  ps: Float64Array,
+  o: number,
+  w: Float32Array,
+  by: number,
+  V: number,
+  target: number,
+): number {
+  let max = -Infinity;
+  for (let k = 0; k < V; k++) {
+    const y = ps[o + k] + w[by + k];
+    ps[o + k] = y;
+    if (y > max) max = y;
+  }
+  let sum = 0;
+  for (let k = 0; k < V; k++) {
+    const e = Math.exp(ps[o + k] - max);
+    ps[o + k] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let k = 0; k < V; k++) ps[o + k] *= inv;
+  return -Math.log(ps[o + target]);
+}
+
+/** Offsets of the named tensors, resolved once per session. */
+interface Offsets {
+  Wxh: number;
+  Whh: number;
+  bh: number;
+  Why: number;
+  by: number;
+}
+
+class JsSession implements BackendSession {
+  readonly backend = 'js' as const;
+  private readonly H: number;
+  private readonly V: number;
+  private readonly P: number;
+  private readonly o: Offsets;
+  private disposed = false;
+  // Chunk scratch, grown on demand: hidden states (T+1)·B·H, probabilities T·B·V.
+  private hs = new Float64Array(0);
+  private ps = new Float64Array(0);
+  /** Gradient accumulator in float64; copied into the float32 grads arena once per chunk. */
+  private readonly gacc: Float64Array;
+  // Per-step scratch (sized H or V, allocated once).
+  private das = new Float64Array(0);
+  private readonly WhhT: Float32Array;
+  private readonly WhyT: Float32Array;
+  private readonly dh: Float64Array;
+  private readonly dhnext: Float64Array;
+  private readonly da: Float64Array;
+  private readonly hstep: Float64Array;
+  private readonly ystep: Float64Array;
+
+  constructor(
+    private readonly config: ModelConfig,
+    private readonly arenas: Arenas,
+  ) {
+    this.P = checkArenas(config, arenas);
+    this.H = config.hiddenSize;
+    this.V = config.vocabSize;
+    const layout = layoutFor(config);
+    this.o = {
+      Wxh: layout.get('Wxh').offset,
+      Whh: layout.get('Whh').offset,
+      bh: layout.get('bh').offset,
+      Why: layout.get('Why').offset,
+      by: layout.get('by').offset,
+    };
+    this.gacc = new Float64Array(this.P);
+    this.WhhT = new Float32Array(this.H * this.H);
+    this.WhyT = new Float32Array(this.H * this.V);
+    this.dh = new Float64Array(this.H);
+    this.dhnext = new Float64Array(this.H);
+    this.da = new Float64Array(this.H);
+    this.hstep = new Float64Array(this.H);
+    this.ystep = new Float64Array(this.V);
+  }
+
+  private live(): void {
+    if (this.disposed) throw new Error('This backend session has been disposed');
+  }
+
+  private ensureScratch(B: number, T: number): void {
+    const nh = (T + 1) * B * this.H;
+    if (this.hs.length < nh) this.hs = new Float64Array(nh);
+    const np = T * B * this.V;
+    if (this.ps.length < np) this.ps = new Float64Array(np);
+    if (this.das.length < T * B * this.H) this.das = new Float64Array(T * B * this.H);
+  }
+
+  gradient(chunk: Chunk, reduction: 'sum' | 'mean'): number {
+    this.live();
+    checkChunk(this.config, chunk);
+    if (reduction !== 'sum' && reduction !== 'mean')
+      throw new RangeError(`Expected one of 'sum', 'mean' for reduction but received ${String(reduction)}`);
+    const lossSum = this.forwardBackward(chunk, reduction);
+    const g = this.arenas.grads;
+    const acc = this.gacc;
+    for (let i = 0; i < this.P; i++) g[i] = acc[i];
+    return lossSum / (chunk.batch * chunk.steps);
+  }
+
+  trainChunk(chunk: Chunk, hyper: StepHyper): ChunkResult {
+    this.live();
+    checkChunk(this.config, chunk);
+    checkHyper(hyper, this.arenas, this.P);
+    const lossSum = this.forwardBackward(chunk, hyper.reduction);
+    const gradNorm = applyUpdate(this.gacc, this.arenas, this.P, hyper);
+    return { loss: lossSum / (chunk.batch * chunk.steps), gradNorm };
+  }
+
+  trainChunkAsync(chunk: Chunk, hyper: StepHyper): Promise<ChunkResult> {
+    try {
+      return Promise.resolve(this.trainChunk(chunk, hyper));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Forward over B streams × T steps, then full BPTT into this.gacc (float64). Returns the summed loss.
+   * Shapes: inputs/targets [T, B]; hs [(T+1), B, H] with hs[0] = carried state; ps [T, B, V].
+   */
+  private forwardBackward(chunk: Chunk, reduction: 'sum' | 'mean'): number {
+    const { inputs, targets, hidden } = chunk;
+    const B = chunk.batch;
+    const T = chunk.steps;
+    const H = this.H;
+    const V = this.V;
+    const { Wxh, Whh, bh, Why, by } = this.o;
+    const w = this.arenas.params;
+    this.ensureScratch(B, T);
+    const hs = this.hs;
+    const ps = this.ps;
+    const BH = B * H;
+    for (let i = 0; i < BH; i++) hs[i] = hidden[i];
+
+    // ---- forward ----
+    const pre = this.da; // pre-activation scratch [H]
+    let lossSum = 0;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const x = inputs[t * B + b];
+        const hp = (t * B + b) * H; // h_{t-1} of stream b
+        const hc = hp + BH; // h_t of stream b
+        // h_t = tanh(Wxh[:, x] + bh + Whh · h_{t-1})
+        matvec(pre, 0, w, Whh, H, H, hs, hp);
+        for (let i = 0; i < H; i++) hs[hc + i] = Math.tanh(w[Wxh + i * V + x] + w[bh + i] + pre[i]);
+        // y = Why · h_t + by; p = softmax(y)
+        const pc = (t * B + b) * V;
+        matvec(ps, pc, w, Why, V, H, hs, hc);
+        lossSum += softmaxInPlace(ps, pc, w, by, V, targets[t * B + b]);
+      }
+    }
+
+    // ---- backward (BPTT over the chunk) ----
+    // Per step only the through-time products run (Whyᵀ·dy, Whhᵀ·da, on transposed copies so they are
+    // row dot products); the weight gradients are two gemms over the whole chunk afterwards:
+    // dWhy = dYᵀ·H_t and dWhh = dAᵀ·H_{t-1}, with dY kept in `ps` and dA in `das`, both [T·B, ·].
+    const acc = this.gacc;
+    acc.fill(0);
+    const WhhT = this.WhhT;
+    const WhyT = this.WhyT;
+    transposeInto(WhhT, 0, w, Whh, H, H);
+    transposeInto(WhyT, 0, w, Why, V, H);
+    const das = this.das;
+    const scale = reduction === 'mean' ? 1 / (B * T) : 1;
+    const dh = this.dh;
+    const dhnext = this.dhnext;
+    for (let b = 0; b < B; b++) {
+      dhnext.fill(0);
+      for (let t = T - 1; t >= 0; t--) {
+        const row = t * B + b;
+        const hc = (row + B) * H;
+        const pc = row * V;
+        const dc = row * H;
+        // dy = (p − onehot(target))·scale, in place; dby += dy
+        ps[pc + targets[row]] -= 1;
+        for (let k = 0; k < V; k++) {
+          const d = ps[pc + k] * scale;
+          ps[pc + k] = d;
+          acc[by + k] += d;
+        }
+        // dh = Whyᵀ·dy + dhnext; da = (1 − h²) ⊙ dh; dbh += da; dWxh[:, x] += da
+        matvec(dh, 0, WhyT, 0, H, V, ps, pc);
+        const x = inputs[row];
+        for (let i = 0; i < H; i++) {
+          const h = hs[hc + i];
+          const d = (1 - h * h) * (dh[i] + dhnext[i]);
+          das[dc + i] = d;
+          acc[bh + i] += d;
+          acc[Wxh + i * V + x] += d;
+        }
+        // dhnext = Whhᵀ·da
+        matvec(dhnext, 0, WhhT, 0, H, H, das, dc);
+      }
+    }
+    gemmTN(acc, Why, ps, 0, hs, BH, V, H, T * B);
+    gemmTN(acc, Whh, das, 0, hs, 0, H, H, T * B);
+    // carry h_T to the next chunk
+    const last = T * BH;
+    for (let i = 0; i < BH; i++) hidden[i] = hs[last + i];
+    return lossSum;
+  }
+
+  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
+    this.live();
+    checkIds('ids', ids, undefined, this.V);
+    if (ids.length < 2)
+      throw new RangeError(
+        `Expected at least 2 tokens for ids but received an Int32Array of length ${ids.length}`,
+      );
+    const h = this.hstep;
+    if (hidden !== undefined) {
+      float32Array('hidden', hidden, this.H);
+      for (let i = 0; i < this.H; i++) h[i] = hidden[i];
+    } else h.fill(0);
+    let total = 0;
+    const y = this.ystep;
+    for (let n = 0; n + 1 < ids.length; n++) {
+      this.stepInto(h, ids[n], y);
+      let max = -Infinity;
+      for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
+      let sum = 0;
+      for (let k = 0; k < this.V; k++) sum += Math.exp(y[k] - max);
+      total += Math.log(sum) - (y[ids[n + 1]] - max);
+    }
+    return { totalNats: total, count: ids.length - 1 };
+  }
+
+  /** h ← tanh(Wxh[:, x] + bh + Whh·h); y ← Why·h + by. Float64 state and logits. */
+  private stepInto(h: Float64Array, x: number, y: Float64Array): void {
+    const H = this.H;
+    const V = this.V;
+    const { Wxh, Whh, bh, Why, by } = this.o;
+    const w = this.arenas.params;
+    const a = this.da; // pre-activation scratch
+    matvec(a, 0, w, Whh, H, H, h, 0);
+    for (let i = 0; i < H; i++) h[i] = Math.tanh(w[Wxh + i * V + x] + w[bh + i] + a[i]);
+    matvec(y, 0, w, Why, V, H, h, 0);
+    for (let k = 0; k < V; k++) y[k] += w[by + k];
+  }
+
+  /** Softmax of y/temperature into float32 probs. */
+  private softmaxInto(y: Float64Array, probs: Float32Array, temperature: number): void {
+    let max = -Infinity;
+    for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
+    let sum = 0;
+    for (let k = 0; k < this.V; k++) {
+      const e = Math.exp((y[k] - max) / temperature);
+      this.ystep[k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < this.V; k++) probs[k] = this.ystep[k] / sum;
+  }
+
+  step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {
+    this.live();
+    float32Array('hidden', hidden, this.H);
+    float32Array('probs', probs, this.V);
+    if (!Number.isInteger(token) || token < 0 || token >= this.V)
+      throw new RangeError(`Expected a token id in [0, ${this.V - 1}] for token but received ${token}`);
+    checkTemperature(temperature);
+    const h = this.hstep;
+    for (let i = 0; i < this.H; i++) h[i] = hidden[i];
+    const y = this.ystep;
+    this.stepInto(h, token, y);
+    for (let i = 0; i < this.H; i++) hidden[i] = h[i];
+    this.softmaxInto(y, probs, temperature);
+  }
+
+  sample(req: SampleRequest): Int32Array {
+    this.live();
+    checkSample(this.config, req);
+    const out = new Int32Array(req.length);
+    const probs = new Float32Array(this.V);
+    const rng = new Rng(req.rngState);
+    const temperature = req.greedy ? 1 : req.temperature;
+    for (let n = 0; n < req.prime.length; n++) this.step(req.hidden, req.prime[n], probs, temperature);
+    for (let n = 0; n < req.length; n++) {
+      const tok = req.greedy ? argmax(probs) : drawFromProbs(probs, rng);
+      out[n] = tok;
+      this.step(req.hidden, tok, probs, temperature);
+    }
+    req.rngState.set(rng.state);
+    return out;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+/** The pure-TypeScript backend. */
+export const jsBackend: Backend = Object.freeze({
+  name: 'js' as const,
+  open(config: ModelConfig, arenas: Arenas): BackendSession {
+    return new JsSession(config, arenas);
+  },
+});
