@@ -1,0 +1,175 @@
+// Corpus loading: strict UTF-8 decoding, file reading with helpful errors, and the train/validation split.
+// Deliberately no downloading or name resolution (see io/resolve-corpus.ts) and no batching.
+import { readFile } from 'node:fs/promises';
+import { numberInRange, typeError } from '../util/validate.js';
+import { formatChar, Vocabulary, type TokenIds } from './vocabulary.js';
+
+const FIX_ENCODING_HINT =
+  'save the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8) or pass another --corpus FILE';
+
+/**
+ * The offset of the first byte of the first ill-formed sequence and why, or null when `bytes` is
+ * well-formed UTF-8 (Unicode Table 3-7: no overlongs, no surrogates, nothing above U+10FFFF).
+ */
+export function findInvalidUtf8(bytes: Uint8Array): { offset: number; reason: string } | null {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0;
+      else if (b === 0xed) hi = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90;
+      else if (b === 0xf4) hi = 0x8f;
+    } else return { offset: i, reason: 'invalid start byte' };
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= n) return { offset: i, reason: 'unexpected end of data' };
+      const c = bytes[i + k];
+      if (c < lo || c > hi) return { offset: i, reason: 'invalid continuation byte' };
+      lo = 0x80;
+      hi = 0xbf;
+    }
+    i += need + 1;
+  }
+  return null;
+}
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decode UTF-8, stripping a leading BOM. Ill-formed input throws a RangeError naming the byte
+ * offset of the start of the first ill-formed sequence (Python's convention), e.g.
+ * `Invalid UTF-8 in corpus.txt at byte offset 2 (byte 0xFF: invalid start byte). HINT: …`.
+ */
+export function decodeUtf8Strict(bytes: Uint8Array, source = 'input'): string {
+  if (!(bytes instanceof Uint8Array)) typeError('a Uint8Array', 'bytes', bytes);
+  try {
+    return strictDecoder.decode(bytes);
+  } catch (err) {
+    const bad = findInvalidUtf8(bytes);
+    if (bad === null) throw err; // the decoder failed for another reason: let it surface as is
+    const byte = bytes[bad.offset].toString(16).toUpperCase().padStart(2, '0');
+    throw new RangeError(
+      `Invalid UTF-8 in ${source} at byte offset ${bad.offset} (byte 0x${byte}: ${bad.reason}). ` +
+        `HINT: ${FIX_ENCODING_HINT}`,
+    );
+  }
+}
+
+/** Read a UTF-8 text file (strictly decoded); a missing file gets a message with the fix. */
+export async function readCorpusFile(path: string): Promise<string> {
+  if (typeof path !== 'string') typeError('a file path string', 'path', path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw Object.assign(
+        new Error(
+          `Corpus file not found: ${path}. ` +
+            `HINT: pass --corpus FILE with an existing UTF-8 text file, or --corpus shakespeare`,
+          { cause: err },
+        ),
+        { code },
+      );
+    }
+    if (code === 'EISDIR') {
+      throw Object.assign(
+        new Error(`Corpus path is a directory, not a text file: ${path}. HINT: pass --corpus FILE`, {
+          cause: err,
+        }),
+        { code },
+      );
+    }
+    throw err;
+  }
+  return decodeUtf8Strict(bytes, path);
+}
+
+export interface CorpusOptions {
+  /** Fraction of the tokens (the tail) held out for validation, in [0, 0.5]; default 0.1. */
+  validationFraction?: number;
+  /** Encode with this vocabulary (e.g. a checkpoint's) instead of building one from the text. */
+  vocabulary?: Vocabulary;
+}
+
+/** A text encoded once, split into a training head and a validation tail (views, no copies). */
+export class Corpus {
+  /** Token ids of the whole text. */
+  readonly ids: TokenIds;
+  /** ids[0, length - validation.length): the first (1 − validationFraction) of the tokens. */
+  readonly train: TokenIds;
+  /** The rest: floor(length × validationFraction) tokens (empty only when the fraction is 0). */
+  readonly validation: TokenIds;
+
+  private constructor(
+    readonly vocabulary: Vocabulary,
+    ids: TokenIds,
+    readonly validationFraction: number,
+  ) {
+    const n = ids.length;
+    const nVal = Math.floor(n * validationFraction);
+    const nTrain = n - nVal;
+    if (nTrain < 2 || (validationFraction > 0 && nVal < 2))
+      throw new RangeError(
+        `Expected a validationFraction that leaves at least 2 tokens in each split for validationFraction ` +
+          `but received ${validationFraction} (a corpus of ${n} tokens splits into ${nTrain} train and ` +
+          `${nVal} validation tokens). HINT: use a longer corpus, or validationFraction: 0 to skip validation`,
+      );
+    this.ids = ids;
+    this.train = ids.subarray(0, nTrain);
+    this.validation = ids.subarray(nTrain, n);
+  }
+
+  /** Number of tokens (code points) in the whole text. */
+  get length(): number {
+    return this.ids.length;
+  }
+
+  /** Encode `text` (with its own vocabulary unless one is given) and split it. */
+  static fromText(text: string, options: CorpusOptions = {}): Corpus {
+    if (typeof text !== 'string') typeError('a string', 'text', text);
+    const { validationFraction = 0.1, vocabulary } = options;
+    numberInRange('validationFraction', validationFraction, 0, 0.5);
+    if (vocabulary !== undefined && !(vocabulary instanceof Vocabulary))
+      typeError('a Vocabulary', 'vocabulary', vocabulary);
+    if (text.length === 0)
+      throw new RangeError(
+        'The corpus is empty. HINT: pass a UTF-8 text file with at least 2 distinct characters',
+      );
+    const vocab = vocabulary ?? Vocabulary.fromText(text);
+    const ids = vocab.encodeCompact(text);
+    const distinct = countDistinct(ids, vocab.size);
+    if (distinct < 2) {
+      throw new RangeError(
+        `The corpus has only 1 distinct character (${formatChar(text.codePointAt(0)!)}); ` +
+          `a language model needs at least 2. HINT: pass a text with more than one distinct character`,
+      );
+    }
+    return new Corpus(vocab, ids, validationFraction);
+  }
+}
+
+function countDistinct(ids: TokenIds, size: number): number {
+  const seen = new Uint8Array(size);
+  let count = 0;
+  for (let i = 0; i < ids.length && count < 2; i++) {
+    if (seen[ids[i]] === 0) {
+      seen[ids[i]] = 1;
+      count++;
+    }
+  }
+  return count;
+}
