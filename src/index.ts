@@ -1,1 +1,24 @@
-export const VERSION = '0.1.0';
+// The public API of charrnn: exports only.
+export { VERSION } from './version.js';
+export { Vocabulary, type TokenIds, type EncodeOptions, type UnknownPolicy } from './text/vocabulary.js';
+export { Corpus, readCorpusFile, decodeUtf8Strict, type CorpusOptions } from './text/corpus.js';
+export { Batcher } from './text/batcher.js';
+export { resolveCorpus, SHAKESPEARE_URL, SHAKESPEARE_SHA256 } from './io/resolve-corpus.js';
+export { CharRNN, type CreateModelOptions, type EvaluateResult, type SampleOptions } from './model/model.js';
+export { resolveModelConfig, type ModelConfig } from './model/config.js';
+export { layoutFor, type Layout, type TensorView } from './model/layout.js';
+export { train, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer.js';
+export { resolveOptimizer, type OptimizerOptions } from './train/optim.js';
+export { saveModel, loadModel } from './io/model-file.js';
+export { saveSafetensors, loadSafetensors, SafetensorsError } from './io/safetensors.js';
+export { resolveBackend, capabilities, type BackendChoice } from './backends/index.js';
+export type {
+  Backend,
+  BackendSession,
+  BackendName,
+  StepHyper,
+  OptimizerHyper,
+  OptimizerKind,
+} from './backends/backend.js';
+export { jsBackend } from './backends/js/index.js';
+export { Rng } from './util/rng.js';

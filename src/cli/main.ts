@@ -1,0 +1,273 @@
+#!/usr/bin/env node
+// The `charrnn` command: train, sample (and info) over the library's public API.
+// Deliberately thin: argument parsing (commander), rendering of progress events, one-line errors.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { resolveCorpus } from '../io/resolve-corpus.js';
+import { Corpus } from '../text/corpus.js';
+import { CharRNN } from '../model/model.js';
+import { train, type TrainEvent } from '../train/trainer.js';
+import { loadModel, saveModel } from '../io/model-file.js';
+import { capabilities, resolveBackend, type BackendChoice } from '../backends/index.js';
+import { OPTIMIZERS } from '../train/optim.js';
+import { ProgressRenderer } from './progress.js';
+import { VERSION } from '../version.js';
+
+/** A mistake by the user: printed as one line, exit code 1, no stack trace. */
+class UsageError extends Error {}
+
+function int(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(
+        `expected an integer ≥ ${min} for ${name}, got ${JSON.stringify(value)}`,
+      );
+    return n;
+  };
+}
+
+function num(name: string, opts: { min?: number; exclusiveMin?: boolean } = {}) {
+  return (value: string): number => {
+    const n = Number(value);
+    const { min = -Infinity, exclusiveMin = false } = opts;
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || (exclusiveMin && n === min))
+      throw new InvalidArgumentError(
+        `expected a number ${exclusiveMin ? '>' : '≥'} ${min} for ${name}, got ${JSON.stringify(value)}`,
+      );
+    return n;
+  };
+}
+
+const backendOption = () =>
+  new Option('--backend <name>', 'arithmetic backend').choices(['auto', 'js', 'native']).default('auto');
+
+interface TrainCliOptions {
+  corpus: string;
+  backend: BackendChoice;
+  hidden: number;
+  seqLength: number;
+  batchSize: number;
+  optimizer: (typeof OPTIMIZERS)[number];
+  lr?: number;
+  clipValue: number;
+  clipNorm: number;
+  reduction: 'sum' | 'mean';
+  maxTime?: number;
+  maxIters?: number;
+  maxEpochs?: number;
+  seed: number;
+  out: string;
+  valFraction: number;
+  evalEvery: number;
+  sampleEvery: number;
+  sampleLength: number;
+  logEvery: number;
+  progress: boolean;
+}
+
+async function trainCommand(opts: TrainCliOptions): Promise<void> {
+  const log = (msg: string) => process.stderr.write(msg + '\n');
+  const backend = resolveBackend(opts.backend, { warn: log });
+  const { path, text } = await resolveCorpus(opts.corpus, { log });
+  const corpus = Corpus.fromText(text, { validationFraction: opts.valFraction });
+  const model = CharRNN.create({
+    vocabulary: corpus.vocabulary,
+    hiddenSize: opts.hidden,
+    seed: opts.seed,
+    backend: backend.name,
+  });
+  const unbounded = opts.maxTime === undefined && opts.maxIters === undefined && opts.maxEpochs === undefined;
+  log(
+    `charrnn ${VERSION}: training a vanilla RNN (hidden ${opts.hidden}, ${model.parameterCount.toLocaleString('en-US')} parameters) ` +
+      `on ${path} (${corpus.length.toLocaleString('en-US')} chars, vocabulary ${corpus.vocabulary.size}; ` +
+      `${corpus.train.length.toLocaleString('en-US')} train / ${corpus.validation.length.toLocaleString('en-US')} validation) ` +
+      `with the ${model.backend} backend` +
+      (unbounded ? '; press Ctrl-C to stop and save' : ''),
+  );
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    log('\nstopping after this chunk (Ctrl-C again to quit without saving)…');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const renderer = new ProgressRenderer({ tty: opts.progress && process.stderr.isTTY === true, write: log });
+  try {
+    const result = await train(model, corpus.train, corpus.validation, {
+      seqLength: opts.seqLength,
+      batchSize: opts.batchSize,
+      optimizer: { kind: opts.optimizer, lr: opts.lr },
+      clipValue: opts.clipValue,
+      clipNorm: opts.clipNorm,
+      reduction: opts.reduction,
+      maxTime: opts.maxTime,
+      maxIters: opts.maxIters,
+      maxEpochs: opts.maxEpochs,
+      evalEvery: opts.evalEvery,
+      sampleEvery: opts.sampleEvery,
+      sampleLength: opts.sampleLength,
+      logEvery: opts.logEvery,
+      signal: controller.signal,
+      onEvent: (ev: TrainEvent) => renderer.event(ev),
+    });
+    renderer.stop();
+    const v = result.validation;
+    log(
+      `done: ${result.iterations} iterations in ${result.elapsed.toFixed(1)} s (stopped by ${result.stoppedBy}); ` +
+        `smooth train loss ${result.smoothLoss.toFixed(4)}` +
+        (v ? `; validation loss ${v.loss.toFixed(4)} nats/char (${v.bitsPerChar.toFixed(3)} bits/char)` : ''),
+    );
+    await saveModel(model, opts.out, { corpus: path });
+    log(`saved ${opts.out}`);
+  } finally {
+    renderer.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+interface SampleCliOptions {
+  backend: BackendChoice;
+  prime?: string;
+  length: number;
+  temperature: number;
+  greedy: boolean;
+  seed: number;
+}
+
+async function sampleCommand(file: string, opts: SampleCliOptions): Promise<void> {
+  const model = await loadModel(file, { backend: opts.backend });
+  const prime = opts.prime ?? '';
+  const text = model.sample({
+    prime: prime === '' ? undefined : prime,
+    length: opts.length,
+    temperature: opts.temperature,
+    greedy: opts.greedy,
+    seed: opts.seed,
+  });
+  process.stdout.write(prime + text + '\n');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('charrnn')
+    .description('Character-level RNN language models: train on a text, then generate from it.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command('train')
+    .description('train a model on a corpus and save it')
+    .option(
+      '--corpus <file>',
+      'a UTF-8 text file, or "shakespeare" (found via CHARRNN_DATA_DIR, cache or download)',
+      'shakespeare',
+    )
+    .addOption(backendOption())
+    .option('--hidden <n>', 'hidden size', int('--hidden', 1), 100)
+    .option('--seq-length <n>', 'steps of backprop-through-time per chunk', int('--seq-length', 1), 25)
+    .option('--batch-size <n>', 'parallel streams per chunk', int('--batch-size', 1), 1)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZERS]).default('adagrad'))
+    .option(
+      '--lr <rate>',
+      'learning rate (default: 0.1 for sgd/adagrad, 2e-3 for rmsprop/adam)',
+      num('--lr', { min: 0, exclusiveMin: true }),
+    )
+    .option(
+      '--clip-value <c>',
+      'clamp every gradient element to [-c, c] (0 = off)',
+      num('--clip-value', { min: 0 }),
+      5,
+    )
+    .option(
+      '--clip-norm <c>',
+      'clip the global gradient norm to c (0 = off)',
+      num('--clip-norm', { min: 0 }),
+      0,
+    )
+    .addOption(
+      new Option('--reduction <r>', 'loss reduction for gradients').choices(['sum', 'mean']).default('sum'),
+    )
+    .option('--max-time <seconds>', 'stop after this much training time', num('--max-time', { min: 0 }))
+    .option('--max-iters <n>', 'stop after this many chunks', int('--max-iters', 1))
+    .option('--max-epochs <n>', 'stop after this many passes over the training split', int('--max-epochs', 1))
+    .option('--seed <n>', 'initialisation seed', int('--seed'), 1)
+    .option('--out <file>', 'where to save the model', 'model.safetensors')
+    .option(
+      '--val-fraction <f>',
+      'fraction of the corpus held out for validation',
+      num('--val-fraction', { min: 0 }),
+      0.1,
+    )
+    .option('--eval-every <n>', 'validate every n chunks (0 = only at the end)', int('--eval-every'), 2000)
+    .option('--sample-every <n>', 'print a sample every n chunks (0 = never)', int('--sample-every'), 0)
+    .option('--sample-length <n>', 'length of preview samples', int('--sample-length', 1), 200)
+    .option('--log-every <n>', 'report progress every n chunks', int('--log-every', 1), 100)
+    .option('--no-progress', 'plain log lines even on a terminal')
+    .action((opts: TrainCliOptions) => trainCommand(opts));
+
+  program
+    .command('sample')
+    .description('generate text from a saved model')
+    .argument('<model>', 'a model file written by `charrnn train`')
+    .addOption(backendOption())
+    .option('--prime <text>', 'text that primes the hidden state (printed before the sample)')
+    .option('--length <n>', 'characters to generate', int('--length'), 500)
+    .option(
+      '--temperature <t>',
+      'softmax temperature (> 0)',
+      num('--temperature', { min: 0, exclusiveMin: true }),
+      1,
+    )
+    .option('--greedy', 'always pick the most likely character', false)
+    .option('--seed <n>', 'sampling seed', int('--seed'), 1)
+    .action((file: string, opts: SampleCliOptions) => sampleCommand(file, opts));
+
+  program
+    .command('info')
+    .description('print the version, the active backend and CPU capabilities')
+    .action(() => {
+      process.stdout.write(JSON.stringify({ version: VERSION, ...capabilities() }, null, 2) + '\n');
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    const e = err as Error & { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      // commander already printed its message (or help/version).
+      return e.exitCode ?? 1;
+    }
+    if (process.env.CHARRNN_DEBUG) console.error(e);
+    const message = e instanceof UsageError ? e.message : (e.message ?? String(e));
+    process.stderr.write(`charrnn: ${message.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+// Run when executed directly or through the npm bin link (not when imported by tests).
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+if (isEntryPoint()) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

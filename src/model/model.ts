@@ -1,0 +1,265 @@
+// CharRNN: the model a user holds — config, vocabulary, private parameter arenas and a bound backend.
+// It owns the arenas (user code only ever gets copies) and refuses re-entry while a call is running.
+// Deliberately no training policy (see src/train) and no file format details (see src/io/model-file).
+import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from '../backends/backend.js';
+import { resolveBackend, type BackendChoice } from '../backends/index.js';
+import type { Vocabulary, TokenIds, EncodeOptions } from '../text/vocabulary.js';
+import { Rng } from '../util/rng.js';
+import { describe, nonNegativeInt, nonNegativeNumber, positiveInt } from '../util/validate.js';
+import { resolveModelConfig, type ModelConfig } from './config.js';
+import { layoutFor, type Layout } from './layout.js';
+
+export interface CreateModelOptions {
+  vocabulary: Vocabulary;
+  /** Hidden size H (default 100, as min-char-rnn). */
+  hiddenSize?: number;
+  /** Seed of the initialisation PRNG (default 1). */
+  seed?: number;
+  /** Standard deviation of the Gaussian weight init (default 0.01, as min-char-rnn); biases start at 0. */
+  initScale?: number;
+  /** 'auto' (native if available, else JS with one warning), 'native' or 'js'. Default 'auto'. */
+  backend?: BackendChoice;
+}
+
+export interface EvaluateResult {
+  /** Mean cross-entropy in nats per token. */
+  loss: number;
+  /** exp(loss). */
+  perplexity: number;
+  /** loss / ln 2. */
+  bitsPerChar: number;
+  /** Number of predicted tokens. */
+  count: number;
+}
+
+export interface SampleOptions {
+  /** Text that primes the hidden state (default: a newline if the vocabulary has one, else its first token). */
+  prime?: string;
+  /** Number of tokens to generate (default 200). */
+  length?: number;
+  /** Softmax temperature > 0 (default 1). */
+  temperature?: number;
+  /** Always pick the most likely token. */
+  greedy?: boolean;
+  /** Seed for the sampling PRNG (default 1); or pass `rng` to continue a stream. */
+  seed?: number;
+  rng?: Rng;
+  /** What to do with prime characters outside the vocabulary (default 'error'). */
+  unknown?: EncodeOptions['unknown'];
+}
+
+/** Largest optimizer-state footprint: two slots per parameter (Adam). */
+const OPT_SLOTS = 2;
+
+export class CharRNN {
+  readonly config: ModelConfig;
+  readonly vocabulary: Vocabulary;
+  readonly layout: Layout;
+  readonly #arenas: Arenas;
+  readonly #session: BackendSession;
+  /** Carried training state [B, H]; reallocated (zeroed) when B changes. */
+  #hidden: Float32Array;
+  #busy = false;
+
+  private constructor(
+    config: ModelConfig,
+    vocabulary: Vocabulary,
+    params: Float32Array,
+    backend: BackendChoice,
+  ) {
+    this.config = config;
+    this.vocabulary = vocabulary;
+    this.layout = layoutFor(config);
+    const P = this.layout.size;
+    this.#arenas = Object.freeze({
+      params,
+      grads: new Float32Array(P),
+      optState: new Float32Array(P * OPT_SLOTS),
+    });
+    this.#session = resolveBackend(backend).open(config, this.#arenas);
+    this.#hidden = new Float32Array(config.hiddenSize);
+  }
+
+  /** A freshly initialised model. */
+  static create(options: CreateModelOptions): CharRNN {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`Expected an options object for CharRNN.create but received ${describe(options)}`);
+    const vocabulary = options.vocabulary;
+    if (!vocabulary || typeof vocabulary.encode !== 'function')
+      throw new TypeError(`Expected a Vocabulary for vocabulary but received ${describe(vocabulary)}`);
+    const config = resolveModelConfig({
+      cell: 'rnn',
+      vocabSize: vocabulary.size,
+      hiddenSize: options.hiddenSize,
+    });
+    const initScale = nonNegativeNumber('initScale', options.initScale ?? 0.01);
+    const rng = new Rng(options.seed ?? 1);
+    const layout = layoutFor(config);
+    const params = new Float32Array(layout.size);
+    for (const t of layout.tensors) {
+      if (t.shape.length < 2) continue; // biases start at zero
+      for (let i = t.offset; i < t.offset + t.size; i++) params[i] = rng.nextGaussian() * initScale;
+    }
+    return new CharRNN(config, vocabulary, params, options.backend ?? 'auto');
+  }
+
+  /** A model from existing parameters (copied), e.g. read from a file. */
+  static fromParameters(
+    config: ModelConfig,
+    vocabulary: Vocabulary,
+    tensors: ReadonlyMap<string, Float32Array> | Record<string, Float32Array>,
+    backend: BackendChoice = 'auto',
+  ): CharRNN {
+    const cfg = resolveModelConfig(config);
+    if (vocabulary.size !== cfg.vocabSize)
+      throw new RangeError(
+        `Expected a vocabulary of ${cfg.vocabSize} tokens for this model but received one of ${vocabulary.size}`,
+      );
+    const layout = layoutFor(cfg);
+    const get = (name: string) =>
+      tensors instanceof Map ? tensors.get(name) : (tensors as Record<string, Float32Array>)[name];
+    const params = new Float32Array(layout.size);
+    for (const t of layout.tensors) {
+      const data = get(t.name);
+      if (!(data instanceof Float32Array))
+        throw new TypeError(`Expected a Float32Array for parameter ${t.name} but received ${describe(data)}`);
+      if (data.length !== t.size)
+        throw new RangeError(
+          `Expected ${t.size} elements (shape [${t.shape.join(', ')}]) for parameter ${t.name} but received ${data.length}`,
+        );
+      for (let i = 0; i < data.length; i++)
+        if (!Number.isFinite(data[i]))
+          throw new RangeError(
+            `Expected finite values for parameter ${t.name} but received ${data[i]} at index ${i}`,
+          );
+      params.set(data, t.offset);
+    }
+    return new CharRNN(cfg, vocabulary, params, backend);
+  }
+
+  /** Which backend runs this model's arithmetic. */
+  get backend(): BackendName {
+    return this.#session.backend;
+  }
+
+  get parameterCount(): number {
+    return this.layout.size;
+  }
+
+  /** Copies of every parameter tensor, by name (Wxh, Whh, bh, Why, by). */
+  parameters(): Map<string, Float32Array> {
+    this.#checkIdle();
+    const out = new Map<string, Float32Array>();
+    for (const t of this.layout.tensors)
+      out.set(t.name, this.#arenas.params.slice(t.offset, t.offset + t.size));
+    return out;
+  }
+
+  #checkIdle(): void {
+    if (this.#busy)
+      throw new Error('model is busy: an asynchronous training step is still running; await it first');
+  }
+
+  #hiddenFor(batch: number): Float32Array {
+    const n = batch * this.config.hiddenSize;
+    if (this.#hidden.length !== n) this.#hidden = new Float32Array(n);
+    return this.#hidden;
+  }
+
+  /** Zero the carried training state (start of an epoch, or on request). */
+  resetState(): void {
+    this.#checkIdle();
+    this.#hidden.fill(0);
+  }
+
+  /**
+   * Train one chunk of B streams × T steps (time-major ids: element t·B + b). The carried hidden state is
+   * read and updated. Used by the Trainer; public for custom loops.
+   */
+  trainChunk(
+    inputs: Int32Array,
+    targets: Int32Array,
+    batch: number,
+    steps: number,
+    hyper: StepHyper,
+  ): ChunkResult {
+    this.#checkIdle();
+    const hidden = this.#hiddenFor(positiveInt('batch', batch));
+    return this.#session.trainChunk({ inputs, targets, batch, steps, hidden }, hyper);
+  }
+
+  /** As trainChunk, off the main thread on the native backend; the model is busy until it settles. */
+  async trainChunkAsync(
+    inputs: Int32Array,
+    targets: Int32Array,
+    batch: number,
+    steps: number,
+    hyper: StepHyper,
+  ): Promise<ChunkResult> {
+    this.#checkIdle();
+    const hidden = this.#hiddenFor(positiveInt('batch', batch));
+    // Private copies of the ids: the caller's buffers stay theirs while native code reads ours.
+    const chunk = { inputs: inputs.slice(), targets: targets.slice(), batch, steps, hidden };
+    this.#busy = true;
+    try {
+      return await this.#session.trainChunkAsync(chunk, hyper);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Mean loss over a token sequence (one stream from a zero state), with perplexity and bits per char. */
+  evaluate(ids: TokenIds | string): EvaluateResult {
+    this.#checkIdle();
+    const arr =
+      typeof ids === 'string'
+        ? this.vocabulary.encode(ids)
+        : ids instanceof Int32Array
+          ? ids
+          : Int32Array.from(ids);
+    const { totalNats, count } = this.#session.evaluate(arr);
+    const loss = totalNats / count;
+    return { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2, count };
+  }
+
+  /** Generate text by ancestral sampling (or greedily). Returns the generated text, without the prime. */
+  sample(options: SampleOptions = {}): string {
+    this.#checkIdle();
+    const length = nonNegativeInt('length', options.length ?? 200);
+    const greedy = options.greedy ?? false;
+    const temperature = options.temperature ?? 1;
+    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0)
+      throw new RangeError(
+        `Expected a positive finite number for temperature but received ${describe(temperature)}. HINT: use greedy: true for argmax decoding`,
+      );
+    let prime: Int32Array;
+    if (options.prime === undefined || options.prime === '') {
+      const nl = this.vocabulary.idOf('\n');
+      prime = Int32Array.of(nl >= 0 ? nl : 0);
+    } else {
+      if (typeof options.prime !== 'string')
+        throw new TypeError(`Expected a string for prime but received ${describe(options.prime)}`);
+      prime = this.vocabulary.encode(options.prime, { unknown: options.unknown ?? 'error' });
+      if (prime.length === 0)
+        throw new RangeError(
+          `Expected at least one known character in prime but received ${describe(options.prime)}`,
+        );
+    }
+    const rng = options.rng ?? new Rng(options.seed ?? 1);
+    const ids = this.#session.sample({
+      hidden: new Float32Array(this.config.hiddenSize),
+      prime,
+      length,
+      temperature,
+      greedy,
+      rngState: rng.state,
+    });
+    return this.vocabulary.decode(ids);
+  }
+
+  /** Release backend resources. */
+  dispose(): void {
+    this.#checkIdle();
+    this.#session.dispose();
+  }
+}

@@ -1,0 +1,174 @@
+// The `charrnn` command end to end (train → sample), and how it reports user mistakes: one line, exit 1.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function charrnn(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CHARRNN_DEBUG: '' },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const corpusFile = join(dir, 'tiny.txt');
+writeFileSync(corpusFile, 'to be or not to be, that is the question.\n'.repeat(40));
+
+describe('charrnn CLI', () => {
+  it('trains on a file, saves, and samples from the saved model', () => {
+    const out = join(dir, 'tiny.safetensors');
+    const t = charrnn(
+      'train',
+      '--corpus',
+      corpusFile,
+      '--backend',
+      'js',
+      '--hidden',
+      '16',
+      '--seq-length',
+      '10',
+      '--max-iters',
+      '200',
+      '--eval-every',
+      '100',
+      '--log-every',
+      '50',
+      '--out',
+      out,
+    );
+    expect(t.stderr).toContain('validation at iter 100');
+    expect(t.stderr).toMatch(/iter 200 \| epoch [\d.]+ \| loss [\d.]+ \| val [\d.]+ \| [\d,]+ chars\/s/);
+    expect(t.stderr).toContain(`saved ${out}`);
+    expect(t.code).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    const s = charrnn(
+      'sample',
+      out,
+      '--backend',
+      'js',
+      '--prime',
+      'to be',
+      '--length',
+      '40',
+      '--temperature',
+      '0.8',
+      '--seed',
+      '1',
+    );
+    expect(s.code).toBe(0);
+    expect(s.stdout.startsWith('to be')).toBe(true);
+    expect(s.stdout.trimEnd().length).toBe(45);
+    expect(
+      charrnn(
+        'sample',
+        out,
+        '--backend',
+        'js',
+        '--prime',
+        'to be',
+        '--length',
+        '40',
+        '--temperature',
+        '0.8',
+        '--seed',
+        '1',
+      ).stdout,
+    ).toBe(s.stdout);
+  });
+
+  const mistakes: [string, string[], RegExp][] = [
+    [
+      'a missing corpus file',
+      ['train', '--corpus', 'nope.txt', '--max-iters', '1'],
+      /not found.*HINT: pass --corpus FILE/,
+    ],
+    [
+      'seq-length 0',
+      ['train', '--corpus', corpusFile, '--seq-length', '0'],
+      /expected an integer ≥ 1 for --seq-length, got "0"/,
+    ],
+    [
+      'hidden size 0',
+      ['train', '--corpus', corpusFile, '--hidden', '0'],
+      /expected an integer ≥ 1 for --hidden, got "0"/,
+    ],
+    [
+      'an unknown optimizer',
+      ['train', '--optimizer', 'lbfgs'],
+      /Allowed choices are sgd, adagrad, rmsprop, adam/,
+    ],
+    [
+      'a negative temperature',
+      ['sample', join(dir, 'x.safetensors'), '--temperature', '-1'],
+      /expected a number > 0 for --temperature, got "-1"/,
+    ],
+    [
+      'a missing model file',
+      ['sample', join(dir, 'missing.safetensors')],
+      /Model file not found: .*missing\.safetensors\. HINT/,
+    ],
+  ];
+  it.each(mistakes)('reports %s in one line with exit code 1', (_name, args, pattern) => {
+    const r = charrnn(...args);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('reports an empty corpus, a one-character corpus and invalid UTF-8', () => {
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '');
+    const one = join(dir, 'one.txt');
+    writeFileSync(one, 'aaaaaaaa');
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(bad, Buffer.from([0x61, 0x62, 0xff, 0x63]));
+    for (const [file, pattern] of [
+      [empty, /empty/],
+      [one, /distinct/],
+      [bad, /byte offset 2/],
+    ] as const) {
+      const r = charrnn('train', '--corpus', file, '--max-iters', '1', '--backend', 'js');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('reports an unknown character in the prime', () => {
+    const out = join(dir, 'p.safetensors');
+    expect(
+      charrnn(
+        'train',
+        '--corpus',
+        corpusFile,
+        '--backend',
+        'js',
+        '--hidden',
+        '4',
+        '--max-iters',
+        '2',
+        '--out',
+        out,
+      ).code,
+    ).toBe(0);
+    const r = charrnn('sample', out, '--backend', 'js', '--prime', 'XYZ');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Character "X" \(U\+0058\) at index 0 is not in the vocabulary/);
+  });
+
+  it('prints help for every command', () => {
+    for (const cmd of [[], ['train'], ['sample']]) {
+      const r = charrnn(...cmd, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: charrnn');
+    }
+  });
+});
