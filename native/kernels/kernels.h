@@ -40,6 +40,9 @@ const Table& active();
 bool set_isa(const char* name);
 // Which ISAs this build contains and this CPU supports, best first (e.g. {"avx2","scalar"}); count in *n.
 const char* const* supported_isas(int* n);
+// The table of one ISA by name without changing active() (for tests, benchmarks and per-ISA parity runs);
+// nullptr if the name is unknown, not built in, or unsupported on this CPU.
+const Table* table_for(const char* name);
 
 // Naive references (always scalar, unblocked): used for awkward shapes and to check every variant.
 void gemm_nn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);

@@ -1,0 +1,774 @@
+// The N-API surface of charrnn: argument checks, the Session ObjectWrap, the trainChunk AsyncWorker.
+// The only file that includes napi.h. Every entry point re-validates everything it dereferences (types,
+// lengths, id ranges, hyper-parameters, detached buffers, busy/disposed state) and converts any C++
+// exception into a JS error, so no call from JS can crash the process. Deliberately no math here: that
+// lives in nn/ and optim/ over raw pointers.
+//
+// Exports (typed in src/backends/native.ts as NativeBinding):
+//   abi: number                          bumped whenever this surface changes
+//   hyperFields: string[]                order of the Float64Array `hyper` argument of trainChunk
+//   capabilities(): { isa, supported, simdForced, threads }
+//   setIsa(name): string                 force a kernel path ('avx2' | 'scalar'); returns the active isa
+//   layout(H, V): { Wxh, Whh, bh, Why, by, size }
+//   new Session(H, V, params, grads, optState)
+//     .gradient(inputs, targets, hidden, batch, steps, reduction): number
+//     .trainChunk(inputs, targets, hidden, batch, steps, reduction, kind, hyper): { loss, gradNorm }
+//     .trainChunkAsync(same): Promise<{ loss, gradNorm }>
+//     .evaluate(ids, hidden?): { totalNats, count }
+//     .step(hidden, token, probs, temperature): undefined
+//     .sample(hidden, prime, length, temperature, greedy, rngState): Int32Array
+//     .dispose(): undefined
+#include <napi.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "kernels/kernels.h"
+#include "nn/layout.h"
+#include "nn/rnn.h"
+#include "optim/optim.h"
+#include "util/rng.h"
+#include "util/scratch.h"
+
+namespace charrnn {
+namespace {
+
+constexpr int kAbi = 1;
+// Same bounds as the TS facade (src/model/config.ts, src/backends/js/check.ts).
+constexpr double kMaxHidden = 16384;
+constexpr double kMaxVocab = 1 << 20;
+constexpr double kMaxScratchElements = 536870912;  // 2^29: B·T·max(H, V) per call
+constexpr double kMaxSampleLength = 1073741824;    // 2^30
+constexpr const char* kBusy = "model is busy: an asynchronous trainChunk is still running; await it first";
+constexpr const char* kDisposed = "This backend session has been disposed";
+constexpr const char* kHyperFields[] = {"lr",          "momentum", "beta1",    "beta2", "eps",
+                                        "weightDecay", "clipValue", "clipNorm", "step"};
+constexpr std::size_t kHyperCount = sizeof(kHyperFields) / sizeof(kHyperFields[0]);
+
+std::atomic<int> g_async_in_flight{0};  // setIsa refuses while any trainChunkAsync runs
+std::atomic<bool> g_simd_forced{false};
+
+// ---------------------------------------------------------------------------------------------
+// Messages: the project shape "Expected WHAT for NAME but received DESCRIPTION" (src/util/validate.ts).
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// JSON.stringify of the first 40 UTF-16 units of a string (plus '…' when longer), like describe().
+std::string quote_string(napi_env env, napi_value v) {
+  char16_t buf[41];
+  std::size_t len = 0, total = 0;
+  if (napi_get_value_string_utf16(env, v, nullptr, 0, &total) != napi_ok) return "a string";
+  if (napi_get_value_string_utf16(env, v, buf, 41, &len) != napi_ok) return "a string";
+  std::string out = "\"";
+  for (std::size_t i = 0; i < len && i < 40; i++) {
+    std::uint32_t c = buf[i];
+    if (c >= 0xD800 && c < 0xDC00 && i + 1 < len && i + 1 < 40 && buf[i + 1] >= 0xDC00 && buf[i + 1] < 0xE000) {
+      c = 0x10000 + ((c - 0xD800) << 10) + (buf[i + 1] - 0xDC00);
+      i++;
+    } else if (c >= 0xD800 && c < 0xE000) {
+      c = 0xFFFD;
+    }
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      append_utf8(out, c);
+    }
+  }
+  if (total > 40) out += "\xE2\x80\xA6";  // …
+  out += '"';
+  return out;
+}
+
+// JS String(x) of a primitive number / boolean / bigint (coercion of a primitive runs no user code).
+std::string primitive_to_string(napi_env env, napi_value v) {
+  napi_value s;
+  if (napi_coerce_to_string(env, v, &s) != napi_ok) return "?";
+  std::size_t len = 0;
+  char buf[64];
+  if (napi_get_value_string_utf8(env, s, buf, sizeof buf, &len) != napi_ok) return "?";
+  return std::string(buf, len);
+}
+
+std::string number_to_string(napi_env env, double x) { return primitive_to_string(env, Napi::Number::New(env, x)); }
+
+const char* typed_array_name(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: return "Int8Array";
+    case napi_uint8_array: return "Uint8Array";
+    case napi_uint8_clamped_array: return "Uint8ClampedArray";
+    case napi_int16_array: return "Int16Array";
+    case napi_uint16_array: return "Uint16Array";
+    case napi_int32_array: return "Int32Array";
+    case napi_uint32_array: return "Uint32Array";
+    case napi_float32_array: return "Float32Array";
+    case napi_float64_array: return "Float64Array";
+    case napi_bigint64_array: return "BigInt64Array";
+    case napi_biguint64_array: return "BigUint64Array";
+    default: return "TypedArray";
+  }
+}
+
+// Mirrors describe() in src/util/validate.ts. Never runs user code (no getters, no toString).
+std::string describe(Napi::Value v) {
+  napi_env env = v.Env();
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean:
+    case napi_number:
+    case napi_bigint: return primitive_to_string(env, v);
+    case napi_string: return quote_string(env, v);
+    case napi_symbol: return "a value of type symbol";
+    case napi_function: return "a value of type function";
+    default: break;
+  }
+  if (v.IsArray()) {
+    std::uint32_t n = 0;
+    napi_get_array_length(env, v, &n);
+    return "an array of length " + std::to_string(n);
+  }
+  if (v.IsTypedArray()) {
+    Napi::TypedArray ta = v.As<Napi::TypedArray>();
+    return std::string("a ") + typed_array_name(ta.TypedArrayType()) + " of length " +
+           std::to_string(ta.ElementLength());
+  }
+  if (v.IsDataView()) return "a DataView";
+  return "a value of type object";
+}
+
+[[noreturn]] void throw_type(Napi::Env env, const std::string& what, const char* name, Napi::Value v) {
+  throw Napi::TypeError::New(env, "Expected " + what + " for " + name + " but received " + describe(v));
+}
+[[noreturn]] void throw_range(Napi::Env env, const std::string& what, const char* name, const std::string& received) {
+  throw Napi::RangeError::New(env, "Expected " + what + " for " + name + " but received " + received);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument readers. Each checks type first (TypeError), then range (RangeError).
+
+template <typename Elem>
+struct ArrayArg {
+  Elem* data;
+  std::size_t length;
+};
+
+template <typename Elem, napi_typedarray_type Kind>
+ArrayArg<Elem> typed_arg(Napi::Env env, Napi::Value v, const char* name) {
+  const char* tname = typed_array_name(Kind);
+  const std::string article = Kind == napi_int32_array ? "an " : "a ";
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) throw_type(env, article + tname, name, v);
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  Napi::Value buffer = ta.ArrayBuffer();
+  if (buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached())
+    throw Napi::TypeError::New(env, std::string("Expected ") + article + tname + " for " + name + " but received a detached " +
+                                        tname + " (its buffer was transferred)");
+  Napi::TypedArrayOf<Elem> arr = v.As<Napi::TypedArrayOf<Elem>>();
+  return {arr.Data(), arr.ElementLength()};
+}
+
+ArrayArg<float> f32_arg(Napi::Env env, Napi::Value v, const char* name) {
+  return typed_arg<float, napi_float32_array>(env, v, name);
+}
+ArrayArg<std::int32_t> i32_arg(Napi::Env env, Napi::Value v, const char* name) {
+  return typed_arg<std::int32_t, napi_int32_array>(env, v, name);
+}
+ArrayArg<std::uint32_t> u32_arg(Napi::Env env, Napi::Value v, const char* name) {
+  return typed_arg<std::uint32_t, napi_uint32_array>(env, v, name);
+}
+
+template <typename Elem>
+void expect_length(Napi::Env env, const ArrayArg<Elem>& a, std::size_t n, const char* tname, const char* name) {
+  if (a.length != n)
+    throw_range(env, std::string(tname[0] == 'I' ? "an " : "a ") + tname + " of length " + std::to_string(n), name,
+                std::string("a ") + tname + " of length " + std::to_string(a.length));  // describe()'s article
+}
+
+ArrayArg<float> f32_exact(Napi::Env env, Napi::Value v, const char* name, std::size_t n) {
+  ArrayArg<float> a = f32_arg(env, v, name);
+  expect_length(env, a, n, "Float32Array", name);
+  return a;
+}
+
+double number_arg(Napi::Env env, Napi::Value v, const std::string& what, const char* name) {
+  if (!v.IsNumber()) throw_type(env, what, name, v);
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+// An integer in [lo, hi]; `what` names the expectation ("a positive integer").
+double int_arg(Napi::Env env, Napi::Value v, const std::string& what, const char* name, double lo, double hi) {
+  const double x = number_arg(env, v, what, name);
+  if (!std::isfinite(x) || std::floor(x) != x || x < lo || x > hi) throw_range(env, what, name, describe(v));
+  return x;
+}
+
+double positive_int_arg(Napi::Env env, Napi::Value v, const char* name) {
+  return int_arg(env, v, "a positive integer", name, 1, 9007199254740991.0);
+}
+
+std::string one_of_arg(Napi::Env env, Napi::Value v, const char* name, std::initializer_list<const char*> allowed) {
+  std::string what = "one of ";
+  bool first = true;
+  for (const char* a : allowed) {
+    what += (first ? "'" : ", '") + std::string(a) + "'";
+    first = false;
+  }
+  if (!v.IsString()) throw_type(env, what, name, v);
+  const std::string s = v.As<Napi::String>().Utf8Value();
+  for (const char* a : allowed)
+    if (s == a) return s;
+  throw_range(env, what, name, describe(v));
+}
+
+// Token ids in [0, V): the first offender is reported with its index (as checkIds in check.ts).
+void check_ids(Napi::Env env, const ArrayArg<std::int32_t>& ids, std::size_t V, const char* name) {
+  for (std::size_t i = 0; i < ids.length; i++) {
+    const std::int32_t id = ids.data[i];
+    if (id < 0 || static_cast<std::size_t>(id) >= V)
+      throw Napi::RangeError::New(env, "Expected token ids in [0, " + std::to_string(V - 1) + "] for " + name +
+                                           " but received " + std::to_string(id) + " at index " + std::to_string(i));
+  }
+}
+
+void expect_args(const Napi::CallbackInfo& info, std::size_t n, const char* method) {
+  if (info.Length() < n)
+    throw Napi::TypeError::New(info.Env(), "Expected " + std::to_string(n) + (n == 1 ? " argument for " : " arguments for ") + method +
+                                               " but received " + std::to_string(info.Length()));
+}
+
+// Runs an entry point, turning every C++ exception into a JS error (Napi::Error passes through).
+template <typename Fn>
+auto guarded(Napi::Env env, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, "charrnn: out of memory while allocating native scratch. HINT: use a smaller batch × steps");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("charrnn: native error: ") + e.what());
+  } catch (...) {
+    throw Napi::Error::New(env, "charrnn: unknown native error");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+struct ChunkArgs {
+  ArrayArg<std::int32_t> inputs, targets;
+  ArrayArg<float> hidden;
+  int B, T;
+};
+
+struct Pointers {
+  float* params;
+  float* grads;
+  float* opt;
+  std::size_t opt_length;
+};
+
+class TrainWorker;
+
+class Session : public Napi::ObjectWrap<Session> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Session",
+                       {
+                           InstanceMethod<&Session::Gradient>("gradient"),
+                           InstanceMethod<&Session::TrainChunk>("trainChunk"),
+                           InstanceMethod<&Session::TrainChunkAsync>("trainChunkAsync"),
+                           InstanceMethod<&Session::Evaluate>("evaluate"),
+                           InstanceMethod<&Session::Step>("step"),
+                           InstanceMethod<&Session::Sample>("sample"),
+                           InstanceMethod<&Session::Dispose>("dispose"),
+                       });
+  }
+
+  explicit Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(info) {
+    Napi::Env env = info.Env();
+    guarded(env, [&] {
+      expect_args(info, 5, "Session");
+      const double H = int_arg(env, info[0], "an integer in [1, 16384]", "hiddenSize", 1, kMaxHidden);
+      const double V = int_arg(env, info[1], "an integer in [2, 1048576]", "vocabSize", 2, kMaxVocab);
+      layout_ = nn::RnnLayout::of(static_cast<std::size_t>(H), static_cast<std::size_t>(V));
+      const std::size_t P = layout_.size;
+      ArrayArg<float> params = f32_exact(env, info[2], "params", P);
+      ArrayArg<float> grads = f32_exact(env, info[3], "grads", P);
+      ArrayArg<float> opt = f32_arg(env, info[4], "optState");
+      if (opt.length < P)
+        throw_range(env, "a Float32Array of length ≥ " + std::to_string(P), "optState", describe(info[4]));
+      auto overlap = [](const ArrayArg<float>& a, const ArrayArg<float>& b) {
+        return a.data < b.data + b.length && b.data < a.data + a.length;
+      };
+      if (overlap(params, grads) || overlap(params, opt) || overlap(grads, opt))
+        throw Napi::RangeError::New(env, "Expected params, grads and optState to be disjoint Float32Arrays but received overlapping views of one buffer");
+      params_ = Napi::Persistent(info[2].As<Napi::Float32Array>());
+      grads_ = Napi::Persistent(info[3].As<Napi::Float32Array>());
+      opt_ = Napi::Persistent(info[4].As<Napi::Float32Array>());
+      return 0;
+    });
+  }
+
+  // Called by the worker when it completes (main thread).
+  void FinishAsync() {
+    busy_ = false;
+    g_async_in_flight.fetch_sub(1);
+  }
+
+ private:
+  friend class TrainWorker;
+
+  void check_usable(Napi::Env env) const {
+    if (busy_) throw Napi::Error::New(env, kBusy);
+    if (disposed_) throw Napi::Error::New(env, kDisposed);
+  }
+
+  // The arenas, re-read from their references on every call (a buffer may have been detached or resized).
+  Pointers arenas(Napi::Env env, std::size_t opt_needed) {
+    const std::size_t P = layout_.size;
+    ArrayArg<float> p = f32_exact(env, params_.Value(), "params", P);
+    ArrayArg<float> g = f32_exact(env, grads_.Value(), "grads", P);
+    ArrayArg<float> o = f32_arg(env, opt_.Value(), "optState");
+    if (o.length < opt_needed)
+      throw_range(env, "a Float32Array of length ≥ " + std::to_string(opt_needed), "optState",
+                  "a Float32Array of length " + std::to_string(o.length));
+    return {p.data, g.data, o.data, o.length};
+  }
+
+  // inputs, targets, hidden, batch, steps at info[0..4].
+  ChunkArgs chunk_args(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ChunkArgs c{};
+    c.inputs = i32_arg(env, info[0], "inputs");
+    c.targets = i32_arg(env, info[1], "targets");
+    c.hidden = f32_arg(env, info[2], "hidden");
+    const double B = positive_int_arg(env, info[3], "batch");
+    const double T = positive_int_arg(env, info[4], "steps");
+    const double widest = static_cast<double>(layout_.H > layout_.V ? layout_.H : layout_.V);
+    if (B * T * widest > kMaxScratchElements)
+      throw Napi::RangeError::New(env, "Expected batch × steps × max(hiddenSize, vocabSize) ≤ 536870912 but received " +
+                                           number_to_string(env, B) + " × " + number_to_string(env, T) + " × " +
+                                           number_to_string(env, widest));
+    c.B = static_cast<int>(B);
+    c.T = static_cast<int>(T);
+    const std::size_t BT = static_cast<std::size_t>(c.B) * c.T;
+    expect_length(env, c.inputs, BT, "Int32Array", "inputs");
+    expect_length(env, c.targets, BT, "Int32Array", "targets");
+    check_ids(env, c.inputs, layout_.V, "inputs");
+    check_ids(env, c.targets, layout_.V, "targets");
+    expect_length(env, c.hidden, static_cast<std::size_t>(c.B) * layout_.H, "Float32Array", "hidden");
+    return c;
+  }
+
+  static float reduction_scale(const std::string& reduction, const ChunkArgs& c) {
+    return reduction == "mean" ? static_cast<float>(1.0 / (static_cast<double>(c.B) * c.T)) : 1.0f;
+  }
+
+  // kind at info[6], hyper Float64Array at info[7].
+  optim::Hyper hyper_args(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const std::string kind = one_of_arg(env, info[6], "optimizer.kind", {"sgd", "adagrad", "rmsprop", "adam"});
+    ArrayArg<double> h = typed_arg<double, napi_float64_array>(env, info[7], "hyper");
+    if (h.length != kHyperCount)
+      throw_range(env, "a Float64Array of length " + std::to_string(kHyperCount), "hyper",
+                  "a Float64Array of length " + std::to_string(h.length));
+    auto positive = [&](std::size_t i) {
+      if (!std::isfinite(h.data[i]) || h.data[i] <= 0)
+        throw_range(env, "a positive finite number", kHyperFields[i], number_to_string(env, h.data[i]));
+      return h.data[i];
+    };
+    auto non_negative = [&](std::size_t i) {
+      if (!std::isfinite(h.data[i]) || h.data[i] < 0)
+        throw_range(env, "a non-negative finite number", kHyperFields[i], number_to_string(env, h.data[i]));
+      return h.data[i];
+    };
+    auto unit = [&](std::size_t i) {
+      if (!std::isfinite(h.data[i]) || h.data[i] < 0 || h.data[i] >= 1)
+        throw_range(env, "a number in [0, 1)", kHyperFields[i], number_to_string(env, h.data[i]));
+      return h.data[i];
+    };
+    optim::Hyper o{};
+    o.kind = kind == "sgd"       ? optim::Kind::kSgd
+             : kind == "adagrad" ? optim::Kind::kAdagrad
+             : kind == "rmsprop" ? optim::Kind::kRmsprop
+                                 : optim::Kind::kAdam;
+    o.lr = positive(0);
+    o.momentum = unit(1);
+    o.beta1 = unit(2);
+    o.beta2 = unit(3);
+    o.eps = positive(4);
+    o.weight_decay = non_negative(5);
+    o.clip_value = non_negative(6);
+    o.clip_norm = non_negative(7);
+    const double step = h.data[8];
+    if (!std::isfinite(step) || std::floor(step) != step || step < 1 || step > 9007199254740991.0)
+      throw_range(env, "a positive integer", "step", number_to_string(env, step));
+    o.step = step;
+    return o;
+  }
+
+  Napi::Value Gradient(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      check_usable(env);
+      expect_args(info, 6, "gradient");
+      ChunkArgs c = chunk_args(info);
+      const std::string reduction = one_of_arg(env, info[5], "reduction", {"sum", "mean"});
+      Pointers a = arenas(env, 0);
+      const kernels::Table& k = kernels::active();
+      const double loss = nn::rnn_chunk_gradient(k, layout_, a.params, a.grads, c.inputs.data, c.targets.data, c.B, c.T,
+                                                 c.hidden.data, reduction_scale(reduction, c), ws_);
+      return Napi::Number::New(env, loss / (static_cast<double>(c.B) * c.T));
+    });
+  }
+
+  static Napi::Object chunk_result(Napi::Env env, double loss, double grad_norm) {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("loss", Napi::Number::New(env, loss));
+    r.Set("gradNorm", Napi::Number::New(env, grad_norm));
+    return r;
+  }
+
+  Napi::Value TrainChunk(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      check_usable(env);
+      expect_args(info, 8, "trainChunk");
+      ChunkArgs c = chunk_args(info);
+      const std::string reduction = one_of_arg(env, info[5], "reduction", {"sum", "mean"});
+      const optim::Hyper h = hyper_args(info);
+      Pointers a = arenas(env, optim::slots(h.kind) * layout_.size);
+      const kernels::Table& k = kernels::active();
+      const double loss_sum = nn::rnn_chunk_gradient(k, layout_, a.params, a.grads, c.inputs.data, c.targets.data, c.B,
+                                                     c.T, c.hidden.data, reduction_scale(reduction, c), ws_);
+      const double grad_norm = optim::clip_and_update(h, a.params, a.grads, a.opt, layout_.size);
+      return chunk_result(env, loss_sum / (static_cast<double>(c.B) * c.T), grad_norm);
+    });
+  }
+
+  Napi::Value TrainChunkAsync(const Napi::CallbackInfo& info);
+
+  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      check_usable(env);
+      expect_args(info, 1, "evaluate");
+      ArrayArg<std::int32_t> ids = i32_arg(env, info[0], "ids");
+      const float* h0 = nullptr;
+      if (info.Length() > 1 && !info[1].IsUndefined()) h0 = f32_exact(env, info[1], "hidden", layout_.H).data;
+      check_ids(env, ids, layout_.V, "ids");
+      if (ids.length < 2)
+        throw Napi::RangeError::New(env, "Expected at least 2 tokens for ids but received an Int32Array of length " +
+                                             std::to_string(ids.length));
+      Pointers a = arenas(env, 0);
+      const double total = nn::rnn_evaluate(kernels::active(), layout_, a.params, ids.data, ids.length, h0, ws_);
+      Napi::Object r = Napi::Object::New(env);
+      r.Set("totalNats", Napi::Number::New(env, total));
+      r.Set("count", Napi::Number::New(env, static_cast<double>(ids.length - 1)));
+      return r;
+    });
+  }
+
+  double temperature_arg(Napi::Env env, Napi::Value v) {
+    const double t = number_arg(env, v, "a positive finite number", "temperature");
+    if (!std::isfinite(t) || t <= 0) throw_range(env, "a positive finite number", "temperature", describe(v));
+    return t;
+  }
+
+  Napi::Value Step(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      check_usable(env);
+      expect_args(info, 4, "step");
+      ArrayArg<float> hidden = f32_exact(env, info[0], "hidden", layout_.H);
+      const std::string what = "a token id in [0, " + std::to_string(layout_.V - 1) + "]";
+      const double token = int_arg(env, info[1], what, "token", 0, static_cast<double>(layout_.V - 1));
+      ArrayArg<float> probs = f32_exact(env, info[2], "probs", layout_.V);
+      const double temperature = temperature_arg(env, info[3]);
+      Pointers a = arenas(env, 0);
+      nn::rnn_step(kernels::active(), layout_, a.params, hidden.data, static_cast<int>(token), probs.data, temperature,
+                   ws_);
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value Sample(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      check_usable(env);
+      expect_args(info, 6, "sample");
+      ArrayArg<float> hidden = f32_exact(env, info[0], "hidden", layout_.H);
+      ArrayArg<std::int32_t> prime = i32_arg(env, info[1], "prime");
+      check_ids(env, prime, layout_.V, "prime");
+      if (prime.length < 1)
+        throw Napi::RangeError::New(env, "Expected at least 1 token for prime but received an Int32Array of length 0");
+      const double length = int_arg(env, info[2], "an integer in [0, 1073741824]", "length", 0, kMaxSampleLength);
+      if (!info[4].IsBoolean()) throw_type(env, "a boolean", "greedy", info[4]);
+      const bool greedy = info[4].As<Napi::Boolean>().Value();
+      const double temperature = greedy ? 1.0 : temperature_arg(env, info[3]);
+      ArrayArg<std::uint32_t> rng_state = u32_arg(env, info[5], "rngState");
+      if (rng_state.length != 4)
+        throw Napi::TypeError::New(env, "Expected a Uint32Array of length 4 for rngState but received " + describe(info[5]));
+      // Allocating the result may run the GC but no user code; re-read every buffer afterwards.
+      Napi::Int32Array out = Napi::Int32Array::New(env, static_cast<std::size_t>(length));
+      hidden = f32_exact(env, info[0], "hidden", layout_.H);
+      prime = i32_arg(env, info[1], "prime");
+      rng_state = u32_arg(env, info[5], "rngState");
+      Pointers a = arenas(env, 0);
+      float* probs = probs_.grow(layout_.V);
+      Xoshiro128ss rng{{rng_state.data[0], rng_state.data[1], rng_state.data[2], rng_state.data[3]}};
+      nn::rnn_sample(kernels::active(), layout_, a.params, hidden.data, prime.data, prime.length, out.Data(),
+                     static_cast<std::size_t>(length), temperature, greedy, rng, probs, ws_);
+      std::memcpy(rng_state.data, rng.s, sizeof rng.s);
+      return out;
+    });
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      if (busy_) throw Napi::Error::New(env, kBusy);
+      if (!disposed_) {
+        disposed_ = true;
+        params_.Reset();
+        grads_.Reset();
+        opt_.Reset();
+      }
+      return env.Undefined();
+    });
+  }
+
+  nn::RnnLayout layout_{};
+  Napi::Reference<Napi::Float32Array> params_, grads_, opt_;
+  bool disposed_ = false;
+  bool busy_ = false;
+  nn::RnnWorkspace ws_;
+  Scratch<float> probs_;
+  // Private copies of an async chunk's inputs, so user code cannot detach them mid-run.
+  Scratch<std::int32_t> async_inputs_, async_targets_;
+  Scratch<float> async_hidden_;
+};
+
+// trainChunkAsync: validation, pointer capture and input copies on the main thread; the math in Execute
+// (no N-API there); the carried hidden state is written back and the promise settled in OnOK / OnError.
+class TrainWorker : public Napi::AsyncWorker {
+ public:
+  TrainWorker(Napi::Env env, Session* session, Napi::Object self, Napi::Value hidden, const ChunkArgs& c,
+              float scale, const optim::Hyper& hyper, const Pointers& arenas)
+      : Napi::AsyncWorker(env, "charrnn.trainChunkAsync"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        session_(session),
+        self_(Napi::Persistent(self)),
+        hidden_(Napi::Persistent(hidden.As<Napi::Float32Array>())),
+        kernels_(&kernels::active()),
+        B_(c.B),
+        T_(c.T),
+        scale_(scale),
+        hyper_(hyper),
+        arenas_(arenas) {
+    const std::size_t BT = static_cast<std::size_t>(c.B) * c.T;
+    const std::size_t BH = static_cast<std::size_t>(c.B) * session->layout_.H;
+    inputs_ = session->async_inputs_.grow(BT);
+    targets_ = session->async_targets_.grow(BT);
+    hidden_copy_ = session->async_hidden_.grow(BH);
+    std::memcpy(inputs_, c.inputs.data, BT * sizeof(std::int32_t));
+    std::memcpy(targets_, c.targets.data, BT * sizeof(std::int32_t));
+    std::memcpy(hidden_copy_, c.hidden.data, BH * sizeof(float));
+    hidden_length_ = BH;
+  }
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      loss_sum_ = nn::rnn_chunk_gradient(*kernels_, session_->layout_, arenas_.params, arenas_.grads, inputs_, targets_,
+                                         B_, T_, hidden_copy_, scale_, session_->ws_);
+      grad_norm_ = optim::clip_and_update(hyper_, arenas_.params, arenas_.grads, arenas_.opt, session_->layout_.size);
+    } catch (const std::bad_alloc&) {
+      SetError("charrnn: out of memory while allocating native scratch. HINT: use a smaller batch × steps");
+    } catch (const std::exception& e) {
+      SetError(std::string("charrnn: native error: ") + e.what());
+    } catch (...) {
+      SetError("charrnn: unknown native error");
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    finish();
+    try {
+      Napi::Float32Array hidden = hidden_.Value();
+      Napi::Value buffer = hidden.ArrayBuffer();
+      if ((buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached()) || hidden.ElementLength() != hidden_length_) {
+        deferred_.Reject(Napi::Error::New(env, "trainChunkAsync finished but its hidden Float32Array was detached or resized "
+                                               "while it ran; the carried state could not be written back")
+                             .Value());
+        return;
+      }
+      std::memcpy(hidden.Data(), hidden_copy_, hidden_length_ * sizeof(float));
+      deferred_.Resolve(Session::chunk_result(env, loss_sum_ / (static_cast<double>(B_) * T_), grad_norm_));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    } catch (...) {
+      deferred_.Reject(Napi::Error::New(env, "charrnn: unknown native error").Value());
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    finish();
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  void finish() {
+    if (!finished_) {
+      finished_ = true;
+      session_->FinishAsync();
+    }
+  }
+
+  Napi::Promise::Deferred deferred_;
+  Session* session_;
+  Napi::ObjectReference self_;  // keeps the session alive while the worker runs
+  Napi::Reference<Napi::Float32Array> hidden_;
+  const kernels::Table* kernels_;
+  int B_, T_;
+  float scale_;
+  optim::Hyper hyper_;
+  Pointers arenas_;
+  std::int32_t* inputs_ = nullptr;
+  std::int32_t* targets_ = nullptr;
+  float* hidden_copy_ = nullptr;
+  std::size_t hidden_length_ = 0;
+  double loss_sum_ = 0, grad_norm_ = 0;
+  bool finished_ = false;
+};
+
+Napi::Value Session::TrainChunkAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    check_usable(env);
+    expect_args(info, 8, "trainChunkAsync");
+    ChunkArgs c = chunk_args(info);
+    const std::string reduction = one_of_arg(env, info[5], "reduction", {"sum", "mean"});
+    const optim::Hyper h = hyper_args(info);
+    Pointers a = arenas(env, optim::slots(h.kind) * layout_.size);
+    // Grow the workspace here, on the main thread, so Execute never allocates (and cannot fail for memory).
+    nn::rnn_reserve(layout_, c.B, c.T, ws_);
+    auto* worker = new TrainWorker(env, this, info.This().As<Napi::Object>(), info[2], c, reduction_scale(reduction, c),
+                                   h, a);
+    Napi::Promise promise = worker->Promise();
+    busy_ = true;
+    g_async_in_flight.fetch_add(1);
+    try {
+      worker->Queue();
+    } catch (...) {
+      FinishAsync();
+      delete worker;
+      throw;
+    }
+    return promise;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module functions
+
+Napi::Value Capabilities(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    int n = 0;
+    const char* const* names = kernels::supported_isas(&n);
+    Napi::Array supported = Napi::Array::New(env, static_cast<std::size_t>(n));
+    for (int i = 0; i < n; i++) supported.Set(static_cast<std::uint32_t>(i), Napi::String::New(env, names[i]));
+    const char* forced = std::getenv("CHARRNN_SIMD");
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("isa", Napi::String::New(env, kernels::active().isa));
+    r.Set("supported", supported);
+    r.Set("simdForced", Napi::Boolean::New(env, g_simd_forced.load() || (forced != nullptr && forced[0] != '\0')));
+    r.Set("threads", Napi::Number::New(env, 1));
+    return r;
+  });
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    int n = 0;
+    const char* const* names = kernels::supported_isas(&n);
+    std::string what = "one of ";
+    for (int i = 0; i < n; i++) what += (i ? ", '" : "'") + std::string(names[i]) + "'";
+    if (info.Length() < 1 || !info[0].IsString()) throw_type(env, what, "isa", info[0]);
+    if (g_async_in_flight.load() > 0)
+      throw Napi::Error::New(env, "cannot change the kernel path while an asynchronous trainChunk is running; await it first");
+    const std::string name = info[0].As<Napi::String>().Utf8Value();
+    if (!kernels::set_isa(name.c_str())) throw_range(env, what, "isa", describe(info[0]));
+    g_simd_forced.store(true);
+    return Napi::String::New(env, kernels::active().isa);
+  });
+}
+
+Napi::Value Layout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    expect_args(info, 2, "layout");
+    const double H = int_arg(env, info[0], "an integer in [1, 16384]", "hiddenSize", 1, kMaxHidden);
+    const double V = int_arg(env, info[1], "an integer in [2, 1048576]", "vocabSize", 2, kMaxVocab);
+    const nn::RnnLayout l = nn::RnnLayout::of(static_cast<std::size_t>(H), static_cast<std::size_t>(V));
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("Wxh", Napi::Number::New(env, static_cast<double>(l.Wxh)));
+    r.Set("Whh", Napi::Number::New(env, static_cast<double>(l.Whh)));
+    r.Set("bh", Napi::Number::New(env, static_cast<double>(l.bh)));
+    r.Set("Why", Napi::Number::New(env, static_cast<double>(l.Why)));
+    r.Set("by", Napi::Number::New(env, static_cast<double>(l.by)));
+    r.Set("size", Napi::Number::New(env, static_cast<double>(l.size)));
+    return r;
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Napi::Array fields = Napi::Array::New(env, kHyperCount);
+  for (std::size_t i = 0; i < kHyperCount; i++) fields.Set(static_cast<std::uint32_t>(i), Napi::String::New(env, kHyperFields[i]));
+  exports.Set("abi", Napi::Number::New(env, kAbi));
+  exports.Set("hyperFields", fields);
+  exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
+  exports.Set("setIsa", Napi::Function::New<SetIsa>(env, "setIsa"));
+  exports.Set("layout", Napi::Function::New<Layout>(env, "layout"));
+  exports.Set("Session", Session::Define(env));
+  return exports;
+}
+
+}  // namespace
+}  // namespace charrnn
+
+static Napi::Object InitCharrnn(Napi::Env env, Napi::Object exports) { return charrnn::Init(env, exports); }
+
+NODE_API_MODULE(charrnn, InitCharrnn)

@@ -1,0 +1,24 @@
+// Internal declarations shared by the kernel files (dispatch, reference, one file per ISA).
+// Not part of the contract: nothing outside native/kernels/ and native/tests/ should include this.
+#pragma once
+#include <cstddef>
+
+#include "kernels.h"
+
+namespace charrnn {
+namespace kernels {
+namespace detail {
+
+// Per-ISA tables. table_avx2() returns nullptr when the build has no AVX2 file (non-x86);
+// whether the CPU supports it is decided in dispatch.cc, never here.
+const Table& table_scalar();
+const Table* table_avx2();
+const Table* table_neon();
+
+// Shared scalar helpers (kernels_scalar.cc), also used by ISA files for tails.
+void gemv_n_scalar(int M, int N, const float* A, int lda, const float* x, float* y, bool accumulate);
+void gemv_t_scalar(int M, int N, const float* A, int lda, const float* x, float* y, bool accumulate);
+
+}  // namespace detail
+}  // namespace kernels
+}  // namespace charrnn

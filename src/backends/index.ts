@@ -1,0 +1,63 @@
+// Backend selection: 'auto' (native when the addon loads, else JS with one warning), 'js' or 'native'.
+// Deliberately the only place that decides which backend runs; the rest of src/ only sees `Backend`.
+import type { Backend, BackendName } from './backend.js';
+import { jsBackend } from './js/index.js';
+import { loadNative, nativeBackend, nativeUnavailableReason, NATIVE_HINT } from './native.js';
+import { oneOf } from '../util/validate.js';
+
+export type BackendChoice = 'auto' | 'js' | 'native';
+
+export interface ResolveOptions {
+  /** Where the one-per-process fallback warning goes (default: console.warn). */
+  warn?: (message: string) => void;
+}
+
+let warned = false;
+
+/**
+ * The backend for a choice. 'native' throws with the reason and a HINT when the addon is missing;
+ * 'auto' falls back to the pure-TypeScript backend and warns once per process.
+ */
+export function resolveBackend(choice: BackendChoice = 'auto', opts: ResolveOptions = {}): Backend {
+  oneOf('backend', choice, ['auto', 'js', 'native'] as const);
+  if (choice === 'js') return jsBackend;
+  if (choice === 'native') return nativeBackend();
+  if (loadNative().binding) return nativeBackend();
+  if (!warned) {
+    warned = true;
+    const warn = opts.warn ?? ((m: string) => console.warn(m));
+    warn(
+      `charrnn: native addon unavailable (${nativeUnavailableReason() ?? 'unknown reason'}); ` +
+        `using the pure-TypeScript backend (slower). ${NATIVE_HINT}`,
+    );
+  }
+  return jsBackend;
+}
+
+export interface BackendCapabilities {
+  /** The backend 'auto' resolves to. */
+  backend: BackendName;
+  /** Active kernel path: 'avx2' | 'neon' | 'scalar' natively, 'js' for the TypeScript backend. */
+  isa: string;
+  /** Kernel paths available on this machine, best first. */
+  supported: string[];
+  /** True when CHARRNN_SIMD or setIsa() forced the path. */
+  simdForced: boolean;
+  threads: number;
+  /** Why the native addon is unavailable (only when backend is 'js'). */
+  reason?: string;
+}
+
+/** What this process would run: the native addon's kernel path, or the JS backend and why. */
+export function capabilities(): BackendCapabilities {
+  const { binding } = loadNative();
+  if (binding) return { backend: 'native', ...binding.capabilities() };
+  return {
+    backend: 'js',
+    isa: 'js',
+    supported: ['js'],
+    simdForced: false,
+    threads: 1,
+    reason: nativeUnavailableReason(),
+  };
+}

@@ -1,0 +1,340 @@
+// The native backend: loads the C++ addon (native/addon.cc), types its raw surface, and adapts it to Backend.
+// Validation happens here first (the same checks as the JS backend), and again in C++ before any pointer is
+// dereferenced. Deliberately no math and no fallback policy here: src/backends/index.ts decides between backends.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type {
+  Arenas,
+  Backend,
+  BackendSession,
+  Chunk,
+  ChunkResult,
+  EvalResult,
+  OptimizerKind,
+  SampleRequest,
+  StepHyper,
+} from './backend.js';
+import type { ModelConfig } from '../model/config.js';
+import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './js/check.js';
+import { float32Array, oneOf } from '../util/validate.js';
+
+/** The `{ loss, gradNorm }` object returned by the addon's trainChunk. */
+export interface NativeChunkResult {
+  loss: number;
+  gradNorm: number;
+}
+
+/** Which kernel path the addon runs and which it could run. */
+export interface NativeCapabilities {
+  /** The active kernel table ('avx2', 'neon' or 'scalar'). */
+  isa: string;
+  /** Kernel paths this build contains and this CPU supports, best first. */
+  supported: string[];
+  /** True when CHARRNN_SIMD or setIsa() chose the path instead of CPU detection. */
+  simdForced: boolean;
+  threads: number;
+}
+
+/** Element offsets of the named tensors, as native/nn/layout.h derives them. */
+export interface NativeLayout {
+  Wxh: number;
+  Whh: number;
+  bh: number;
+  Why: number;
+  by: number;
+  size: number;
+}
+
+/**
+ * One model bound in C++: holds references to the arenas and works on them in place. Raw, positional
+ * signatures (no option objects, so no user getters can run during a native call); `hyper` is a
+ * Float64Array laid out as NativeBinding.hyperFields.
+ */
+export interface NativeSession {
+  gradient(
+    inputs: Int32Array,
+    targets: Int32Array,
+    hidden: Float32Array,
+    batch: number,
+    steps: number,
+    reduction: 'sum' | 'mean',
+  ): number;
+  trainChunk(
+    inputs: Int32Array,
+    targets: Int32Array,
+    hidden: Float32Array,
+    batch: number,
+    steps: number,
+    reduction: 'sum' | 'mean',
+    kind: OptimizerKind,
+    hyper: Float64Array,
+  ): NativeChunkResult;
+  trainChunkAsync(
+    inputs: Int32Array,
+    targets: Int32Array,
+    hidden: Float32Array,
+    batch: number,
+    steps: number,
+    reduction: 'sum' | 'mean',
+    kind: OptimizerKind,
+    hyper: Float64Array,
+  ): Promise<NativeChunkResult>;
+  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult;
+  step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
+  sample(
+    hidden: Float32Array,
+    prime: Int32Array,
+    length: number,
+    temperature: number,
+    greedy: boolean,
+    rngState: Uint32Array,
+  ): Int32Array;
+  dispose(): void;
+}
+
+/** Everything the addon exports. */
+export interface NativeBinding {
+  /** Version of this surface; a mismatch means a stale build. */
+  readonly abi: number;
+  /** Field order of the `hyper` Float64Array. */
+  readonly hyperFields: readonly string[];
+  capabilities(): NativeCapabilities;
+  /** Force a kernel path (process-wide); returns the active isa. Throws for an unknown/unsupported one. */
+  setIsa(name: string): string;
+  layout(hiddenSize: number, vocabSize: number): NativeLayout;
+  readonly Session: new (
+    hiddenSize: number,
+    vocabSize: number,
+    params: Float32Array,
+    grads: Float32Array,
+    optState: Float32Array,
+  ) => NativeSession;
+}
+
+/** The addon surface this adapter was written against. */
+export const NATIVE_ABI = 1;
+export const HYPER_FIELDS = [
+  'lr',
+  'momentum',
+  'beta1',
+  'beta2',
+  'eps',
+  'weightDecay',
+  'clipValue',
+  'clipNorm',
+  'step',
+] as const;
+
+export const NATIVE_HINT =
+  "HINT: run `npm rebuild charrnn` (needs a C++ toolchain: g++, make, python3), or use backend: 'js'";
+
+export interface NativeLoad {
+  binding?: NativeBinding;
+  error?: Error;
+}
+
+let cached: NativeLoad | undefined;
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0].trim();
+}
+
+function checkShape(b: unknown): NativeBinding {
+  const o = b as Partial<NativeBinding> | null;
+  if (o === null || typeof o !== 'object' || typeof o.Session !== 'function')
+    throw new Error('the addon does not export a Session class');
+  if (o.abi !== NATIVE_ABI)
+    throw new Error(`the addon is a stale build (abi ${String(o.abi)}, expected ${NATIVE_ABI})`);
+  const fields = o.hyperFields;
+  if (!Array.isArray(fields) || fields.join(',') !== HYPER_FIELDS.join(','))
+    throw new Error('the addon is a stale build (hyper-parameter fields differ)');
+  return o as NativeBinding;
+}
+
+/**
+ * Load the addon once per process: CHARRNN_ADDON_PATH (e.g. a Debug/ASan build) when set, else
+ * `bindings('charrnn')` from the package root. Never throws: the error says why it is unavailable.
+ */
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const errors: string[] = [];
+  const override = process.env.CHARRNN_ADDON_PATH;
+  try {
+    if (override) {
+      cached = { binding: checkShape(require(override)) };
+    } else {
+      const bindings = require('bindings') as (opts: {
+        bindings: string;
+        module_root: string;
+        try: string[][];
+      }) => unknown;
+      const root = fileURLToPath(new URL('../../', import.meta.url));
+      // Release only: a Debug/ASan build (build/Debug) aborts the process when loaded without the sanitizer
+      // runtime preloaded, so it is reached only through CHARRNN_ADDON_PATH (scripts/test-asan.sh).
+      const order = [
+        ['module_root', 'build', 'Release', 'bindings'],
+        ['module_root', 'build', 'bindings'],
+      ];
+      cached = { binding: checkShape(bindings({ bindings: 'charrnn', module_root: root, try: order })) };
+    }
+  } catch (err) {
+    errors.push(override ? `CHARRNN_ADDON_PATH=${override}: ${firstLine(err)}` : firstLine(err));
+    cached = { error: new Error(`native addon could not be loaded: ${errors.join('; ')}`) };
+  }
+  return cached;
+}
+
+/** A one-line reason why the addon is unavailable, or undefined when it loaded. */
+export function nativeUnavailableReason(): string | undefined {
+  const { error } = loadNative();
+  return error ? error.message.replace(/^native addon could not be loaded: /, '') : undefined;
+}
+
+class NativeBackendSession implements BackendSession {
+  readonly backend = 'native' as const;
+  private readonly native: NativeSession;
+  private readonly hyper = new Float64Array(HYPER_FIELDS.length);
+  private readonly P: number;
+
+  constructor(
+    binding: NativeBinding,
+    private readonly config: ModelConfig,
+    private readonly arenas: Arenas,
+  ) {
+    this.P = checkArenas(config, arenas);
+    this.native = new binding.Session(
+      config.hiddenSize,
+      config.vocabSize,
+      arenas.params,
+      arenas.grads,
+      arenas.optState,
+    );
+  }
+
+  gradient(chunk: Chunk, reduction: 'sum' | 'mean'): number {
+    checkChunk(this.config, chunk);
+    oneOf('reduction', reduction, ['sum', 'mean'] as const);
+    return this.native.gradient(
+      chunk.inputs,
+      chunk.targets,
+      chunk.hidden,
+      chunk.batch,
+      chunk.steps,
+      reduction,
+    );
+  }
+
+  /** Validates and packs the hyper-parameters into the session's Float64Array (read synchronously by C++). */
+  private pack(hyper: StepHyper): Float64Array {
+    const o = hyper.optimizer;
+    const h = this.hyper;
+    h[0] = o.lr;
+    h[1] = o.momentum;
+    h[2] = o.beta1;
+    h[3] = o.beta2;
+    h[4] = o.eps;
+    h[5] = o.weightDecay;
+    h[6] = hyper.clipValue;
+    h[7] = hyper.clipNorm;
+    h[8] = hyper.step;
+    return h;
+  }
+
+  private checkTrain(chunk: Chunk, hyper: StepHyper): void {
+    checkChunk(this.config, chunk);
+    checkHyper(hyper, this.arenas, this.P);
+  }
+
+  trainChunk(chunk: Chunk, hyper: StepHyper): ChunkResult {
+    this.checkTrain(chunk, hyper);
+    const r = this.native.trainChunk(
+      chunk.inputs,
+      chunk.targets,
+      chunk.hidden,
+      chunk.batch,
+      chunk.steps,
+      hyper.reduction,
+      hyper.optimizer.kind,
+      this.pack(hyper),
+    );
+    return { loss: r.loss, gradNorm: r.gradNorm };
+  }
+
+  trainChunkAsync(chunk: Chunk, hyper: StepHyper): Promise<ChunkResult> {
+    try {
+      this.checkTrain(chunk, hyper);
+      return this.native
+        .trainChunkAsync(
+          chunk.inputs,
+          chunk.targets,
+          chunk.hidden,
+          chunk.batch,
+          chunk.steps,
+          hyper.reduction,
+          hyper.optimizer.kind,
+          this.pack(hyper),
+        )
+        .then((r) => ({ loss: r.loss, gradNorm: r.gradNorm }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
+    checkIds('ids', ids, undefined, this.config.vocabSize);
+    if (ids.length < 2)
+      throw new RangeError(
+        `Expected at least 2 tokens for ids but received an Int32Array of length ${ids.length}`,
+      );
+    if (hidden !== undefined) float32Array('hidden', hidden, this.config.hiddenSize);
+    const r = this.native.evaluate(ids, hidden);
+    return { totalNats: r.totalNats, count: r.count };
+  }
+
+  step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {
+    const V = this.config.vocabSize;
+    float32Array('hidden', hidden, this.config.hiddenSize);
+    float32Array('probs', probs, V);
+    if (!Number.isInteger(token) || token < 0 || token >= V)
+      throw new RangeError(`Expected a token id in [0, ${V - 1}] for token but received ${token}`);
+    checkTemperature(temperature);
+    this.native.step(hidden, token, probs, temperature);
+  }
+
+  sample(req: SampleRequest): Int32Array {
+    checkSample(this.config, req);
+    const greedy = Boolean(req.greedy);
+    return this.native.sample(
+      req.hidden,
+      req.prime,
+      req.length,
+      greedy ? 1 : req.temperature,
+      greedy,
+      req.rngState,
+    );
+  }
+
+  dispose(): void {
+    this.native.dispose();
+  }
+}
+
+/**
+ * The native backend. Throws (with the reason and a HINT) when the addon is not available; use
+ * resolveBackend('auto') from src/backends/index.ts for a fallback to the JS backend.
+ */
+export function nativeBackend(): Backend {
+  const { binding, error } = loadNative();
+  if (!binding)
+    throw new Error(
+      `charrnn: the native backend is not available (${nativeUnavailableReason() ?? String(error)}). ${NATIVE_HINT}`,
+    );
+  return Object.freeze({
+    name: 'native' as const,
+    open(config: ModelConfig, arenas: Arenas): BackendSession {
+      return new NativeBackendSession(binding, config, arenas);
+    },
+  });
+}
