@@ -193,3 +193,218 @@ export function transposeInto(
     for (let c = 0; c < cols; c++) T[t + c * rows + r] = W[row + c];
   }
 }
+
+/**
+ * C[c + r·N + k] = Σ_i A[a + r·K + i] · W[w + k·K + i]   (C [M,N] = A·Wᵀ, A float64 [M,K], W float32 [N,K])
+ * The output layer over a whole chunk (logits = H·Whyᵀ), 4×4 register blocks.
+ */
+export function gemmNT(
+  C: Float64Array,
+  c: number,
+  A: Float64Array,
+  a: number,
+  W: Float32Array,
+  w: number,
+  M: number,
+  N: number,
+  K: number,
+): void {
+  const M4 = M - (M % 4);
+  const N4 = N - (N % 4);
+  for (let r = 0; r < M4; r += 4) {
+    const a0 = a + r * K;
+    const a1 = a0 + K;
+    const a2 = a1 + K;
+    const a3 = a2 + K;
+    for (let k = 0; k < N4; k += 4) {
+      const w0 = w + k * K;
+      const w1 = w0 + K;
+      const w2 = w1 + K;
+      const w3 = w2 + K;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0;
+      let c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0;
+      let c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
+      for (let i = 0; i < K; i++) {
+        const x0 = A[a0 + i],
+          x1 = A[a1 + i],
+          x2 = A[a2 + i],
+          x3 = A[a3 + i];
+        const y0 = W[w0 + i],
+          y1 = W[w1 + i],
+          y2 = W[w2 + i],
+          y3 = W[w3 + i];
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+        c20 += x2 * y0;
+        c21 += x2 * y1;
+        c22 += x2 * y2;
+        c23 += x2 * y3;
+        c30 += x3 * y0;
+        c31 += x3 * y1;
+        c32 += x3 * y2;
+        c33 += x3 * y3;
+      }
+      let o = c + r * N + k;
+      C[o] = c00;
+      C[o + 1] = c01;
+      C[o + 2] = c02;
+      C[o + 3] = c03;
+      o += N;
+      C[o] = c10;
+      C[o + 1] = c11;
+      C[o + 2] = c12;
+      C[o + 3] = c13;
+      o += N;
+      C[o] = c20;
+      C[o + 1] = c21;
+      C[o + 2] = c22;
+      C[o + 3] = c23;
+      o += N;
+      C[o] = c30;
+      C[o + 1] = c31;
+      C[o + 2] = c32;
+      C[o + 3] = c33;
+    }
+    for (let k = N4; k < N; k++) {
+      const wk = w + k * K;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
+      for (let i = 0; i < K; i++) {
+        const y = W[wk + i];
+        s0 += A[a0 + i] * y;
+        s1 += A[a1 + i] * y;
+        s2 += A[a2 + i] * y;
+        s3 += A[a3 + i] * y;
+      }
+      const o = c + r * N + k;
+      C[o] = s0;
+      C[o + N] = s1;
+      C[o + 2 * N] = s2;
+      C[o + 3 * N] = s3;
+    }
+  }
+  for (let r = M4; r < M; r++) matvec(C, c + r * N, W, w, N, K, A, a + r * K);
+}
+
+/**
+ * C[c + r·N + j] = Σ_k A[a + r·K + k] · W[w + k·N + j]   (C [M,N] = A·W, A float64 [M,K], W float32 [K,N])
+ * The output layer's input gradient over a whole chunk (dH = dY·Why), 4×4 register blocks.
+ */
+export function gemmNN(
+  C: Float64Array,
+  c: number,
+  A: Float64Array,
+  a: number,
+  W: Float32Array,
+  w: number,
+  M: number,
+  N: number,
+  K: number,
+): void {
+  const M4 = M - (M % 4);
+  const N4 = N - (N % 4);
+  for (let r = 0; r < M; r += 4) {
+    const rows = r < M4 ? 4 : M - r;
+    if (rows === 4) {
+      const a0 = a + r * K;
+      const a1 = a0 + K;
+      const a2 = a1 + K;
+      const a3 = a2 + K;
+      for (let j = 0; j < N4; j += 4) {
+        let c00 = 0,
+          c01 = 0,
+          c02 = 0,
+          c03 = 0;
+        let c10 = 0,
+          c11 = 0,
+          c12 = 0,
+          c13 = 0;
+        let c20 = 0,
+          c21 = 0,
+          c22 = 0,
+          c23 = 0;
+        let c30 = 0,
+          c31 = 0,
+          c32 = 0,
+          c33 = 0;
+        for (let k = 0; k < K; k++) {
+          const x0 = A[a0 + k],
+            x1 = A[a1 + k],
+            x2 = A[a2 + k],
+            x3 = A[a3 + k];
+          const wk = w + k * N + j;
+          const y0 = W[wk],
+            y1 = W[wk + 1],
+            y2 = W[wk + 2],
+            y3 = W[wk + 3];
+          c00 += x0 * y0;
+          c01 += x0 * y1;
+          c02 += x0 * y2;
+          c03 += x0 * y3;
+          c10 += x1 * y0;
+          c11 += x1 * y1;
+          c12 += x1 * y2;
+          c13 += x1 * y3;
+          c20 += x2 * y0;
+          c21 += x2 * y1;
+          c22 += x2 * y2;
+          c23 += x2 * y3;
+          c30 += x3 * y0;
+          c31 += x3 * y1;
+          c32 += x3 * y2;
+          c33 += x3 * y3;
+        }
+        let o = c + r * N + j;
+        C[o] = c00;
+        C[o + 1] = c01;
+        C[o + 2] = c02;
+        C[o + 3] = c03;
+        o += N;
+        C[o] = c10;
+        C[o + 1] = c11;
+        C[o + 2] = c12;
+        C[o + 3] = c13;
+        o += N;
+        C[o] = c20;
+        C[o + 1] = c21;
+        C[o + 2] = c22;
+        C[o + 3] = c23;
+        o += N;
+        C[o] = c30;
+        C[o + 1] = c31;
+        C[o + 2] = c32;
+        C[o + 3] = c33;
+      }
+    }
+    // Remainder columns (and whole remainder rows): plain dot products down the column.
+    for (let rr = r; rr < r + rows; rr++) {
+      const ar = a + rr * K;
+      for (let j = rows === 4 ? N4 : 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += A[ar + k] * W[w + k * N + j];
+        C[c + rr * N + j] = s;
+      }
+    }
+  }
+}

@@ -18,7 +18,7 @@ import { argmax, drawFromProbs } from '../../generate/draw.js';
 import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './check.js';
 import { float32Array } from '../../util/validate.js';
 import { applyUpdate } from './optim.js';
-import { gemmTN, matvec, transposeInto } from './blas.js';
+import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';
 
 /**
  * ps[o..o+V) holds logits minus by; add by, softmax in place, return −log p[target].
@@ -72,8 +72,6 @@ class JsSession implements BackendSession {
   // Per-step scratch (sized H or V, allocated once).
   private das = new Float64Array(0);
   private readonly WhhT: Float32Array;
-  private readonly WhyT: Float32Array;
-  private readonly dh: Float64Array;
   private readonly dhnext: Float64Array;
   private readonly da: Float64Array;
   private readonly hstep: Float64Array;
@@ -96,8 +94,6 @@ class JsSession implements BackendSession {
     };
     this.gacc = new Float64Array(this.P);
     this.WhhT = new Float32Array(this.H * this.H);
-    this.WhyT = new Float32Array(this.H * this.V);
-    this.dh = new Float64Array(this.H);
     this.dhnext = new Float64Array(this.H);
     this.da = new Float64Array(this.H);
     this.hstep = new Float64Array(this.H);
@@ -164,57 +160,57 @@ class JsSession implements BackendSession {
     for (let i = 0; i < BH; i++) hs[i] = hidden[i];
 
     // ---- forward ----
+    // The recurrence runs step by step; the output layer runs once over the whole chunk afterwards.
     const pre = this.da; // pre-activation scratch [H]
-    let lossSum = 0;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
-        const x = inputs[t * B + b];
-        const hp = (t * B + b) * H; // h_{t-1} of stream b
+        const row = t * B + b;
+        const x = inputs[row];
+        const hp = row * H; // h_{t-1} of stream b
         const hc = hp + BH; // h_t of stream b
         // h_t = tanh(Wxh[:, x] + bh + Whh · h_{t-1})
         matvec(pre, 0, w, Whh, H, H, hs, hp);
         for (let i = 0; i < H; i++) hs[hc + i] = Math.tanh(w[Wxh + i * V + x] + w[bh + i] + pre[i]);
-        // y = Why · h_t + by; p = softmax(y)
-        const pc = (t * B + b) * V;
-        matvec(ps, pc, w, Why, V, H, hs, hc);
-        lossSum += softmaxInPlace(ps, pc, w, by, V, targets[t * B + b]);
       }
     }
+    // logits [T·B, V] = H_t · Whyᵀ (+ by inside the softmax)
+    const TB = T * B;
+    gemmNT(ps, 0, hs, BH, w, Why, TB, V, H);
+    let lossSum = 0;
+    for (let row = 0; row < TB; row++) lossSum += softmaxInPlace(ps, row * V, w, by, V, targets[row]);
 
     // ---- backward (BPTT over the chunk) ----
-    // Per step only the through-time products run (Whyᵀ·dy, Whhᵀ·da, on transposed copies so they are
-    // row dot products); the weight gradients are two gemms over the whole chunk afterwards:
-    // dWhy = dYᵀ·H_t and dWhh = dAᵀ·H_{t-1}, with dY kept in `ps` and dA in `das`, both [T·B, ·].
+    // dY = (P − onehot)·scale for every row, then dH_out = dY·Why in one product; per step only the
+    // through-time term Whhᵀ·da runs (on a transposed copy, as row dot products); the weight gradients
+    // are two products over the whole chunk: dWhy = dYᵀ·H_t and dWhh = dAᵀ·H_{t-1}.
     const acc = this.gacc;
     acc.fill(0);
     const WhhT = this.WhhT;
-    const WhyT = this.WhyT;
     transposeInto(WhhT, 0, w, Whh, H, H);
-    transposeInto(WhyT, 0, w, Why, V, H);
     const das = this.das;
-    const scale = reduction === 'mean' ? 1 / (B * T) : 1;
-    const dh = this.dh;
+    const scale = reduction === 'mean' ? 1 / TB : 1;
+    for (let row = 0; row < TB; row++) {
+      const pc = row * V;
+      ps[pc + targets[row]] -= 1;
+      for (let k = 0; k < V; k++) {
+        const d = ps[pc + k] * scale;
+        ps[pc + k] = d;
+        acc[by + k] += d;
+      }
+    }
+    gemmNN(das, 0, ps, 0, w, Why, TB, H, V); // das ← dH_out, then turned into dA in place below
     const dhnext = this.dhnext;
     for (let b = 0; b < B; b++) {
       dhnext.fill(0);
       for (let t = T - 1; t >= 0; t--) {
         const row = t * B + b;
         const hc = (row + B) * H;
-        const pc = row * V;
         const dc = row * H;
-        // dy = (p − onehot(target))·scale, in place; dby += dy
-        ps[pc + targets[row]] -= 1;
-        for (let k = 0; k < V; k++) {
-          const d = ps[pc + k] * scale;
-          ps[pc + k] = d;
-          acc[by + k] += d;
-        }
-        // dh = Whyᵀ·dy + dhnext; da = (1 − h²) ⊙ dh; dbh += da; dWxh[:, x] += da
-        matvec(dh, 0, WhyT, 0, H, V, ps, pc);
+        // da = (1 − h²) ⊙ (dH_out + dhnext); dbh += da; dWxh[:, x] += da
         const x = inputs[row];
         for (let i = 0; i < H; i++) {
           const h = hs[hc + i];
-          const d = (1 - h * h) * (dh[i] + dhnext[i]);
+          const d = (1 - h * h) * (das[dc + i] + dhnext[i]);
           das[dc + i] = d;
           acc[bh + i] += d;
           acc[Wxh + i * V + x] += d;
@@ -223,8 +219,8 @@ class JsSession implements BackendSession {
         matvec(dhnext, 0, WhhT, 0, H, H, das, dc);
       }
     }
-    gemmTN(acc, Why, ps, 0, hs, BH, V, H, T * B);
-    gemmTN(acc, Whh, das, 0, hs, 0, H, H, T * B);
+    gemmTN(acc, Why, ps, 0, hs, BH, V, H, TB);
+    gemmTN(acc, Whh, das, 0, hs, 0, H, H, TB);
     // carry h_T to the next chunk
     const last = T * BH;
     for (let i = 0; i < BH; i++) hidden[i] = hs[last + i];
