@@ -29,7 +29,8 @@ struct Registry {
   const char* names[4];
   int count = 0;
   Registry() {
-    if (const Table* t = detail::table_avx2(); t != nullptr && cpu_has_avx2_fma()) add(t);
+    if (cpu_has_avx2_fma())  // the CPU check comes first: nothing of kernels_avx2.cc runs without it
+      if (const Table* t = detail::table_avx2(); t != nullptr) add(t);
     if (const Table* t = detail::table_neon(); t != nullptr) add(t);  // NEON is baseline on aarch64
     add(&detail::table_scalar());
   }

@@ -2,7 +2,7 @@
 // times it and prints GFLOP/s. The char-RNN shapes come from WORKLOADS (W2: B=32 T=64 H=512 V=65; W1: B=1
 // H=100 V=65). Deliberately not a test (kernel_test.cc is) and single-threaded like the kernels.
 // OpenBLAS is only dlopen'ed here, if present, as a yardstick: the project never links or requires it.
-//   ./kernel_bench [substring-filter]      e.g. ./kernel_bench 1024   or   ./kernel_bench gemv
+//   ./kernel_bench [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or   ./kernel_bench W2 avx2
 #include <dlfcn.h>
 
 #include <chrono>
@@ -177,6 +177,7 @@ double seconds_per_call(const Variant& v, const Shape& s, Buffers& b) {
 
 int main(int argc, char** argv) {
   const char* filter = argc > 1 ? argv[1] : nullptr;
+  const char* vfilter = argc > 2 ? argv[2] : nullptr;  // e.g. "avx2" or "a" (avx2 + openblas)
   load_openblas();
   std::vector<Variant> variants;
   int n = 0;
@@ -212,6 +213,7 @@ int main(int argc, char** argv) {
     const double flops = is_gemv(s.op) ? 2.0 * s.M * s.N : 2.0 * s.M * s.N * s.K;
     for (const Variant& v : variants) {
       if (v.table == nullptr && is_gemv(s.op) && g_sgemv == nullptr) continue;
+      if (vfilter != nullptr && std::strstr(v.name.c_str(), vfilter) == nullptr) continue;
       const double err = check(v, s, b, rng);
       // float32 sums of ≤ 2048 products: relative to Σ|a·b|, ≤ K·2^-24 ≈ 1.2e-4 worst case, ~1e-6 typical.
       const bool ok = err <= (is_gemv(s.op) ? s.N + s.M : s.K + 2) * 5.96e-8;
