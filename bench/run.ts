@@ -1,6 +1,7 @@
 // `npm run bench`: times the workloads of ../shared/WORKLOADS.md on every available backend with tinybench,
 // after a warm-up, and prints a table (and a JSON array with --json FILE).
 //   npm run bench -- [--workload W1,W2] [--backend js,native] [--time SECONDS] [--json FILE]
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -33,7 +34,7 @@ export interface BenchRecord {
 
 const { values } = parseArgs({
   options: {
-    workload: { type: 'string', default: 'W1,W2' },
+    workload: { type: 'string', default: 'W1,W2,gemm' },
     backend: { type: 'string', default: 'js,native' },
     time: { type: 'string', default: '3' },
     json: { type: 'string' },
@@ -126,9 +127,64 @@ async function benchTraining(
   return record;
 }
 
+/**
+ * The kernel harness (native/tests/kernel_bench, plain C++ without Node): checks every variant against the
+ * naive reference, then times gemm at the W1/W2 shapes and at 1024³ (and OpenBLAS when it is installed).
+ */
+function benchKernels(): BenchRecord[] {
+  const root = new URL('../', import.meta.url).pathname;
+  const make = spawnSync('make', ['-s', '-C', 'native/tests', 'kernel_bench'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (make.status !== 0) {
+    console.warn(
+      `bench: could not build the kernel harness: ${(make.stderr || make.stdout).trim().split('\n')[0]}`,
+    );
+    return [];
+  }
+  const out: BenchRecord[] = [];
+  for (const filter of ['peak', 'W2', 'W1']) {
+    const run = spawnSync('native/tests/kernel_bench', [filter], { cwd: root, encoding: 'utf8' });
+    process.stdout.write(
+      run.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('kernel_bench:') && !l.startsWith('OpenBLAS core'))
+        .join('\n'),
+    );
+    if (run.status !== 0) throw new Error(`bench: kernel harness failed (${filter}): ${run.stderr}`);
+    for (const line of run.stdout.split('\n')) {
+      const m = /^(.*?)\s+(scalar|avx2|neon|openblas)\s+([\d.]+)\s+([\d.]+)/.exec(line);
+      if (!m) continue;
+      out.push({
+        workload: `gemm ${m[1].trim().replace(/\s+/g, ' ')}`,
+        backend: 'native',
+        threads: 1,
+        charsPerSec: 0,
+        gflops: Number(m[3]),
+        medianMs: Number(m[4]) / 1000,
+        samples: 7,
+        isa: m[2],
+        node: process.version,
+        date: new Date().toISOString(),
+        cpu: cpus()[0]?.model ?? 'unknown',
+        data: 'random matrices',
+      });
+    }
+  }
+  return out;
+}
+
 const data = await trainingIds();
 const records: BenchRecord[] = [];
 for (const name of wanted) {
+  if (name === 'GEMM') {
+    console.log(
+      'gemm: kernel harness (single thread, best of 7, each variant checked against the naive reference first)',
+    );
+    records.push(...benchKernels());
+    continue;
+  }
   const w = WORKLOADS[name as keyof typeof WORKLOADS];
   if (!w) {
     console.error(`bench: unknown workload ${name} (known: ${Object.keys(WORKLOADS).join(', ')})`);
