@@ -20,8 +20,40 @@ export function applyUpdate(acc: Float64Array, arenas: Arenas, P: number, hyper:
   const g = arenas.grads;
   const p = arenas.params;
   const s = arenas.optState;
-  // One pass: store the float32 gradient, its raw norm, and (clipValue > 0) the clamped values and norm.
   const c = hyper.clipValue;
+  const o = hyper.optimizer;
+  // Fast path (min-char-rnn's setting): Adagrad or plain SGD without norm clipping or weight decay is a
+  // single fused pass. Elements whose gradient is exactly 0 are left untouched — exact for these two
+  // optimizers (m += 0, p −= 0), and most of Wxh has a zero gradient under one-hot input.
+  if (
+    hyper.clipNorm === 0 &&
+    o.weightDecay === 0 &&
+    (o.kind === 'adagrad' || (o.kind === 'sgd' && o.momentum === 0))
+  ) {
+    const lr = o.lr;
+    const eps = o.eps;
+    const adagrad = o.kind === 'adagrad';
+    let sq = 0;
+    for (let i = 0; i < P; i++) {
+      let v = Math.fround(acc[i]);
+      if (v === 0) {
+        g[i] = 0;
+        continue;
+      }
+      sq += v * v;
+      if (c > 0) {
+        if (v > c) v = c;
+        else if (v < -c) v = -c;
+      }
+      g[i] = v;
+      if (adagrad) {
+        s[i] += v * v;
+        p[i] -= (lr * v) / Math.sqrt(s[i] + eps);
+      } else p[i] -= lr * v;
+    }
+    return Math.sqrt(sq);
+  }
+  // One pass: store the float32 gradient, its raw norm, and (clipValue > 0) the clamped values and norm.
   let sq = 0;
   let sqClipped = 0;
   if (c > 0) {
@@ -45,7 +77,6 @@ export function applyUpdate(acc: Float64Array, arenas: Arenas, P: number, hyper:
   const normAfterValue = Math.sqrt(sqClipped);
   const scale =
     hyper.clipNorm > 0 && normAfterValue > hyper.clipNorm ? hyper.clipNorm / (normAfterValue + 1e-6) : 1;
-  const o = hyper.optimizer;
   const lr = o.lr;
   if (o.weightDecay > 0) {
     const f = 1 - lr * o.weightDecay;
