@@ -18,6 +18,9 @@
 //     .step(hidden, token, probs, temperature): undefined
 //     .sample(hidden, prime, length, temperature, greedy, rngState): Int32Array
 //     .dispose(): undefined
+//   lossFun(inputs, targets, hprev, Wxh, Whh, Why, bh, by, dWxh, dWhh, dWhy, dbh, dby, hOut): number
+//   gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate), gemv(trans, M, N, A, lda, x, y, accumulate),
+//   axpy(alpha, x, y), dot(x, y): number      (drop-in functions, typed in src/backends/native-dropin.ts)
 #include <napi.h>
 
 #include <atomic>
@@ -30,6 +33,7 @@
 
 #include "kernels/kernels.h"
 #include "nn/layout.h"
+#include "nn/lossfun.h"
 #include "nn/rnn.h"
 #include "optim/optim.h"
 #include "util/rng.h"
@@ -181,16 +185,23 @@ struct ArrayArg {
 
 template <typename Elem, napi_typedarray_type Kind>
 ArrayArg<Elem> typed_arg(Napi::Env env, Napi::Value v, const char* name) {
+  // One napi_get_typedarray_info per argument (type, length, first-element pointer, buffer): this runs ~7 times
+  // on every trainChunk, and node-addon-api's wrappers would query the same info three or four times.
   const char* tname = typed_array_name(Kind);
-  const std::string article = Kind == napi_int32_array ? "an " : "a ";
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind) throw_type(env, article + tname, name, v);
-  Napi::TypedArray ta = v.As<Napi::TypedArray>();
-  Napi::Value buffer = ta.ArrayBuffer();
-  if (buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached())
+  const char* article = Kind == napi_int32_array ? "an " : "a ";
+  bool is_typed = false;
+  napi_typedarray_type type = napi_int8_array;
+  std::size_t length = 0;
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, nullptr) != napi_ok || type != Kind)
+    throw_type(env, std::string(article) + tname, name, v);
+  bool detached = false;
+  if (buffer != nullptr && napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && detached)
     throw Napi::TypeError::New(env, std::string("Expected ") + article + tname + " for " + name + " but received a detached " +
                                         tname + " (its buffer was transferred)");
-  Napi::TypedArrayOf<Elem> arr = v.As<Napi::TypedArrayOf<Elem>>();
-  return {arr.Data(), arr.ElementLength()};
+  return {static_cast<Elem*>(data), length};
 }
 
 ArrayArg<float> f32_arg(Napi::Env env, Napi::Value v, const char* name) {
@@ -754,6 +765,249 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Drop-in functions (src/dropin.ts, src/kernels.ts): synchronous calls over caller-owned Float32Arrays.
+// They run to completion on the calling thread, so no buffer can be detached or transferred mid-call and
+// nothing needs pinning. Every length, shape, id and overlap is checked before a pointer is dereferenced.
+//   lossFun(inputs, targets, hprev, Wxh, Whh, Why, bh, by, dWxh, dWhh, dWhy, dbh, dby, hOut): number
+//   gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate): undefined
+//   gemv(trans, M, N, A, lda, x, y, accumulate): undefined
+//   axpy(alpha, x, y): undefined        dot(x, y): number
+
+constexpr double kMaxDim = 2147483647.0;  // kernel sizes and strides are int
+
+// A byte range of one typed-array argument, for overlap checks (compared as integers, never as pointers).
+struct Span {
+  std::uintptr_t begin, end;
+  const char* name;
+};
+
+template <typename Elem>
+Span span_of(const ArrayArg<Elem>& a, const char* name) {
+  const std::uintptr_t b = reinterpret_cast<std::uintptr_t>(a.data);
+  return {b, b + a.length * sizeof(Elem), name};
+}
+
+bool spans_overlap(const Span& a, const Span& b) { return a.begin < b.end && b.begin < a.end; }
+
+// `out` is written: it must share no byte with `other`.
+void expect_disjoint(Napi::Env env, const Span& out, const Span& other, std::size_t out_length) {
+  if (spans_overlap(out, other))
+    throw Napi::RangeError::New(env, std::string("Expected a Float32Array that shares no memory with ") + other.name +
+                                         " for " + out.name + " but received a Float32Array of length " +
+                                         std::to_string(out_length) + " overlapping it");
+}
+
+// double → float without the undefined behaviour of an out-of-range conversion (NaN passes through).
+float to_f32(double x) {
+  if (x > 3.4028234663852886e38) return HUGE_VALF;
+  if (x < -3.4028234663852886e38) return -HUGE_VALF;
+  return static_cast<float>(x);
+}
+
+bool bool_arg(Napi::Env env, Napi::Value v, const char* name) {
+  if (!v.IsBoolean()) throw_type(env, "a boolean", name, v);
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::size_t dim_arg(Napi::Env env, Napi::Value v, const char* name) {
+  return static_cast<std::size_t>(int_arg(env, v, "an integer in [0, 2147483647]", name, 0, kMaxDim));
+}
+
+// A row-major matrix argument of rows × cols with row stride `ld`: checks ld ≥ cols and the length it implies.
+ArrayArg<float> matrix_arg(Napi::Env env, Napi::Value v, const char* name, std::size_t rows, std::size_t cols,
+                           std::size_t ld, const char* ld_name) {
+  ArrayArg<float> a = f32_arg(env, v, name);
+  if (ld < cols)
+    throw Napi::RangeError::New(env, std::string("Expected an integer ≥ ") + std::to_string(cols) + " (the row width of " +
+                                         name + ") for " + ld_name + " but received " + std::to_string(ld));
+  const std::size_t need = rows == 0 || cols == 0 ? 0 : (rows - 1) * ld + cols;  // < 2^62: no overflow
+  if (a.length < need)
+    throw_range(env,
+                "a Float32Array of length ≥ " + std::to_string(need) + " (" + std::to_string(rows) + " rows × " +
+                    std::to_string(cols) + " columns, " + ld_name + " " + std::to_string(ld) + ")",
+                name, "a Float32Array of length " + std::to_string(a.length));
+  return a;
+}
+
+ArrayArg<float> vector_arg(Napi::Env env, Napi::Value v, const char* name, std::size_t need) {
+  ArrayArg<float> a = f32_arg(env, v, name);
+  if (a.length < need)
+    throw_range(env, "a Float32Array of length ≥ " + std::to_string(need), name,
+                "a Float32Array of length " + std::to_string(a.length));
+  return a;
+}
+
+void zero_rows(float* C, std::size_t rows, std::size_t cols, std::size_t ld) {
+  for (std::size_t i = 0; i < rows; i++) std::memset(C + i * ld, 0, cols * sizeof(float));
+}
+
+// One workspace per thread (each Node worker thread has its own); calls are synchronous, so never shared.
+nn::LossFunWorkspace& lossfun_workspace() {
+  static thread_local nn::LossFunWorkspace ws;
+  return ws;
+}
+
+Napi::Value LossFun(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    expect_args(info, 14, "lossFun");
+    ArrayArg<std::int32_t> inputs = i32_arg(env, info[0], "inputs");
+    ArrayArg<std::int32_t> targets = i32_arg(env, info[1], "targets");
+    ArrayArg<float> hprev = f32_arg(env, info[2], "hprev");
+    ArrayArg<float> Wxh = f32_arg(env, info[3], "Wxh");
+    ArrayArg<float> Whh = f32_arg(env, info[4], "Whh");
+    ArrayArg<float> Why = f32_arg(env, info[5], "Why");
+    ArrayArg<float> bh = f32_arg(env, info[6], "bh");
+    ArrayArg<float> by = f32_arg(env, info[7], "by");
+    ArrayArg<float> dWxh = f32_arg(env, info[8], "dWxh");
+    ArrayArg<float> dWhh = f32_arg(env, info[9], "dWhh");
+    ArrayArg<float> dWhy = f32_arg(env, info[10], "dWhy");
+    ArrayArg<float> dbh = f32_arg(env, info[11], "dbh");
+    ArrayArg<float> dby = f32_arg(env, info[12], "dby");
+    ArrayArg<float> hout = f32_arg(env, info[13], "hOut");
+    // H and V come from the biases; every other tensor must agree with them.
+    if (bh.length < 1 || bh.length > static_cast<std::size_t>(kMaxHidden))
+      throw_range(env, "a Float32Array of length in [1, 16384] (H)", "bh", "a Float32Array of length " + std::to_string(bh.length));
+    if (by.length < 2 || by.length > static_cast<std::size_t>(kMaxVocab))
+      throw_range(env, "a Float32Array of length in [2, 1048576] (V)", "by", "a Float32Array of length " + std::to_string(by.length));
+    const std::size_t H = bh.length, V = by.length;
+    // "Expected a Float32Array of length 35 ([H, V] = [5, 7]) for Wxh but received a Float32Array of length 34"
+    auto matrix = [&](const ArrayArg<float>& a, std::size_t rows, std::size_t cols, const char* shape, const char* name) {
+      if (a.length != rows * cols)
+        throw_range(env,
+                    "a Float32Array of length " + std::to_string(rows * cols) + " (" + shape + " = [" +
+                        std::to_string(rows) + ", " + std::to_string(cols) + "])",
+                    name, "a Float32Array of length " + std::to_string(a.length));
+    };
+    auto vector = [&](const ArrayArg<float>& a, std::size_t n, const char* shape, const char* name) {
+      if (a.length != n)
+        throw_range(env, "a Float32Array of length " + std::to_string(n) + " (" + shape + " = [" + std::to_string(n) + "])",
+                    name, "a Float32Array of length " + std::to_string(a.length));
+    };
+    matrix(Wxh, H, V, "[H, V]", "Wxh");
+    matrix(Whh, H, H, "[H, H]", "Whh");
+    matrix(Why, V, H, "[V, H]", "Why");
+    vector(hprev, H, "[H]", "hprev");
+    matrix(dWxh, H, V, "[H, V]", "dWxh");
+    matrix(dWhh, H, H, "[H, H]", "dWhh");
+    matrix(dWhy, V, H, "[V, H]", "dWhy");
+    vector(dbh, H, "[H]", "dbh");
+    vector(dby, V, "[V]", "dby");
+    vector(hout, H, "[H]", "hOut");
+    const std::size_t T = inputs.length;
+    if (T < 1) throw Napi::RangeError::New(env, "Expected at least 1 token for inputs but received an Int32Array of length 0");
+    expect_length(env, targets, T, "Int32Array", "targets");
+    const double widest = static_cast<double>(H > V ? H : V);
+    if (static_cast<double>(T) * widest > kMaxScratchElements)
+      throw Napi::RangeError::New(env, "Expected inputs.length × max(H, V) ≤ 536870912 but received " + std::to_string(T) +
+                                           " × " + std::to_string(static_cast<std::size_t>(widest)));
+    check_ids(env, inputs, V, "inputs");
+    check_ids(env, targets, V, "targets");
+    // Outputs are written: none may overlap an input or another output (hOut may be hprev itself).
+    const Span outs[] = {span_of(dWxh, "dWxh"), span_of(dWhh, "dWhh"), span_of(dWhy, "dWhy"),
+                         span_of(dbh, "dbh"),   span_of(dby, "dby"),   span_of(hout, "hOut")};
+    const std::size_t out_lengths[] = {dWxh.length, dWhh.length, dWhy.length, dbh.length, dby.length, hout.length};
+    const Span ins[] = {span_of(inputs, "inputs"), span_of(targets, "targets"), span_of(hprev, "hprev"),
+                        span_of(Wxh, "Wxh"),       span_of(Whh, "Whh"),         span_of(Why, "Why"),
+                        span_of(bh, "bh"),         span_of(by, "by")};
+    const Span& hprev_span = ins[2];
+    for (std::size_t i = 0; i < 6; i++) {
+      for (std::size_t j = 0; j < i; j++) expect_disjoint(env, outs[i], outs[j], out_lengths[i]);
+      for (const Span& in : ins) {
+        if (i == 5 && &in == &hprev_span && in.begin == outs[i].begin && in.end == outs[i].end) continue;
+        expect_disjoint(env, outs[i], in, out_lengths[i]);
+      }
+    }
+    const nn::SplitParams p{Wxh.data, Whh.data, bh.data, Why.data, by.data};
+    const nn::SplitGrads g{dWxh.data, dWhh.data, dbh.data, dWhy.data, dby.data};
+    const double loss = nn::rnn_loss_fun(kernels::active(), H, V, p, inputs.data, targets.data, static_cast<int>(T),
+                                         hprev.data, g, hout.data, lossfun_workspace());
+    return Napi::Number::New(env, loss);
+  });
+}
+
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    expect_args(info, 12, "gemm");
+    const bool ta = bool_arg(env, info[0], "transA");
+    const bool tb = bool_arg(env, info[1], "transB");
+    if (ta && tb)
+      throw Napi::RangeError::New(env, "gemm with transA and transB both true (C = Aᵀ·Bᵀ) is not supported. HINT: compute "
+                                       "Cᵀ = B·A with gemm(false, false, N, M, K, B, A, Cᵀ)");
+    const std::size_t M = dim_arg(env, info[2], "M"), N = dim_arg(env, info[3], "N"), K = dim_arg(env, info[4], "K");
+    const std::size_t lda = dim_arg(env, info[6], "lda"), ldb = dim_arg(env, info[8], "ldb"),
+                      ldc = dim_arg(env, info[10], "ldc");
+    const bool accumulate = bool_arg(env, info[11], "accumulate");
+    ArrayArg<float> A = ta ? matrix_arg(env, info[5], "A", K, M, lda, "lda") : matrix_arg(env, info[5], "A", M, K, lda, "lda");
+    ArrayArg<float> B = tb ? matrix_arg(env, info[7], "B", N, K, ldb, "ldb") : matrix_arg(env, info[7], "B", K, N, ldb, "ldb");
+    ArrayArg<float> C = matrix_arg(env, info[9], "C", M, N, ldc, "ldc");
+    expect_disjoint(env, span_of(C, "C"), span_of(A, "A"), C.length);
+    expect_disjoint(env, span_of(C, "C"), span_of(B, "B"), C.length);
+    if (M == 0 || N == 0) return env.Undefined();
+    if (K == 0) {
+      if (!accumulate) zero_rows(C.data, M, N, ldc);
+      return env.Undefined();
+    }
+    const kernels::Table& k = kernels::active();
+    const kernels::GemmFn fn = ta ? k.gemm_tn : tb ? k.gemm_nt : k.gemm_nn;
+    fn(static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), A.data, static_cast<int>(lda), B.data,
+       static_cast<int>(ldb), C.data, static_cast<int>(ldc), accumulate);
+    return env.Undefined();
+  });
+}
+
+Napi::Value Gemv(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    expect_args(info, 8, "gemv");
+    const bool trans = bool_arg(env, info[0], "trans");
+    const std::size_t M = dim_arg(env, info[1], "M"), N = dim_arg(env, info[2], "N");
+    const std::size_t lda = dim_arg(env, info[4], "lda");
+    const bool accumulate = bool_arg(env, info[7], "accumulate");
+    ArrayArg<float> A = matrix_arg(env, info[3], "A", M, N, lda, "lda");
+    const std::size_t n_in = trans ? M : N, n_out = trans ? N : M;
+    ArrayArg<float> x = vector_arg(env, info[5], "x", n_in);
+    ArrayArg<float> y = vector_arg(env, info[6], "y", n_out);
+    expect_disjoint(env, span_of(y, "y"), span_of(A, "A"), y.length);
+    expect_disjoint(env, span_of(y, "y"), span_of(x, "x"), y.length);
+    if (n_out == 0) return env.Undefined();
+    if (n_in == 0) {
+      if (!accumulate) std::memset(y.data, 0, n_out * sizeof(float));
+      return env.Undefined();
+    }
+    const kernels::Table& k = kernels::active();
+    (trans ? k.gemv_t : k.gemv_n)(static_cast<int>(M), static_cast<int>(N), A.data, static_cast<int>(lda), x.data,
+                                  y.data, accumulate);
+    return env.Undefined();
+  });
+}
+
+Napi::Value Axpy(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    expect_args(info, 3, "axpy");
+    const double alpha = number_arg(env, info[0], "a number", "alpha");
+    ArrayArg<float> x = f32_arg(env, info[1], "x");
+    ArrayArg<float> y = f32_exact(env, info[2], "y", x.length);
+    expect_disjoint(env, span_of(y, "y"), span_of(x, "x"), y.length);
+    if (x.length > 0) kernels::active().axpy(x.length, to_f32(alpha), x.data, y.data);
+    return env.Undefined();
+  });
+}
+
+Napi::Value Dot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    expect_args(info, 2, "dot");
+    ArrayArg<float> x = f32_arg(env, info[0], "x");
+    ArrayArg<float> y = f32_exact(env, info[1], "y", x.length);
+    const float r = x.length > 0 ? kernels::active().dot(x.length, x.data, y.data) : 0.0f;
+    return Napi::Number::New(env, r);
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Array fields = Napi::Array::New(env, kHyperCount);
   for (std::size_t i = 0; i < kHyperCount; i++) fields.Set(static_cast<std::uint32_t>(i), Napi::String::New(env, kHyperFields[i]));
@@ -763,6 +1017,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New<SetIsa>(env, "setIsa"));
   exports.Set("layout", Napi::Function::New<Layout>(env, "layout"));
   exports.Set("Session", Session::Define(env));
+  exports.Set("lossFun", Napi::Function::New<LossFun>(env, "lossFun"));
+  exports.Set("gemm", Napi::Function::New<Gemm>(env, "gemm"));
+  exports.Set("gemv", Napi::Function::New<Gemv>(env, "gemv"));
+  exports.Set("axpy", Napi::Function::New<Axpy>(env, "axpy"));
+  exports.Set("dot", Napi::Function::New<Dot>(env, "dot"));
   return exports;
 }
 

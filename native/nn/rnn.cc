@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "rnn_internal.h"
 #include "sample.h"
 #include "softmax.h"
 
@@ -77,7 +78,17 @@ inline void output_logits(const kernels::Table& k, const RnnLayout& L, const flo
 
 }  // namespace
 
-void rnn_reserve(const RnnLayout& L, int B, int T, RnnWorkspace& ws) {
+namespace {
+
+bool use_avx2_chunk(const kernels::Table& k, const RnnLayout& L) {
+  return detail::have_rnn_avx2() && L.H <= detail::kAvx2MaxHidden && std::strcmp(k.isa, "avx2") == 0;
+}
+
+}  // namespace
+
+void rnn_reserve(const RnnLayout& L, int B, int T, RnnWorkspace& ws) { rnn_reserve(kernels::active(), L, B, T, ws); }
+
+void rnn_reserve(const kernels::Table& k, const RnnLayout& L, int B, int T, RnnWorkspace& ws) {
   const size_t H = L.H, V = L.V;
   const size_t TB = static_cast<size_t>(T) * B;
   ws.hs.grow((TB + static_cast<size_t>(B)) * H);  // (T+1)·B·H
@@ -85,11 +96,25 @@ void rnn_reserve(const RnnLayout& L, int B, int T, RnnWorkspace& ws) {
   ws.dhs.grow(TB * H);
   if (V <= TB) ws.xt.grow(V * H);
   ws.acc.grow(V + H);
+  if (use_avx2_chunk(k, L)) {
+    const size_t Hp = (H + 7) / 8 * 8;     // B = 1: padded rows
+    const size_t Hn = (H + 15) / 16 * 16;  // B > 1: 16-column panels
+    ws.wf.grow(B == 1 ? H * Hp : H * Hn);
+    if (B > 1) ws.wb.grow(H * Hn);
+    ws.xin.grow(B == 1 ? Hp : (V <= TB ? 1 : static_cast<size_t>(B) * H));
+    ws.tiles.grow(2 * (static_cast<size_t>(B) + 3));
+    ws.rows.grow(static_cast<size_t>(B));
+    ws.vec.grow(H + V);
+  }
 }
 
 double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const float* params, float* grads,
                           const std::int32_t* inputs, const std::int32_t* targets, int B, int T, float* hidden,
                           float scale, RnnWorkspace& ws) {
+  if (use_avx2_chunk(k, L)) {
+    rnn_reserve(k, L, B, T, ws);
+    return detail::rnn_chunk_gradient_avx2(k, L, params, grads, inputs, targets, B, T, hidden, scale, ws);
+  }
   const size_t H = L.H, V = L.V;
   const int Hi = static_cast<int>(H), Vi = static_cast<int>(V);
   const size_t BH = static_cast<size_t>(B) * H;
@@ -97,7 +122,7 @@ double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const flo
   const int TBi = static_cast<int>(TB);
   const bool use_table = V <= TB;  // transposing Wxh costs V·H, the strided gather T·B·H (same rule in rnn_reserve)
 
-  rnn_reserve(L, B, T, ws);
+  rnn_reserve(k, L, B, T, ws);
   float* hs = ws.hs.data();
   float* y = ws.y.data();
   float* dhs = ws.dhs.data();

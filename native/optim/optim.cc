@@ -9,6 +9,10 @@
 #include "optim.h"
 
 #include <cmath>
+#include <cstring>
+
+#include "../kernels/kernels.h"
+#include "optim_internal.h"
 
 namespace charrnn {
 namespace optim {
@@ -36,6 +40,15 @@ double clip_value(float* g, size_t n, double c) {
 }
 
 double clip_and_update(const Hyper& h, float* p, float* g, float* s, size_t P) {
+  // Same run-time choice as the kernel table: CHARRNN_SIMD=scalar / setIsa('scalar') keep these double loops.
+  // The float32 sweep also needs eps representable as a normal float (it is ≥ 1e-30 in any sane setting; a
+  // smaller one would round to 0 or a subnormal and change the update): otherwise these loops run.
+  if (detail::have_clip_and_update_avx2() && h.eps >= 1e-30 && std::strcmp(kernels::active().isa, "avx2") == 0)
+    return detail::clip_and_update_avx2(h, p, g, s, P);
+  return clip_and_update_scalar(h, p, g, s, P);
+}
+
+double clip_and_update_scalar(const Hyper& h, float* p, float* g, float* s, size_t P) {
   const double grad_norm = l2_norm(g, P);
   double norm = grad_norm;
   if (h.clip_value > 0) norm = clip_value(g, P, h.clip_value);

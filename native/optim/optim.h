@@ -35,7 +35,10 @@ double clip_value(float* g, std::size_t n, double c);
 //   scale = clip_norm > 0 && n > clip_norm ? clip_norm/(n + 1e-6) : 1 (folded into the update, arena untouched);
 //   weight decay; then sgd | adagrad | rmsprop | adam (see optim.cc). state holds slots(kind)·P floats.
 // Returns gradNorm (before any clipping).
+// Dispatches on the active kernel table: "avx2" runs the float32 AVX2 sweep (optim_avx2.cc), anything else
+// the double-precision loops (clip_and_update_scalar).
 double clip_and_update(const Hyper& h, float* params, float* grads, float* state, std::size_t P);
+double clip_and_update_scalar(const Hyper& h, float* params, float* grads, float* state, std::size_t P);
 
 }  // namespace optim
 }  // namespace charrnn
