@@ -22,3 +22,12 @@ export type {
 } from './backends/backend.js';
 export { jsBackend } from './backends/js/index.js';
 export { Rng } from './util/rng.js';
+export {
+  lossFun,
+  lossFunInto,
+  type RnnParams,
+  type RnnGrads,
+  type LossFunResult,
+  type LossFunOptions,
+} from './dropin.js';
+export { gemm, gemv, axpy, dot, type GemmOptions, type GemvOptions, type KernelOptions } from './kernels.js';
