@@ -1,6 +1,6 @@
 // `npm run bench`: times the workloads of ../shared/WORKLOADS.md on every available backend with tinybench,
 // after a warm-up, and prints a table (and a JSON array with --json FILE).
-//   npm run bench -- [--workload W1,W2] [--backend js,native] [--time SECONDS] [--json FILE]
+//   npm run bench -- [--workload W1,W2,gemm,dropin] [--backend js,native] [--time SECONDS] [--json FILE]
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -34,7 +34,7 @@ export interface BenchRecord {
 
 const { values } = parseArgs({
   options: {
-    workload: { type: 'string', default: 'W1,W2,gemm' },
+    workload: { type: 'string', default: 'W1,W2,gemm,dropin' },
     backend: { type: 'string', default: 'js,native' },
     time: { type: 'string', default: '3' },
     json: { type: 'string' },
@@ -178,6 +178,20 @@ function benchKernels(): BenchRecord[] {
 const data = await trainingIds();
 const records: BenchRecord[] = [];
 for (const name of wanted) {
+  if (name === 'DROPIN') {
+    // The drop-in workload (a user's hand-written min-char-rnn loop vs the same loop on our lossFun).
+    const root = new URL('../', import.meta.url).pathname;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/dropin.ts', '--time', String(seconds)],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
+    if (run.status !== 0) throw new Error('bench: bench/dropin.ts failed');
+    continue;
+  }
   if (name === 'GEMM') {
     console.log(
       'gemm: kernel harness (single thread, best of 7, each variant checked against the naive reference first)',

@@ -52,10 +52,11 @@ export function nonNegativeNumber(name: string, value: unknown, hint?: string): 
 
 /** A finite number in [lo, hi] (or [lo, hi) when hiOpen). */
 export function numberInRange(name: string, value: unknown, lo: number, hi: number, hiOpen = false): number {
-  const what = `a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}`;
-  if (typeof value !== 'number') fail('type', what, name, value);
+  // The message is built only on failure: this check runs on every training call.
+  const what = () => `a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}`;
+  if (typeof value !== 'number') fail('type', what(), name, value);
   if (!Number.isFinite(value) || value < lo || value > hi || (hiOpen && value === hi))
-    fail('range', what, name, value);
+    fail('range', what(), name, value);
   return value;
 }
 
