@@ -60,10 +60,12 @@ interface TrainCliOptions {
   seed: number;
   out: string;
   valFraction: number;
-  evalEvery: number;
+  evalEvery?: number;
+  evalInterval: number;
   sampleEvery: number;
   sampleLength: number;
-  logEvery: number;
+  logEvery?: number;
+  logInterval?: number;
   progress: boolean;
 }
 
@@ -107,9 +109,11 @@ async function trainCommand(opts: TrainCliOptions): Promise<void> {
       maxIters: opts.maxIters,
       maxEpochs: opts.maxEpochs,
       evalEvery: opts.evalEvery,
+      evalInterval: opts.evalEvery === undefined ? opts.evalInterval : undefined,
       sampleEvery: opts.sampleEvery,
       sampleLength: opts.sampleLength,
       logEvery: opts.logEvery,
+      logInterval: opts.logInterval ?? (process.stderr.isTTY ? 0.2 : 2),
       signal: controller.signal,
       onEvent: (ev: TrainEvent) => renderer.event(ev),
     });
@@ -204,10 +208,21 @@ export function buildProgram(): Command {
       num('--val-fraction', { min: 0 }),
       0.1,
     )
-    .option('--eval-every <n>', 'validate every n chunks (0 = only at the end)', int('--eval-every'), 2000)
+    .option('--eval-every <n>', 'validate every n chunks (0 = only at the end)', int('--eval-every'))
+    .option(
+      '--eval-interval <seconds>',
+      'validate every this many seconds (unless --eval-every is given)',
+      num('--eval-interval', { min: 0, exclusiveMin: true }),
+      30,
+    )
     .option('--sample-every <n>', 'print a sample every n chunks (0 = never)', int('--sample-every'), 0)
     .option('--sample-length <n>', 'length of preview samples', int('--sample-length', 1), 200)
-    .option('--log-every <n>', 'report progress every n chunks', int('--log-every', 1), 100)
+    .option('--log-every <n>', 'report progress every n chunks (default: by time)', int('--log-every', 1))
+    .option(
+      '--log-interval <seconds>',
+      'report progress every this many seconds (default 0.2 on a terminal, else 2)',
+      num('--log-interval', { min: 0, exclusiveMin: true }),
+    )
     .option('--no-progress', 'plain log lines even on a terminal')
     .action((opts: TrainCliOptions) => trainCommand(opts));
 

@@ -5,7 +5,7 @@ import type { StepHyper } from '../backends/backend.js';
 import type { CharRNN, EvaluateResult } from '../model/model.js';
 import { Batcher } from '../text/batcher.js';
 import type { TokenIds } from '../text/vocabulary.js';
-import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt } from '../util/validate.js';
+import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '../util/validate.js';
 import { resolveOptimizer, type OptimizerOptions } from './optim.js';
 
 export interface TrainOptions {
@@ -26,14 +26,18 @@ export interface TrainOptions {
   maxEpochs?: number;
   /** Stop after this many seconds of training. */
   maxTime?: number;
-  /** Validate every N iterations (default 1000; 0 = only at the end). */
+  /** Validate every N iterations (default 1000 unless evalInterval is given; 0 = only at the end). */
   evalEvery?: number;
+  /** Validate every this many seconds of training instead (wall time; takes precedence over evalEvery). */
+  evalInterval?: number;
   /** Sample a preview every N iterations (default 0 = never). */
   sampleEvery?: number;
   sampleLength?: number;
   sampleTemperature?: number;
-  /** Emit a 'progress' event every N iterations (default 100). */
+  /** Emit a 'progress' event every N iterations (default: time-based, see logInterval). */
   logEvery?: number;
+  /** Emit a 'progress' event every this many seconds (default 1) when logEvery is not given. */
+  logInterval?: number;
   /** EMA factor of the smoothed loss (default 0.999, as min-char-rnn). */
   smoothing?: number;
   onEvent?: (event: TrainEvent) => void;
@@ -105,9 +109,12 @@ export async function train(
     throw new RangeError(
       'Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for train but received none',
     );
-  const evalEvery = nonNegativeInt('evalEvery', options.evalEvery ?? 1000);
+  const evalInterval =
+    options.evalInterval === undefined ? undefined : positiveNumber('evalInterval', options.evalInterval);
+  const evalEvery = evalInterval !== undefined ? 0 : nonNegativeInt('evalEvery', options.evalEvery ?? 1000);
   const sampleEvery = nonNegativeInt('sampleEvery', options.sampleEvery ?? 0);
-  const logEvery = positiveInt('logEvery', options.logEvery ?? 100);
+  const logEvery = options.logEvery === undefined ? undefined : positiveInt('logEvery', options.logEvery);
+  const logInterval = positiveNumber('logInterval', options.logInterval ?? 1);
   const smoothing = options.smoothing ?? 0.999;
   const hyperBase = {
     optimizer: resolveOptimizer(options.optimizer),
@@ -127,6 +134,7 @@ export async function train(
   let lastLogTime = t0;
   let lastLogIter = 0;
   let lastYield = t0;
+  let lastEvalTime = t0;
   let stoppedBy: TrainResult['stoppedBy'] = 'maxIters';
 
   const validate = () => {
@@ -172,8 +180,8 @@ export async function train(
         `Training diverged at iteration ${iteration}: loss is ${r.loss}. HINT: lower the learning rate or enable clipping`,
       );
 
-    if (iteration % logEvery === 0) {
-      const now = performance.now();
+    const now = performance.now();
+    if (logEvery !== undefined ? iteration % logEvery === 0 : now - lastLogTime >= logInterval * 1000) {
       const el = (now - t0) / 1000;
       const fractions = [
         iteration / maxIters,
@@ -198,6 +206,10 @@ export async function train(
       lastLogIter = iteration;
     }
     if (evalEvery > 0 && iteration % evalEvery === 0) validate();
+    else if (evalInterval !== undefined && now - lastEvalTime >= evalInterval * 1000) {
+      validate();
+      lastEvalTime = performance.now();
+    }
     if (sampleEvery > 0 && iteration % sampleEvery === 0)
       emit({
         type: 'sample',
