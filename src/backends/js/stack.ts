@@ -20,7 +20,7 @@ import { argmax, drawFromProbs } from '../../generate/draw.js';
 import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './check.js';
 import { float32Array } from '../../util/validate.js';
 import { applyUpdate } from './optim.js';
-import { gemmNN, gemmNT, gemmTN, matvec } from './blas.js';
+import { gemmNN, gemmNT, gemmNT64, gemmTN, matvec, transpose64, transposeInto } from './blas.js';
 import { softmaxInPlace } from './softmax.js';
 
 /** Arena offsets and sizes of one recurrent layer. */
@@ -108,6 +108,13 @@ export class JsStackSession implements BackendSession {
   private dhnext = new Float64Array(0);
   private dcnext = new Float64Array(0);
   private direct = new Float64Array(0);
+  // Transposed copies for the weight-gradient products: tA [G·H, T·B], tB [In or H, T·B].
+  private tA = new Float64Array(0);
+  private tB = new Float64Array(0);
+  /** Per layer, transposed copies W_hhᵀ [H, G·H] and W_ihᵀ [In, G·H], refreshed each backward pass so the
+   * input-gradient products run as row dot products (gemmNT) instead of column walks. */
+  private readonly whhT: Float32Array[];
+  private readonly wihT: Float32Array[];
   // Single-stream scratch for step/evaluate/sample.
   private readonly state1: Float64Array;
   private readonly xin: Float64Array;
@@ -146,6 +153,8 @@ export class JsStackSession implements BackendSession {
       });
     }
     this.gacc = new Float64Array(this.P);
+    this.whhT = this.layers.map((p) => new Float32Array(p.GH * p.H));
+    this.wihT = this.layers.map((p, l) => new Float32Array(l === 0 && this.E === 0 ? 0 : p.GH * p.In));
     const empty = () => Array.from({ length: this.L + 1 }, () => new Float64Array(0));
     this.xs = empty();
     this.hs = empty();
@@ -197,6 +206,8 @@ export class JsStackSession implements BackendSession {
     this.dhnext = grow(this.dhnext, B * maxH);
     this.dcnext = grow(this.dcnext, B * maxH);
     this.direct = grow(this.direct, B * maxH);
+    this.tA = grow(this.tA, TB * maxGH);
+    this.tB = grow(this.tB, TB * Math.max(maxIn, maxH));
   }
 
   gradient(chunk: Chunk, reduction: 'sum' | 'mean'): number {
@@ -333,6 +344,8 @@ export class JsStackSession implements BackendSession {
     const direct = this.direct;
     dhnext.fill(0, 0, B * H);
     dcnext.fill(0, 0, B * H);
+    const whhT = this.whhT[l];
+    transposeInto(whhT, 0, w, whh, GH, H);
     for (let t = T - 1; t >= 0; t--) {
       for (let b = 0; b < B; b++) {
         const row = t * B + b;
@@ -381,7 +394,7 @@ export class JsStackSession implements BackendSession {
         }
       }
       // dh_{t−1} of all B streams = dA_h[t]·W_hh (+ GRU's direct z·dh path)
-      gemmNN(dhnext, 0, dAh, t * B * GH, w, whh, B, H, GH);
+      gemmNT(dhnext, 0, dAh, t * B * GH, whhT, 0, B, H, GH);
       if (gru) for (let k = 0; k < B * H; k++) dhnext[k] += direct[k];
     }
     // Weight gradients over the whole chunk.
@@ -392,7 +405,13 @@ export class JsStackSession implements BackendSession {
         acc[bhh + j] += dAh[a + j];
       }
     }
-    gemmTN(acc, whh, dAh, 0, hs, 0, GH, H, TB); // dW_hh += dA_hᵀ·H_{t−1}
+    // dW_hh = dA_hᵀ·H_{t−1} and dW_ih = dA_iᵀ·X as row dot products over transposed copies; each is its
+    // tensor's only contribution (acc starts at zero), so gemmNT64 may overwrite.
+    const tA = this.tA;
+    const tB = this.tB;
+    transpose64(tA, 0, dAh, 0, TB, GH);
+    transpose64(tB, 0, hs, 0, TB, H);
+    gemmNT64(acc, whh, tA, 0, tB, 0, GH, H, TB);
     if (l === 0 && this.E === 0) {
       const V = this.V;
       for (let row = 0; row < TB; row++) {
@@ -401,8 +420,11 @@ export class JsStackSession implements BackendSession {
         for (let j = 0; j < GH; j++) acc[wih + j * V + x] += dAi[a + j];
       }
     } else {
-      gemmTN(acc, wih, dAi, 0, this.xs[l], 0, GH, In, TB); // dW_ih += dA_iᵀ·X
-      gemmNN(this.dX, 0, dAi, 0, w, wih, TB, In, GH); // dX = dA_i·W_ih
+      if (gru) transpose64(tA, 0, dAi, 0, TB, GH);
+      transpose64(tB, 0, this.xs[l], 0, TB, In);
+      gemmNT64(acc, wih, tA, 0, tB, 0, GH, In, TB);
+      transposeInto(this.wihT[l], 0, w, wih, GH, In);
+      gemmNT(this.dX, 0, dAi, 0, this.wihT[l], 0, TB, In, GH); // dX = dA_i·W_ih
     }
   }
 
