@@ -7,7 +7,7 @@ import { resolveDropin } from './backends/native-dropin.js';
 import type { BackendSession, Chunk } from './backends/backend.js';
 import { jsBackend } from './backends/js/index.js';
 import { MAX_SCRATCH_ELEMENTS } from './backends/js/check.js';
-import { MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE } from './model/config.js';
+import { MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE, resolveModelConfig } from './model/config.js';
 import { layoutFor, viewOf } from './model/layout.js';
 import { describe, float32Array, rangeError, typeError } from './util/validate.js';
 
@@ -297,7 +297,7 @@ let jsCache: JsScratch | undefined;
 
 function jsScratch(H: number, V: number): JsScratch {
   if (jsCache && jsCache.H === H && jsCache.V === V) return jsCache;
-  const config = { cell: 'rnn' as const, hiddenSize: H, vocabSize: V };
+  const config = resolveModelConfig({ cell: 'rnn', hiddenSize: H, vocabSize: V });
   const layout = layoutFor(config);
   const arenas = {
     params: new Float32Array(layout.size),

@@ -5,8 +5,14 @@ export { Corpus, readCorpusFile, decodeUtf8Strict, type CorpusOptions } from './
 export { Batcher } from './text/batcher.js';
 export { resolveCorpus, SHAKESPEARE_URL, SHAKESPEARE_SHA256 } from './io/resolve-corpus.js';
 export { CharRNN, type CreateModelOptions, type EvaluateResult, type SampleOptions } from './model/model.js';
-export { resolveModelConfig, type ModelConfig } from './model/config.js';
-export { layoutFor, type Layout, type TensorView } from './model/layout.js';
+export {
+  resolveModelConfig,
+  type ModelConfig,
+  type ModelConfigInput,
+  type CellKind,
+  type Activation,
+} from './model/config.js';
+export { layoutFor, stateSize, type Layout, type TensorView } from './model/layout.js';
 export { train, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer.js';
 export { resolveOptimizer, type OptimizerOptions } from './train/optim.js';
 export { saveModel, loadModel } from './io/model-file.js';

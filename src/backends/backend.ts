@@ -60,8 +60,18 @@ export interface Chunk {
   readonly targets: Int32Array;
   readonly batch: number;
   readonly steps: number;
-  /** Carried hidden state [B, H]: read as h₀, overwritten with h_T. */
+  /**
+   * Carried recurrent state of the B streams, stateSize(config, B) elements laid out as
+   * src/model/layout.ts says ([B, H] for the vanilla model): read as the state at t = 0, overwritten
+   * with the state after step T.
+   */
   readonly hidden: Float32Array;
+  /**
+   * xoshiro128** state that draws the dropout masks, advanced in place (so a seed fixes every mask).
+   * Required when config.dropout > 0, ignored otherwise. The mask rule is documented on
+   * drawDropoutMasks in src/backends/js/stack.ts.
+   */
+  readonly rngState?: Uint32Array;
 }
 
 export interface ChunkResult {
@@ -79,7 +89,7 @@ export interface EvalResult {
 }
 
 export interface SampleRequest {
-  /** Hidden state [H] to start from; overwritten with the state after the last fed token. */
+  /** Recurrent state of one stream (stateSize(config, 1)) to start from; overwritten with the state after the last fed token. */
   readonly hidden: Float32Array;
   /** Tokens fed before sampling starts (may be empty: then sampling starts from `hidden` and `first`). */
   readonly prime: Int32Array;
@@ -103,11 +113,14 @@ export interface BackendSession {
   /** Same as trainChunk, off the main thread where the backend can (the JS backend cannot). */
   trainChunkAsync(chunk: Chunk, hyper: StepHyper): Promise<ChunkResult>;
   /**
-   * Score one stream: predict ids[i+1] from ids[0..i] for every i, from a zero hidden state
-   * (or `hidden` when given, which is then left untouched).
+   * Score one stream: predict ids[i+1] from ids[0..i] for every i, from a zero state
+   * (or `hidden` when given: stateSize(config, 1) elements, left untouched). No dropout.
    */
   evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult;
-  /** One step: feed `token` into `hidden` (in place) and write the next-token distribution into `probs` [V]. */
+  /**
+   * One step: feed `token` into `hidden` (the state of one stream, stateSize(config, 1), in place) and write
+   * the next-token distribution into `probs` [V]. No dropout.
+   */
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
   /** The whole sampling loop; returns the generated token ids. The last prime token conditions the first sample. */
   sample(req: SampleRequest): Int32Array;

@@ -14,7 +14,7 @@ import type {
   SampleRequest,
   StepHyper,
 } from './backend.js';
-import type { ModelConfig } from '../model/config.js';
+import { nonVanillaFeature, type ModelConfig } from '../model/config.js';
 import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './js/check.js';
 import { float32Array, oneOf } from '../util/validate.js';
 
@@ -334,6 +334,9 @@ export function nativeBackend(): Backend {
   return Object.freeze({
     name: 'native' as const,
     open(config: ModelConfig, arenas: Arenas): BackendSession {
+      const feature = nonVanillaFeature(config); // stacked/gated/embedded/dropout models: JS only so far
+      if (feature !== undefined)
+        throw new RangeError(`native backend does not support ${feature} yet. HINT: use backend: 'js'`);
       return new NativeBackendSession(binding, config, arenas);
     },
   });

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolveCorpus } from '../io/resolve-corpus.js';
 import { Corpus } from '../text/corpus.js';
 import { CharRNN } from '../model/model.js';
+import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } from '../model/config.js';
 import { train, type TrainEvent } from '../train/trainer.js';
 import { loadModel, saveModel } from '../io/model-file.js';
 import { capabilities, resolveBackend, type BackendChoice } from '../backends/index.js';
@@ -46,7 +47,12 @@ const backendOption = () =>
 interface TrainCliOptions {
   corpus: string;
   backend: BackendChoice;
+  cell: CellKind;
   hidden: number;
+  layers: number;
+  embedding: number;
+  dropout: number;
+  activation: Activation;
   seqLength: number;
   batchSize: number;
   optimizer: (typeof OPTIMIZERS)[number];
@@ -69,20 +75,44 @@ interface TrainCliOptions {
   progress: boolean;
 }
 
+/** "a vanilla RNN (hidden 100", "a 2-layer LSTM (hidden 256, embedding 64, dropout 0.2" … for the start line. */
+function describeModel(c: ModelConfig): string {
+  const kind = c.cell === 'rnn' ? (c.activation === 'relu' ? 'ReLU RNN' : 'RNN') : c.cell.toUpperCase();
+  const head = c.layers > 1 ? `a ${c.layers}-layer ${kind}` : c.cell === 'lstm' ? `an ${kind}` : `a ${kind}`;
+  const parts = [`hidden ${new Set(c.hiddenSizes).size === 1 ? c.hiddenSize : c.hiddenSizes.join('/')}`];
+  if (c.embeddingSize > 0) parts.push(`embedding ${c.embeddingSize}`);
+  if (c.dropout > 0) parts.push(`dropout ${c.dropout}`);
+  return `${head === 'a RNN' ? 'a vanilla RNN' : head} (${parts.join(', ')})`;
+}
+
 async function trainCommand(opts: TrainCliOptions): Promise<void> {
   const log = (msg: string) => process.stderr.write(msg + '\n');
-  const backend = resolveBackend(opts.backend, { warn: log });
   const { path, text } = await resolveCorpus(opts.corpus, { log });
   const corpus = Corpus.fromText(text, { validationFraction: opts.valFraction });
+  const config = resolveModelConfig({
+    cell: opts.cell,
+    vocabSize: corpus.vocabulary.size,
+    hiddenSize: opts.hidden,
+    layers: opts.layers,
+    embeddingSize: opts.embedding,
+    dropout: opts.dropout,
+    activation: opts.activation,
+  });
+  const backend = resolveBackend(opts.backend, { warn: log, config });
   const model = CharRNN.create({
     vocabulary: corpus.vocabulary,
-    hiddenSize: opts.hidden,
+    cell: config.cell,
+    hiddenSize: config.hiddenSize,
+    layers: config.layers,
+    embeddingSize: config.embeddingSize,
+    dropout: config.dropout,
+    activation: config.activation,
     seed: opts.seed,
     backend: backend.name,
   });
   const unbounded = opts.maxTime === undefined && opts.maxIters === undefined && opts.maxEpochs === undefined;
   log(
-    `charrnn ${VERSION}: training a vanilla RNN (hidden ${opts.hidden}, ${model.parameterCount.toLocaleString('en-US')} parameters) ` +
+    `charrnn ${VERSION}: training ${describeModel(config)} (${model.parameterCount.toLocaleString('en-US')} parameters) ` +
       `on ${path} (${corpus.length.toLocaleString('en-US')} chars, vocabulary ${corpus.vocabulary.size}; ` +
       `${corpus.train.length.toLocaleString('en-US')} train / ${corpus.validation.length.toLocaleString('en-US')} validation) ` +
       `with the ${model.backend} backend` +
@@ -173,7 +203,21 @@ export function buildProgram(): Command {
       'shakespeare',
     )
     .addOption(backendOption())
-    .option('--hidden <n>', 'hidden size', int('--hidden', 1), 100)
+    .addOption(new Option('--cell <kind>', 'recurrent cell').choices(['rnn', 'lstm', 'gru']).default('rnn'))
+    .option('--hidden <n>', 'hidden size (of every layer)', int('--hidden', 1), 100)
+    .option('--layers <n>', 'stacked recurrent layers', int('--layers', 1), 1)
+    .option('--embedding <n>', 'learned input embedding width (0 = one-hot input)', int('--embedding'), 0)
+    .option(
+      '--dropout <p>',
+      "dropout on each layer's output while training, in [0, 1)",
+      num('--dropout', { min: 0 }),
+      0,
+    )
+    .addOption(
+      new Option('--activation <fn>', "non-linearity of cell 'rnn'")
+        .choices(['tanh', 'relu'])
+        .default('tanh'),
+    )
     .option('--seq-length <n>', 'steps of backprop-through-time per chunk', int('--seq-length', 1), 25)
     .option('--batch-size <n>', 'parallel streams per chunk', int('--batch-size', 1), 1)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZERS]).default('adagrad'))

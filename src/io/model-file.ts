@@ -1,15 +1,20 @@
 // Saving and loading a trained model (config, vocabulary, parameters) as one safetensors file.
-// Format version 1: tensors in the seeds' names (Wxh, Whh, bh, Why, by); `__metadata__` holds
-// `format` = "charrnn", `format_version` = "1", `config` and `vocabulary` as JSON strings.
+// Format version 1 (the vanilla model): tensors in the seeds' names (Wxh, Whh, bh, Why, by). Format version 2
+// (every other model: stacked, LSTM/GRU, embedding, dropout): tensors in PyTorch's names and shapes, as
+// src/model/layout.ts lists them, so a reader older than version 2 refuses such a file clearly.
+// `__metadata__` holds `format` = "charrnn", `format_version`, `config` and `vocabulary` as JSON strings.
 // Deliberately no training state yet (resume comes with the checkpoints work).
 import { loadSafetensors, saveSafetensors, SafetensorsError, type TensorData } from './safetensors.js';
 import { CharRNN } from '../model/model.js';
-import { resolveModelConfig } from '../model/config.js';
+import { isVanilla, resolveModelConfig } from '../model/config.js';
 import { Vocabulary } from '../text/vocabulary.js';
 import type { BackendChoice } from '../backends/index.js';
 
 export const MODEL_FORMAT = 'charrnn';
+/** Written for the vanilla model (unchanged since the first release). */
 export const MODEL_FORMAT_VERSION = '1';
+/** Written for every other model (PyTorch tensor names). */
+export const MODEL_FORMAT_VERSION_PYTORCH_NAMES = '2';
 
 /** Write `model` to `path` atomically. Extra metadata entries (strings) are stored alongside. */
 export async function saveModel(
@@ -23,7 +28,7 @@ export async function saveModel(
   await saveSafetensors(path, tensors, {
     ...extra,
     format: MODEL_FORMAT,
-    format_version: MODEL_FORMAT_VERSION,
+    format_version: isVanilla(model.config) ? MODEL_FORMAT_VERSION : MODEL_FORMAT_VERSION_PYTORCH_NAMES,
     config: JSON.stringify(model.config),
     vocabulary: JSON.stringify(model.vocabulary.toJSON()),
   });
@@ -47,10 +52,11 @@ export async function loadModel(path: string, options: { backend?: BackendChoice
   };
   if (metadata.format !== MODEL_FORMAT)
     bad('format', `__metadata__.format is ${JSON.stringify(metadata.format)}, expected "charrnn"`);
-  if (metadata.format_version !== MODEL_FORMAT_VERSION)
+  const version = metadata.format_version;
+  if (version !== MODEL_FORMAT_VERSION && version !== MODEL_FORMAT_VERSION_PYTORCH_NAMES)
     bad(
       'format_version',
-      `unsupported format_version ${JSON.stringify(metadata.format_version)} (this charrnn reads "1")`,
+      `unsupported format_version ${JSON.stringify(version)} (this charrnn reads "1" and "2")`,
     );
   const parse = (field: string): unknown => {
     try {
@@ -68,6 +74,11 @@ export async function loadModel(path: string, options: { backend?: BackendChoice
     if (err instanceof SafetensorsError) throw err;
     return bad('config', (err as Error).message);
   }
+  if ((version === MODEL_FORMAT_VERSION) !== isVanilla(config))
+    bad(
+      'format_version',
+      `format_version ${JSON.stringify(version)} does not match its config (version "1" is the vanilla model only)`,
+    );
   const data = new Map<string, Float32Array>();
   for (const [name, t] of tensors) data.set(name, t.data);
   try {

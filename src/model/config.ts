@@ -1,21 +1,39 @@
-// Model configuration: what a model is (cell, sizes), validated once; no parameters live here.
-import { oneOf, positiveInt } from '../util/validate.js';
+// Model configuration: what a model is (cell, sizes, layers, input, dropout), validated once; no parameters live here.
+import { describe, numberInRange, oneOf, nonNegativeInt, positiveInt, rangeError } from '../util/validate.js';
 
-export type CellKind = 'rnn';
+export type CellKind = 'rnn' | 'lstm' | 'gru';
+export type Activation = 'tanh' | 'relu';
 
 export interface ModelConfig {
-  /** Recurrent cell. Only the vanilla Elman tanh RNN so far; LSTM/GRU come with the models issue. */
+  /** Recurrent cell: Elman RNN, LSTM (gates i, f, g, o) or GRU (gates r, z, n), as PyTorch. */
   readonly cell: CellKind;
   /** Number of distinct tokens (V). */
   readonly vocabSize: number;
-  /** Hidden state width (H). */
+  /** Width of the top layer (the decoder's input); equals every layer's width unless hiddenSizes differ. */
   readonly hiddenSize: number;
+  /** Width of each layer, bottom first (length = layers). */
+  readonly hiddenSizes: readonly number[];
+  /** Number of stacked recurrent layers (≥ 1). */
+  readonly layers: number;
+  /** Width E of a learned input embedding; 0 = one-hot input. */
+  readonly embeddingSize: number;
+  /** Dropout probability in [0, 1) on each layer's output (between layers and before the decoder), training only. */
+  readonly dropout: number;
+  /** Non-linearity of cell 'rnn' (always 'tanh' for the gated cells). */
+  readonly activation: Activation;
 }
 
 export interface ModelConfigInput {
   cell?: CellKind;
   vocabSize: number;
+  /** Width of every layer (default 100); when hiddenSizes is given too, it must equal its last entry. */
   hiddenSize?: number;
+  /** Per-layer widths, bottom first; sets layers when layers is omitted. */
+  hiddenSizes?: readonly number[];
+  layers?: number;
+  embeddingSize?: number;
+  dropout?: number;
+  activation?: Activation;
 }
 
 export const DEFAULT_HIDDEN_SIZE = 100;
@@ -24,20 +42,92 @@ export const DEFAULT_HIDDEN_SIZE = 100;
 export const MAX_VOCAB_SIZE = 1 << 20;
 /** Largest hidden size accepted (H×H float32 stays below 1 GiB). */
 export const MAX_HIDDEN_SIZE = 16384;
+/** Largest number of stacked layers accepted. */
+export const MAX_LAYERS = 64;
+/** Largest embedding width accepted. */
+export const MAX_EMBEDDING_SIZE = 16384;
+
+/** Gates per cell: G = 1 (rnn), 4 (lstm: i, f, g, o), 3 (gru: r, z, n). */
+export function gateCount(cell: CellKind): number {
+  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+}
+
+function hidden(name: string, value: unknown): number {
+  const h = positiveInt(name, value);
+  if (h > MAX_HIDDEN_SIZE) rangeError(`an integer in [1, ${MAX_HIDDEN_SIZE}]`, name, h);
+  return h;
+}
 
 export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
   if (input === null || typeof input !== 'object')
     throw new TypeError(`Expected an object for model config but received ${String(input)}`);
-  const cell = oneOf('cell', input.cell ?? 'rnn', ['rnn'] as const);
+  const cell = oneOf('cell', input.cell ?? 'rnn', ['rnn', 'lstm', 'gru'] as const);
   const vocabSize = positiveInt('vocabSize', input.vocabSize);
   if (vocabSize < 2 || vocabSize > MAX_VOCAB_SIZE)
     throw new RangeError(
       `Expected an integer in [2, ${MAX_VOCAB_SIZE}] for vocabSize but received ${vocabSize}`,
     );
-  const hiddenSize = positiveInt('hiddenSize', input.hiddenSize ?? DEFAULT_HIDDEN_SIZE);
-  if (hiddenSize > MAX_HIDDEN_SIZE)
-    throw new RangeError(
-      `Expected an integer in [1, ${MAX_HIDDEN_SIZE}] for hiddenSize but received ${hiddenSize}`,
+  let layers = input.layers === undefined ? undefined : positiveInt('layers', input.layers);
+  if (layers !== undefined && layers > MAX_LAYERS)
+    rangeError(`an integer in [1, ${MAX_LAYERS}]`, 'layers', layers);
+  let hiddenSizes: number[];
+  if (input.hiddenSizes !== undefined) {
+    if (!Array.isArray(input.hiddenSizes) || input.hiddenSizes.length === 0)
+      throw new TypeError(
+        `Expected a non-empty array of positive integers for hiddenSizes but received ${describe(input.hiddenSizes)}`,
+      );
+    hiddenSizes = input.hiddenSizes.map((h, i) => hidden(`hiddenSizes[${i}]`, h));
+    if (layers !== undefined && layers !== hiddenSizes.length)
+      rangeError(`an array of length ${layers} (one width per layer)`, 'hiddenSizes', input.hiddenSizes);
+    layers = hiddenSizes.length;
+    if (input.hiddenSize !== undefined && input.hiddenSize !== hiddenSizes[layers - 1])
+      rangeError(
+        `${hiddenSizes[layers - 1]} (the last entry of hiddenSizes) or nothing`,
+        'hiddenSize',
+        input.hiddenSize,
+      );
+  } else {
+    layers ??= 1;
+    const h = hidden('hiddenSize', input.hiddenSize ?? DEFAULT_HIDDEN_SIZE);
+    hiddenSizes = new Array<number>(layers).fill(h);
+  }
+  const embeddingSize = nonNegativeInt('embeddingSize', input.embeddingSize ?? 0);
+  if (embeddingSize > MAX_EMBEDDING_SIZE)
+    rangeError(`an integer in [0, ${MAX_EMBEDDING_SIZE}]`, 'embeddingSize', embeddingSize);
+  const dropout = numberInRange('dropout', input.dropout ?? 0, 0, 1, true);
+  const activation = oneOf('activation', input.activation ?? 'tanh', ['tanh', 'relu'] as const);
+  if (activation !== 'tanh' && cell !== 'rnn')
+    rangeError(
+      `'tanh' for cell '${cell}'`,
+      'activation',
+      activation,
+      "activation applies to cell 'rnn' only",
     );
-  return Object.freeze({ cell, vocabSize, hiddenSize });
+  return Object.freeze({
+    cell,
+    vocabSize,
+    hiddenSize: hiddenSizes[layers - 1],
+    hiddenSizes: Object.freeze(hiddenSizes),
+    layers,
+    embeddingSize,
+    dropout,
+    activation,
+  });
+}
+
+/**
+ * What makes `config` differ from the vanilla model (one-layer tanh RNN, one-hot input, no dropout) —
+ * the only model the native backend runs so far — or undefined when it is the vanilla model.
+ */
+export function nonVanillaFeature(config: ModelConfig): string | undefined {
+  if (config.cell !== 'rnn') return `cell '${config.cell}'`;
+  if (config.layers !== 1) return `layers ${config.layers}`;
+  if (config.embeddingSize !== 0) return `embeddingSize ${config.embeddingSize}`;
+  if (config.dropout !== 0) return `dropout ${config.dropout}`;
+  if (config.activation !== 'tanh') return `activation '${config.activation}'`;
+  return undefined;
+}
+
+export function isVanilla(config: ModelConfig): boolean {
+  return nonVanillaFeature(config) === undefined;
 }

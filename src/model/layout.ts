@@ -1,10 +1,11 @@
-// Parameter layout: the one place that says where each named tensor lives in the flat Float32 arena.
-// Gradients and optimizer state use the same layout. The native side derives the same offsets from
-// (H, V) in native/nn/layout.h; test/parity checks they agree. Deliberately no allocation here.
-import type { ModelConfig } from './config.js';
+// Parameter layout: the one place that says where each named tensor lives in the flat Float32 arena,
+// and how big the carried recurrent state is. Gradients and optimizer state use the same layout.
+// The native side derives the vanilla offsets from (H, V) in native/nn/layout.h; test/parity checks
+// they agree. Deliberately no allocation of arenas here.
+import { gateCount, isVanilla, type ModelConfig } from './config.js';
 
 export interface TensorView {
-  /** Name in the seeds' notation (Wxh, Whh, bh, Why, by). */
+  /** Name: the seeds' notation (Wxh, Whh, bh, Why, by) for the vanilla model, PyTorch's otherwise. */
   readonly name: string;
   /** Row-major shape. */
   readonly shape: readonly number[];
@@ -21,24 +22,60 @@ export interface Layout {
   get(name: string): TensorView;
 }
 
+/** Input width of layer l: E (embedding), V (one-hot) for layer 0, else the width of layer l − 1. */
+export function layerInputSize(config: ModelConfig, l: number): number {
+  if (l > 0) return config.hiddenSizes[l - 1];
+  return config.embeddingSize > 0 ? config.embeddingSize : config.vocabSize;
+}
+
 /**
- * Vanilla RNN layout, in arena order:
+ * The arena layout, in arena order.
+ *
+ * Vanilla model (cell 'rnn', 1 layer, one-hot, no dropout, tanh) — the seeds' names, unchanged:
  *   Wxh [H, V]  input→hidden (one-hot input: column lookup)
  *   Whh [H, H]  hidden→hidden
  *   bh  [H]
  *   Why [V, H]  hidden→output
  *   by  [V]
+ *
+ * Every other model — PyTorch's names, shapes, gate order and two-bias form, so a checkpoint maps
+ * one-to-one onto torch.nn.Embedding / RNN / LSTM / GRU (batch_first=False) / Linear:
+ *   embedding.weight     [V, E]          only when embeddingSize > 0
+ *   per layer l (bottom first), G = 1 (rnn), 4 (lstm: i, f, g, o), 3 (gru: r, z, n):
+ *     rnn.weight_ih_l{l} [G·H_l, In_l]   In_0 = E, or V for one-hot input; In_l = H_{l−1}
+ *     rnn.weight_hh_l{l} [G·H_l, H_l]
+ *     rnn.bias_ih_l{l}   [G·H_l]
+ *     rnn.bias_hh_l{l}   [G·H_l]
+ *   decoder.weight       [V, H_top]
+ *   decoder.bias         [V]
+ * (PyTorch's nn.RNN/LSTM/GRU need one width for all layers; per-layer widths map to one module per layer.)
  */
 export function layoutFor(config: ModelConfig): Layout {
-  const H = config.hiddenSize;
   const V = config.vocabSize;
-  const specs: [string, number[]][] = [
-    ['Wxh', [H, V]],
-    ['Whh', [H, H]],
-    ['bh', [H]],
-    ['Why', [V, H]],
-    ['by', [V]],
-  ];
+  let specs: [string, number[]][];
+  if (isVanilla(config)) {
+    const H = config.hiddenSize;
+    specs = [
+      ['Wxh', [H, V]],
+      ['Whh', [H, H]],
+      ['bh', [H]],
+      ['Why', [V, H]],
+      ['by', [V]],
+    ];
+  } else {
+    const G = gateCount(config.cell);
+    specs = [];
+    if (config.embeddingSize > 0) specs.push(['embedding.weight', [V, config.embeddingSize]]);
+    for (let l = 0; l < config.layers; l++) {
+      const H = config.hiddenSizes[l];
+      specs.push([`rnn.weight_ih_l${l}`, [G * H, layerInputSize(config, l)]]);
+      specs.push([`rnn.weight_hh_l${l}`, [G * H, H]]);
+      specs.push([`rnn.bias_ih_l${l}`, [G * H]]);
+      specs.push([`rnn.bias_hh_l${l}`, [G * H]]);
+    }
+    specs.push(['decoder.weight', [V, config.hiddenSize]]);
+    specs.push(['decoder.bias', [V]]);
+  }
   let offset = 0;
   const tensors: TensorView[] = specs.map(([name, shape]) => {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -64,4 +101,33 @@ export function layoutFor(config: ModelConfig): Layout {
 /** A subarray view of one named tensor inside an arena (params, grads or one optimizer slot). */
 export function viewOf(arena: Float32Array, t: TensorView, base = 0): Float32Array {
   return arena.subarray(base + t.offset, base + t.offset + t.size);
+}
+
+/**
+ * Number of float32 elements of the carried recurrent state of B streams. The state is laid out as
+ * PyTorch's (h_n[, c_n]) with batch_first=False, flattened layer by layer:
+ *   h of layer 0 [B, H_0], h of layer 1 [B, H_1], …, then (LSTM only) c of layer 0 [B, H_0], c of layer 1, …
+ * so the vanilla model's state is exactly [B, H]. Sampling and step() use B = 1.
+ */
+export function stateSize(config: ModelConfig, B: number): number {
+  let n = 0;
+  for (let l = 0; l < config.layers; l++) n += config.hiddenSizes[l];
+  return B * n * (config.cell === 'lstm' ? 2 : 1);
+}
+
+/** Element offsets of each layer's h (and, for an LSTM, c) block inside a state of B streams. */
+export function stateOffsets(config: ModelConfig, B: number): { h: number[]; c: number[] } {
+  const h: number[] = [];
+  const c: number[] = [];
+  let o = 0;
+  for (let l = 0; l < config.layers; l++) {
+    h.push(o);
+    o += B * config.hiddenSizes[l];
+  }
+  if (config.cell === 'lstm')
+    for (let l = 0; l < config.layers; l++) {
+      c.push(o);
+      o += B * config.hiddenSizes[l];
+    }
+  return { h, c };
 }

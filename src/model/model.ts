@@ -6,16 +6,36 @@ import { resolveBackend, type BackendChoice } from '../backends/index.js';
 import type { Vocabulary, TokenIds, EncodeOptions } from '../text/vocabulary.js';
 import { Rng } from '../util/rng.js';
 import { describe, nonNegativeInt, nonNegativeNumber, positiveInt } from '../util/validate.js';
-import { resolveModelConfig, type ModelConfig } from './config.js';
-import { layoutFor, type Layout } from './layout.js';
+import { isVanilla, resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './config.js';
+import { layoutFor, stateSize, type Layout } from './layout.js';
 
 export interface CreateModelOptions {
   vocabulary: Vocabulary;
-  /** Hidden size H (default 100, as min-char-rnn). */
+  /** Recurrent cell: 'rnn' (default), 'lstm' or 'gru'. */
+  cell?: CellKind;
+  /** Hidden size H of every layer (default 100, as min-char-rnn). */
   hiddenSize?: number;
-  /** Seed of the initialisation PRNG (default 1). */
+  /** Per-layer hidden sizes, bottom first (instead of hiddenSize). */
+  hiddenSizes?: readonly number[];
+  /** Stacked recurrent layers (default 1). */
+  layers?: number;
+  /** Width of a learned input embedding (default 0 = one-hot input). */
+  embeddingSize?: number;
+  /** Dropout on each layer's output while training, in [0, 1) (default 0). */
+  dropout?: number;
+  /** Non-linearity of cell 'rnn' (default 'tanh'). */
+  activation?: Activation;
+  /**
+   * Seed of the initialisation PRNG (default 1). The same stream, continued after initialisation, draws
+   * the dropout masks.
+   */
   seed?: number;
-  /** Standard deviation of the Gaussian weight init (default 0.01, as min-char-rnn); biases start at 0. */
+  /**
+   * Standard deviation of a Gaussian weight init (biases start at 0). Default 0.01 (as min-char-rnn) for
+   * the vanilla model; other models default to PyTorch's initialisation (uniform ±1/√H for the recurrent
+   * layers and the decoder, N(0, 1) for the embedding), and an LSTM's forget gate starts with a summed
+   * bias of 1 (bias_ih's f slice 1, bias_hh's 0).
+   */
   initScale?: number;
   /** 'auto' (native if available, else JS with one warning), 'native' or 'js'. Default 'auto'. */
   backend?: BackendChoice;
@@ -48,6 +68,28 @@ export interface SampleOptions {
   unknown?: EncodeOptions['unknown'];
 }
 
+/**
+ * PyTorch's default initialisation: U(−k, k) with k = 1/√H_l for every weight and bias of recurrent layer l,
+ * k = 1/√H_top for the decoder (nn.Linear), N(0, 1) for the embedding (nn.Embedding).
+ */
+function initPyTorch(config: ModelConfig, layout: Layout, params: Float32Array, rng: Rng): void {
+  const uniform = (name: string, k: number) => {
+    const t = layout.get(name);
+    for (let i = t.offset; i < t.offset + t.size; i++) params[i] = (rng.nextFloat() * 2 - 1) * k;
+  };
+  if (config.embeddingSize > 0) {
+    const t = layout.get('embedding.weight');
+    for (let i = t.offset; i < t.offset + t.size; i++) params[i] = rng.nextGaussian();
+  }
+  for (let l = 0; l < config.layers; l++) {
+    const k = 1 / Math.sqrt(config.hiddenSizes[l]);
+    for (const n of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']) uniform(`rnn.${n}_l${l}`, k);
+  }
+  const k = 1 / Math.sqrt(config.hiddenSize);
+  uniform('decoder.weight', k);
+  uniform('decoder.bias', k);
+}
+
 /** Largest optimizer-state footprint: two slots per parameter (Adam). */
 const OPT_SLOTS = 2;
 
@@ -57,8 +99,10 @@ export class CharRNN {
   readonly layout: Layout;
   readonly #arenas: Arenas;
   readonly #session: BackendSession;
-  /** Carried training state [B, H]; reallocated (zeroed) when B changes. */
+  /** Carried training state of B streams (stateSize(config, B)); reallocated (zeroed) when B changes. */
   #hidden: Float32Array;
+  /** Draws the dropout masks (advanced by every training chunk). */
+  readonly #dropoutRng: Rng;
   #busy = false;
 
   private constructor(
@@ -66,6 +110,7 @@ export class CharRNN {
     vocabulary: Vocabulary,
     params: Float32Array,
     backend: BackendChoice,
+    dropoutRng: Rng,
   ) {
     this.config = config;
     this.vocabulary = vocabulary;
@@ -76,8 +121,9 @@ export class CharRNN {
       grads: new Float32Array(P),
       optState: new Float32Array(P * OPT_SLOTS),
     });
-    this.#session = resolveBackend(backend).open(config, this.#arenas);
-    this.#hidden = new Float32Array(config.hiddenSize);
+    this.#session = resolveBackend(backend, { config }).open(config, this.#arenas);
+    this.#hidden = new Float32Array(stateSize(config, 1));
+    this.#dropoutRng = dropoutRng;
   }
 
   /** A freshly initialised model. */
@@ -88,19 +134,34 @@ export class CharRNN {
     if (!vocabulary || typeof vocabulary.encode !== 'function')
       throw new TypeError(`Expected a Vocabulary for vocabulary but received ${describe(vocabulary)}`);
     const config = resolveModelConfig({
-      cell: 'rnn',
+      cell: options.cell,
       vocabSize: vocabulary.size,
       hiddenSize: options.hiddenSize,
+      hiddenSizes: options.hiddenSizes,
+      layers: options.layers,
+      embeddingSize: options.embeddingSize,
+      dropout: options.dropout,
+      activation: options.activation,
     });
-    const initScale = nonNegativeNumber('initScale', options.initScale ?? 0.01);
     const rng = new Rng(options.seed ?? 1);
     const layout = layoutFor(config);
     const params = new Float32Array(layout.size);
-    for (const t of layout.tensors) {
-      if (t.shape.length < 2) continue; // biases start at zero
-      for (let i = t.offset; i < t.offset + t.size; i++) params[i] = rng.nextGaussian() * initScale;
-    }
-    return new CharRNN(config, vocabulary, params, options.backend ?? 'auto');
+    if (isVanilla(config) || options.initScale !== undefined) {
+      const initScale = nonNegativeNumber('initScale', options.initScale ?? 0.01);
+      for (const t of layout.tensors) {
+        if (t.shape.length < 2) continue; // biases start at zero
+        for (let i = t.offset; i < t.offset + t.size; i++) params[i] = rng.nextGaussian() * initScale;
+      }
+    } else initPyTorch(config, layout, params, rng);
+    if (config.cell === 'lstm')
+      for (let l = 0; l < config.layers; l++) {
+        const H = config.hiddenSizes[l];
+        const b = layout.get(`rnn.bias_ih_l${l}`).offset;
+        params.fill(1, b + H, b + 2 * H); // forget gate: bias_ih f slice 1 (+ bias_hh's 0 = 1)
+        const bh = layout.get(`rnn.bias_hh_l${l}`).offset;
+        params.fill(0, bh + H, bh + 2 * H);
+      }
+    return new CharRNN(config, vocabulary, params, options.backend ?? 'auto', rng);
   }
 
   /** A model from existing parameters (copied), e.g. read from a file. */
@@ -134,7 +195,7 @@ export class CharRNN {
           );
       params.set(data, t.offset);
     }
-    return new CharRNN(cfg, vocabulary, params, backend);
+    return new CharRNN(cfg, vocabulary, params, backend, new Rng(1));
   }
 
   /** Which backend runs this model's arithmetic. */
@@ -146,7 +207,7 @@ export class CharRNN {
     return this.layout.size;
   }
 
-  /** Copies of every parameter tensor, by name (Wxh, Whh, bh, Why, by). */
+  /** Copies of every parameter tensor, by layout name (Wxh, … for the vanilla model; PyTorch's otherwise). */
   parameters(): Map<string, Float32Array> {
     this.#checkIdle();
     const out = new Map<string, Float32Array>();
@@ -161,7 +222,7 @@ export class CharRNN {
   }
 
   #hiddenFor(batch: number): Float32Array {
-    const n = batch * this.config.hiddenSize;
+    const n = stateSize(this.config, batch);
     if (this.#hidden.length !== n) this.#hidden = new Float32Array(n);
     return this.#hidden;
   }
@@ -185,7 +246,8 @@ export class CharRNN {
   ): ChunkResult {
     this.#checkIdle();
     const hidden = this.#hiddenFor(positiveInt('batch', batch));
-    return this.#session.trainChunk({ inputs, targets, batch, steps, hidden }, hyper);
+    const rngState = this.#dropoutRng.state;
+    return this.#session.trainChunk({ inputs, targets, batch, steps, hidden, rngState }, hyper);
   }
 
   /** As trainChunk, off the main thread on the native backend; the model is busy until it settles. */
@@ -199,7 +261,8 @@ export class CharRNN {
     this.#checkIdle();
     const hidden = this.#hiddenFor(positiveInt('batch', batch));
     // Private copies of the ids: the caller's buffers stay theirs while native code reads ours.
-    const chunk = { inputs: inputs.slice(), targets: targets.slice(), batch, steps, hidden };
+    const rngState = this.#dropoutRng.state;
+    const chunk = { inputs: inputs.slice(), targets: targets.slice(), batch, steps, hidden, rngState };
     this.#busy = true;
     try {
       return await this.#session.trainChunkAsync(chunk, hyper);
@@ -247,7 +310,7 @@ export class CharRNN {
     }
     const rng = options.rng ?? new Rng(options.seed ?? 1);
     const ids = this.#session.sample({
-      hidden: new Float32Array(this.config.hiddenSize),
+      hidden: new Float32Array(stateSize(this.config, 1)),
       prime,
       length,
       temperature,

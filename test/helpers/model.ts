@@ -1,6 +1,6 @@
-// Test helpers: seeded arenas and chunks for a small vanilla RNN, built without any corpus text.
+// Test helpers: seeded arenas and chunks for small models (vanilla by default), built without any corpus text.
 import { resolveModelConfig, type ModelConfig } from '../../src/model/config.js';
-import { layoutFor } from '../../src/model/layout.js';
+import { layoutFor, stateSize } from '../../src/model/layout.js';
 import { Rng } from '../../src/util/rng.js';
 import type { Arenas, Chunk } from '../../src/backends/backend.js';
 
@@ -25,11 +25,11 @@ export function seededChunk(config: ModelConfig, B: number, T: number, seed = 2,
     inputs[i] = rng.nextU32() % config.vocabSize;
     targets[i] = rng.nextU32() % config.vocabSize;
   }
-  const hidden = new Float32Array(B * config.hiddenSize);
+  const hidden = new Float32Array(stateSize(config, B));
   for (let i = 0; i < hidden.length; i++) hidden[i] = (rng.nextFloat() * 2 - 1) * hiddenScale;
-  return { inputs, targets, batch: B, steps: T, hidden };
+  return { inputs, targets, batch: B, steps: T, hidden, rngState: new Rng(seed + 100).state };
 }
 
 export function cloneChunk(c: Chunk): Chunk {
-  return { ...c, hidden: c.hidden.slice() };
+  return { ...c, hidden: c.hidden.slice(), rngState: c.rngState?.slice() };
 }

@@ -84,6 +84,63 @@ describe('charrnn CLI', () => {
     ).toBe(s.stdout);
   });
 
+  it('trains a 2-layer LSTM with an embedding and dropout, saves it, and samples from it', () => {
+    const out = join(dir, 'lstm.safetensors');
+    const t = charrnn(
+      'train',
+      '--corpus',
+      corpusFile,
+      '--cell',
+      'lstm',
+      '--layers',
+      '2',
+      '--embedding',
+      '8',
+      '--dropout',
+      '0.1',
+      '--hidden',
+      '16',
+      '--seq-length',
+      '10',
+      '--batch-size',
+      '2',
+      '--optimizer',
+      'adam',
+      '--max-iters',
+      '60',
+      '--eval-every',
+      '0',
+      '--out',
+      out,
+    );
+    expect(t.stderr).toContain('training a 2-layer LSTM (hidden 16, embedding 8, dropout 0.1)');
+    expect(t.stderr).toContain(`saved ${out}`);
+    expect(t.code).toBe(0);
+    const s = charrnn('sample', out, '--backend', 'js', '--prime', 'to', '--length', '20', '--seed', '1');
+    expect(s.code).toBe(0);
+    expect(s.stdout.startsWith('to')).toBe(true);
+    expect(s.stdout).toHaveLength(2 + 20 + 1); // prime, sample, newline
+  });
+
+  it('refuses a GRU on the native backend in one line', () => {
+    const r = charrnn(
+      'train',
+      '--corpus',
+      corpusFile,
+      '--cell',
+      'gru',
+      '--backend',
+      'native',
+      '--max-iters',
+      '1',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /charrnn: (native backend does not support cell 'gru' yet\. HINT: use backend: 'js'|the native backend is not available)/,
+    );
+  });
+
   const mistakes: [string, string[], RegExp][] = [
     [
       'a missing corpus file',
@@ -100,6 +157,12 @@ describe('charrnn CLI', () => {
       ['train', '--corpus', corpusFile, '--hidden', '0'],
       /expected an integer ≥ 1 for --hidden, got "0"/,
     ],
+    [
+      'dropout 1',
+      ['train', '--corpus', corpusFile, '--dropout', '1'],
+      /Expected a number in \[0, 1\) for dropout but received 1/,
+    ],
+    ['an unknown cell', ['train', '--cell', 'transformer'], /Allowed choices are rnn, lstm, gru/],
     [
       'an unknown optimizer',
       ['train', '--optimizer', 'lbfgs'],

@@ -30,6 +30,33 @@ describe('train', () => {
     expect(progress.every((e) => e.type === 'progress' && e.charsPerSec > 0)).toBe(true);
   });
 
+  it('makes the loss of an LSTM fall (2 layers, embedding, dropout, Adam)', async () => {
+    const corpus = Corpus.fromText(text, { validationFraction: 0.1 });
+    const model = CharRNN.create({
+      vocabulary: corpus.vocabulary,
+      cell: 'lstm',
+      hiddenSize: 32,
+      layers: 2,
+      embeddingSize: 8,
+      dropout: 0.1,
+      seed: 1,
+      backend: 'js',
+    });
+    const before = model.evaluate(corpus.validation).loss;
+    const result = await train(model, corpus.train, corpus.validation, {
+      seqLength: 16,
+      batchSize: 4,
+      optimizer: { kind: 'adam', lr: 1e-2 },
+      clipValue: 0,
+      clipNorm: 5,
+      reduction: 'mean',
+      maxIters: 300,
+      evalEvery: 0,
+    });
+    expect(before).toBeGreaterThan(2.5);
+    expect(result.validation!.loss).toBeLessThan(1.2);
+  });
+
   it('trains mini-batches of streams and stops by epochs', async () => {
     const corpus = Corpus.fromText(text, { validationFraction: 0.1 });
     const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 16, backend: 'js' });

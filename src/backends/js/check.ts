@@ -2,8 +2,8 @@
 // Deliberately checks only what a backend dereferences (lengths, id ranges, hyper-parameters).
 import type { Arenas, Chunk, SampleRequest, StepHyper } from '../backend.js';
 import { optimizerSlots } from '../backend.js';
-import type { ModelConfig } from '../../model/config.js';
-import { layoutFor } from '../../model/layout.js';
+import { gateCount, type ModelConfig } from '../../model/config.js';
+import { layoutFor, stateSize } from '../../model/layout.js';
 import {
   describe,
   float32Array,
@@ -51,14 +51,27 @@ export function checkChunk(config: ModelConfig, chunk: Chunk): void {
     throw new TypeError(`Expected an object for chunk but received ${describe(chunk)}`);
   const B = positiveInt('batch', chunk.batch);
   const T = positiveInt('steps', chunk.steps);
-  const widest = Math.max(config.hiddenSize, config.vocabSize);
+  const widest = Math.max(
+    gateCount(config.cell) * Math.max(...config.hiddenSizes),
+    config.vocabSize,
+    config.embeddingSize,
+  );
   if (B * T * widest > MAX_SCRATCH_ELEMENTS)
     throw new RangeError(
       `Expected batch × steps × max(hiddenSize, vocabSize) ≤ ${MAX_SCRATCH_ELEMENTS} but received ${B} × ${T} × ${widest}`,
     );
   checkIds('inputs', chunk.inputs, B * T, config.vocabSize);
   checkIds('targets', chunk.targets, B * T, config.vocabSize);
-  float32Array('hidden', chunk.hidden, B * config.hiddenSize);
+  float32Array('hidden', chunk.hidden, stateSize(config, B));
+  if (config.dropout > 0) checkRngState(chunk.rngState, 'dropout > 0 needs a seeded mask stream');
+}
+
+function checkRngState(state: unknown, hint?: string): void {
+  if (!(state instanceof Uint32Array) || state.length !== 4)
+    throw new TypeError(
+      `Expected a Uint32Array of length 4 for rngState but received ${describe(state)}` +
+        (hint ? `. HINT: ${hint}` : ''),
+    );
 }
 
 export function checkHyper(hyper: StepHyper, arenas: Arenas, P: number): void {
@@ -92,7 +105,7 @@ export function checkTemperature(t: unknown): number {
 export function checkSample(config: ModelConfig, req: SampleRequest): void {
   if (req === null || typeof req !== 'object')
     throw new TypeError(`Expected an object for sample request but received ${describe(req)}`);
-  float32Array('hidden', req.hidden, config.hiddenSize);
+  float32Array('hidden', req.hidden, stateSize(config, 1));
   checkIds('prime', req.prime, undefined, config.vocabSize);
   if (req.prime.length < 1)
     throw new RangeError(`Expected at least 1 token for prime but received an Int32Array of length 0`);
@@ -106,8 +119,5 @@ export function checkSample(config: ModelConfig, req: SampleRequest): void {
       `Expected an integer in [0, ${2 ** 30}] for length but received ${describe(req.length)}`,
     );
   if (!req.greedy) checkTemperature(req.temperature);
-  if (!(req.rngState instanceof Uint32Array) || req.rngState.length !== 4)
-    throw new TypeError(
-      `Expected a Uint32Array of length 4 for rngState but received ${describe(req.rngState)}`,
-    );
+  checkRngState(req.rngState);
 }

@@ -1,4 +1,5 @@
-// The pure-TypeScript reference backend: vanilla RNN forward, BPTT, clipping and updates over typed arrays.
+// The pure-TypeScript reference backend: vanilla RNN forward, BPTT, clipping and updates over typed arrays
+// (stacked, gated, embedded and dropout models run in ./stack.ts).
 // It is the definition the native backend is tested against, so it favours plain, exact loops
 // (float64 registers and scratch over float32 storage). Deliberately no policy: see src/train.
 import type {
@@ -11,7 +12,7 @@ import type {
   SampleRequest,
   StepHyper,
 } from '../backend.js';
-import type { ModelConfig } from '../../model/config.js';
+import { isVanilla, type ModelConfig } from '../../model/config.js';
 import { layoutFor } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
 import { argmax, drawFromProbs } from '../../generate/draw.js';
@@ -19,34 +20,8 @@ import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemper
 import { float32Array } from '../../util/validate.js';
 import { applyUpdate } from './optim.js';
 import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';
-
-/**
- * ps[o..o+V) holds logits minus by; add by, softmax in place, return −log p[target].
- */
-function softmaxInPlace(
-  ps: Float64Array,
-  o: number,
-  w: Float32Array,
-  by: number,
-  V: number,
-  target: number,
-): number {
-  let max = -Infinity;
-  for (let k = 0; k < V; k++) {
-    const y = ps[o + k] + w[by + k];
-    ps[o + k] = y;
-    if (y > max) max = y;
-  }
-  let sum = 0;
-  for (let k = 0; k < V; k++) {
-    const e = Math.exp(ps[o + k] - max);
-    ps[o + k] = e;
-    sum += e;
-  }
-  const inv = 1 / sum;
-  for (let k = 0; k < V; k++) ps[o + k] *= inv;
-  return -Math.log(ps[o + target]);
-}
+import { softmaxInPlace } from './softmax.js';
+import { JsStackSession } from './stack.js';
 
 /** Offsets of the named tensors, resolved once per session. */
 interface Offsets {
@@ -319,6 +294,7 @@ class JsSession implements BackendSession {
 export const jsBackend: Backend = Object.freeze({
   name: 'js' as const,
   open(config: ModelConfig, arenas: Arenas): BackendSession {
-    return new JsSession(config, arenas);
+    // The vanilla model keeps its own tuned path; every other config runs the stacked/gated session.
+    return isVanilla(config) ? new JsSession(config, arenas) : new JsStackSession(config, arenas);
   },
 });

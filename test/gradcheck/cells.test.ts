@@ -1,0 +1,126 @@
+// Gradient check of the JS backend's stacked/gated models: every cell × {1, 2 layers} × {one-hot,
+// embedding} × {no dropout, dropout with masks fixed by a fixed rng state}, every tensor against
+// central differences, plus sensitivity checks that a dropped or wrong term is caught.
+import { describe, expect, it } from 'vitest';
+import { jsBackend } from '../../src/backends/js/index.js';
+import { resolveModelConfig, type CellKind } from '../../src/model/config.js';
+import { layoutFor } from '../../src/model/layout.js';
+import { cloneChunk, seededArenas, seededChunk } from '../helpers/model.js';
+import { gradCheck } from './gradcheck.js';
+
+// Same tolerances as the vanilla suite (test/gradcheck/rnn.test.ts, where they are justified): the JS
+// backend computes in float64, so only the central difference's truncation error (≈ 1e-7) remains.
+const TOL = { eps: 1e-3, atol: 1e-6, rtol: 1e-4 };
+
+const cells: CellKind[] = ['rnn', 'lstm', 'gru'];
+const cases = cells.flatMap((cell) =>
+  [1, 2].flatMap((layers) =>
+    [0, 4].flatMap((embeddingSize) => [0, 0.3].map((dropout) => ({ cell, layers, embeddingSize, dropout }))),
+  ),
+);
+
+function configFor(c: { cell: CellKind; layers: number; embeddingSize: number; dropout: number }) {
+  // Two layers get different widths, so per-layer shapes are exercised too.
+  return resolveModelConfig({
+    cell: c.cell,
+    vocabSize: 5,
+    hiddenSizes: c.layers === 1 ? [4] : [4, 3],
+    embeddingSize: c.embeddingSize,
+    dropout: c.dropout,
+  });
+}
+
+function check(config: ReturnType<typeof configFor>, B = 2, T = 6) {
+  const arenas = seededArenas(config);
+  const session = jsBackend.open(config, arenas);
+  const chunk = seededChunk(config, B, T);
+  session.gradient(cloneChunk(chunk), 'mean');
+  const analytic = arenas.grads.slice();
+  return {
+    session,
+    arenas,
+    chunk,
+    analytic,
+    reports: gradCheck(session, config, arenas, chunk, analytic, TOL),
+  };
+}
+
+describe('gradient check, JS backend, stacked and gated cells', () => {
+  it.each(cases)(
+    'cell $cell, $layers layer(s), embedding $embeddingSize, dropout $dropout',
+    ({ cell, layers, embeddingSize, dropout }) => {
+      const config = configFor({ cell, layers, embeddingSize, dropout });
+      const { reports } = check(config);
+      const worst = reports.reduce((m, r) => Math.max(m, r.maxAbsErr), 0);
+      console.log(
+        `${cell} L=${layers} E=${embeddingSize} p=${dropout}: max abs err ${worst.toExponential(2)}`,
+      );
+      expect(reports.map((r) => r.name)).toEqual(layoutFor(config).tensors.map((t) => t.name));
+      expect(reports.filter((r) => !r.ok)).toEqual([]);
+    },
+  );
+
+  it('matches for a 2-layer ReLU RNN with an embedding and dropout', () => {
+    const config = resolveModelConfig({
+      cell: 'rnn',
+      activation: 'relu',
+      vocabSize: 5,
+      hiddenSizes: [5, 4],
+      embeddingSize: 3,
+      dropout: 0.2,
+    });
+    expect(check(config).reports.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('draws the same masks for the same rng state, and advances it', () => {
+    const config = configFor({ cell: 'lstm', layers: 2, embeddingSize: 0, dropout: 0.5 });
+    const arenas = seededArenas(config);
+    const session = jsBackend.open(config, arenas);
+    const chunk = seededChunk(config, 2, 6);
+    const a = cloneChunk(chunk);
+    const b = cloneChunk(chunk);
+    expect(session.gradient(a, 'mean')).toBe(session.gradient(b, 'mean'));
+    expect(Array.from(a.rngState!)).toEqual(Array.from(b.rngState!));
+    expect(Array.from(a.rngState!)).not.toEqual(Array.from(chunk.rngState!));
+    // a different mask stream gives a different loss
+    expect(session.gradient(cloneChunk(a), 'mean')).not.toBe(session.gradient(cloneChunk(chunk), 'mean'));
+  });
+});
+
+describe('gradient check sensitivity, JS backend, LSTM', () => {
+  const config = configFor({ cell: 'lstm', layers: 2, embeddingSize: 4, dropout: 0 });
+
+  it('fails when the through-time terms (dh_next, dc_next) are dropped', () => {
+    const arenas = seededArenas(config);
+    const session = jsBackend.open(config, arenas);
+    const chunk = seededChunk(config, 1, 8);
+    const P = layoutFor(config).size;
+    const truncated = new Float32Array(P);
+    const hidden = chunk.hidden.slice();
+    for (let t = 0; t < chunk.steps; t++) {
+      const one = {
+        inputs: chunk.inputs.subarray(t, t + 1),
+        targets: chunk.targets.subarray(t, t + 1),
+        batch: 1,
+        steps: 1,
+        hidden,
+      };
+      session.gradient(one, 'mean');
+      for (let i = 0; i < P; i++) truncated[i] += arenas.grads[i] / chunk.steps;
+    }
+    const reports = gradCheck(session, config, arenas, chunk, truncated, TOL);
+    const failed = reports.filter((r) => !r.ok).map((r) => r.name);
+    expect(failed).toContain('rnn.weight_hh_l0');
+    expect(failed).toContain('rnn.weight_hh_l1');
+    expect(failed).toContain('rnn.weight_ih_l0');
+    expect(failed).not.toContain('decoder.weight'); // the decoder has no through-time term
+  });
+
+  it('fails when one forget-gate bias gradient is 1% off', () => {
+    const { session, arenas, chunk, analytic } = check(config);
+    const b = layoutFor(config).get('rnn.bias_hh_l1');
+    analytic[b.offset + 3 + 1] *= 1.01; // f slice, unit 1 (H_1 = 3)
+    const reports = gradCheck(session, config, arenas, chunk, analytic, TOL);
+    expect(reports.filter((r) => !r.ok).map((r) => r.name)).toEqual(['rnn.bias_hh_l1']);
+  });
+});
