@@ -105,6 +105,7 @@ void rnn_reserve(const kernels::Table& k, const RnnLayout& L, int B, int T, RnnW
     ws.tiles.grow(2 * (static_cast<size_t>(B) + 3));
     ws.rows.grow(static_cast<size_t>(B));
     ws.vec.grow(H + V);
+    if (TB <= 64) ws.wy.grow(H * ((V + 7) / 8 * 8));  // rnn_avx2.cc's kSmallRows; Whyᵀ with padded rows
   }
 }
 

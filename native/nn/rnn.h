@@ -31,6 +31,7 @@ struct RnnWorkspace {
   Scratch<float> xin;           // per-step input rows Wxh[:, x] + bh when there is no table
   Scratch<int> tiles;           // row-tile starts and sizes (B > 1)
   Scratch<const float*> rows;   // per-step input row pointers [B]
+  Scratch<float> wy;            // [H, round8(V)] Whyᵀ for the small-chunk output layer (T·B ≤ 64)
 };
 
 // Grow the workspace for a B × T chunk (throws std::bad_alloc), so a later rnn_chunk_gradient with the same

@@ -8,7 +8,8 @@
 //   B > 1: Whhᵀ (forward) and Whh (backward) packed into 16-column panels once; each step runs 6/5/4-row
 //          micro-tiles straight over the row-major [B, H] state (no per-step packing) with the input rows
 //          (forward) or dh and (1 − h²) (backward) fused into the tile's store.
-// Everything else is a whole-chunk gemm through the kernel table (output layer, dWhy, dHs, dWhh), as in rnn.cc.
+// Everything else is a whole-chunk gemm (output layer, dWhy, dHs, dWhh), as in rnn.cc: through the kernel table,
+// or for short chunks (T·B ≤ 64, W1) through small_gemm below, which reads its operands in place (no packing).
 // Compiled for AVX2 through the target pragma below only (never -mavx2); rnn.cc calls it only when the active
 // kernel table is "avx2". Deliberately no std templates here (an AVX2 instantiation could be picked by the
 // linker for the scalar files), no allocation (rnn_reserve grew the workspace), no threads.
@@ -95,12 +96,39 @@ void transpose(const float* W, size_t ldw, size_t R, size_t C, float* dst, size_
     for (size_t c = 0; c < C; c++) dst[c * ldd + r] = W[r * ldw + c];
 }
 
-// dst [H, Hp] = Wᵀ for W [H, H] (columns H..Hp zero).
-void pad_transpose(const float* W, size_t H, size_t Hp, float* dst) {
-  transpose(W, H, H, H, dst, Hp);
-  for (size_t r = 0; r < H; r++)
-    for (size_t c = H; c < Hp; c++) dst[r * Hp + c] = 0.0f;
+// dst[c·ldd + r] = W[r·ldw + c] for r < R, c < C, and 0 for R ≤ r < round8(R) (ldd ≥ round8(R)): every block is
+// an 8×8 register transpose (masked loads at the column edge, zero rows past R), so each store is 8 floats wide
+// (transpose()'s scalar edge loops cost as much as its blocks at W1's sizes, 100 = 12·8 + 4).
+void transpose_padded(const float* W, size_t ldw, size_t R, size_t C, float* dst, size_t ldd) {
+  const __m256 zero = _mm256_setzero_ps();
+  for (size_t r = 0; r < R; r += 8) {
+    const size_t nrow = R - r < 8 ? R - r : 8;
+    for (size_t c = 0; c < C; c += 8) {
+      const size_t ncol = C - c < 8 ? C - c : 8;
+      const __m256i cm = lane_mask(static_cast<int>(ncol));
+      const float* w = W + r * ldw + c;
+      float* d = dst + c * ldd + r;
+      __m256 x[8];
+      if (nrow == 8 && ncol == 8) {
+#pragma GCC unroll 8
+        for (size_t i = 0; i < 8; i++) x[i] = _mm256_loadu_ps(w + i * ldw);
+      } else {
+#pragma GCC unroll 8
+        for (size_t i = 0; i < 8; i++) x[i] = i >= nrow ? zero : _mm256_maskload_ps(w + i * ldw, cm);
+      }
+      transpose8x8(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]);
+      if (ncol == 8) {
+#pragma GCC unroll 8
+        for (size_t j = 0; j < 8; j++) _mm256_storeu_ps(d + j * ldd, x[j]);
+      } else {
+        for (size_t j = 0; j < ncol; j++) _mm256_storeu_ps(d + j * ldd, x[j]);
+      }
+    }
+  }
 }
+
+// dst [H, Hp] = Wᵀ for W [H, H] (columns H..Hp zero).
+void pad_transpose(const float* W, size_t H, size_t Hp, float* dst) { transpose_padded(W, H, H, H, dst, Hp); }
 
 // Panels for the B > 1 recurrence: operand element (k, j), k < K, j < N, packed as ceil(N/16) panels of
 // [K][16] floats (columns past N zero). `transposed`: element (k, j) = W[j·ld + k] (forward, h·Whhᵀ);
@@ -323,6 +351,88 @@ int row_tiles(int B, int* start, int* rows) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Small unpacked gemm for the whole-chunk products of short chunks (T·B ≤ kSmallRows, e.g. W1's 25 rows): at
+// these sizes the kernel table's packing and edge handling cost as much as the FMAs, so B's rows are read in
+// place and A is broadcast straight from memory with arbitrary strides (which covers NN and TN; NT takes a
+// transposed copy of its right operand).
+//   C [M, N] (ldc) = bias[j] (or 0) + Σ_k A(i, k)·B[k·ldb + j],   A(i, k) = A[i·ai + k·ak].
+// Micro-tiles of MR ≤ 6 rows × NV ≤ 2 vectors; the last vector of a row's final block is masked (kMask).
+
+constexpr int kSmallRows = 64;
+
+template <int MR, int NV, bool kMask>
+void small_tile(int K, const float* A, size_t ai, size_t ak, const float* B, size_t ldb, const float* bias, float* C,
+                size_t ldc, __m256i last) {
+  __m256 c[MR][NV];
+#pragma GCC unroll 2
+  for (int v = 0; v < NV; v++) {
+    const bool masked = kMask && v == NV - 1;
+    __m256 b0 = _mm256_setzero_ps();
+    if (bias != nullptr) b0 = masked ? _mm256_maskload_ps(bias + 8 * v, last) : _mm256_loadu_ps(bias + 8 * v);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) c[r][v] = b0;
+  }
+  const float* b = B;
+  const float* a = A;
+  for (int k = 0; k < K; k++, b += ldb, a += ak) {
+    __m256 bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++)
+      bv[v] = kMask && v == NV - 1 ? _mm256_maskload_ps(b + 8 * v, last) : _mm256_loadu_ps(b + 8 * v);
+#pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+      const __m256 av = _mm256_broadcast_ss(a + r * ai);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; v++) c[r][v] = _mm256_fmadd_ps(av, bv[v], c[r][v]);
+    }
+  }
+#pragma GCC unroll 6
+  for (int r = 0; r < MR; r++) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; v++) {
+      float* o = C + r * ldc + 8 * v;
+      if (kMask && v == NV - 1)
+        _mm256_maskstore_ps(o, last, c[r][v]);
+      else
+        _mm256_storeu_ps(o, c[r][v]);
+    }
+  }
+}
+
+using SmallTileFn = void (*)(int, const float*, size_t, size_t, const float*, size_t, const float*, float*, size_t,
+                             __m256i);
+// [MR][variant]: variant 0 = 2 full vectors, 1 = 2 vectors (last masked), 2 = 1 full, 3 = 1 masked.
+const SmallTileFn kSmallTile[7][4] = {
+    {nullptr, nullptr, nullptr, nullptr},
+    {small_tile<1, 2, false>, small_tile<1, 2, true>, small_tile<1, 1, false>, small_tile<1, 1, true>},
+    {small_tile<2, 2, false>, small_tile<2, 2, true>, small_tile<2, 1, false>, small_tile<2, 1, true>},
+    {small_tile<3, 2, false>, small_tile<3, 2, true>, small_tile<3, 1, false>, small_tile<3, 1, true>},
+    {small_tile<4, 2, false>, small_tile<4, 2, true>, small_tile<4, 1, false>, small_tile<4, 1, true>},
+    {small_tile<5, 2, false>, small_tile<5, 2, true>, small_tile<5, 1, false>, small_tile<5, 1, true>},
+    {small_tile<6, 2, false>, small_tile<6, 2, true>, small_tile<6, 1, false>, small_tile<6, 1, true>},
+};
+
+// Rows split into ceil(M/6) balanced tiles (25 → 5×5, 100 → 15×6 + 2×5), columns into 16-wide blocks.
+void small_gemm(int M, int N, int K, const float* A, size_t ai, size_t ak, const float* B, size_t ldb,
+                const float* bias, float* C, size_t ldc) {
+  const int ntiles = (M + 5) / 6;
+  const int base = M / ntiles, extra = M % ntiles;
+  for (int j0 = 0; j0 < N; j0 += 16) {
+    const int nr = N - j0 < 16 ? N - j0 : 16;
+    const int variant = nr == 16 ? 0 : nr > 8 ? 1 : nr == 8 ? 2 : 3;
+    const __m256i last = lane_mask(nr & 7 ? nr & 7 : 8);
+    int i0 = 0;
+    for (int t = 0; t < ntiles; t++) {
+      const int mr = base + (t < extra ? 1 : 0);
+      kSmallTile[mr][variant](K, A + static_cast<size_t>(i0) * ai, ai, ak, B + j0, ldb,
+                              bias == nullptr ? nullptr : bias + j0, C + static_cast<size_t>(i0) * ldc + j0, ldc,
+                              last);
+      i0 += mr;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Softmax + cross-entropy over the chunk's logits
 
 inline float hmax256(__m256 v) {
@@ -500,17 +610,30 @@ double rnn_chunk_gradient_avx2(const kernels::Table& k, const RnnLayout& L, cons
   // ---- output layer: Y = Hs1·Whyᵀ + by; softmax + cross-entropy → dY in place ----
   const float* Why = params + L.Why;
   const float* by = params + L.by;
-  k.gemm_nt(TBi, Vi, Hi, hs1, Hi, Why, Hi, y, Vi, false);
-  for (size_t r = 0; r < TB; r++) {
-    float* row = y + r * V;
-    for (size_t v = 0; v < V; v++) row[v] += by[v];
+  const bool small = TBi <= kSmallRows;
+  if (small) {
+    const size_t Vp = round8(V);
+    float* whyT = ws.wy.data();  // [H, Vp] = Whyᵀ (columns V..Vp zero)
+    transpose_padded(Why, H, V, H, whyT, Vp);
+    small_gemm(TBi, Vi, Hi, hs1, H, 1, whyT, Vp, by, y, V);
+  } else {
+    k.gemm_nt(TBi, Vi, Hi, hs1, Hi, Why, Hi, y, Vi, false);
+    for (size_t r = 0; r < TB; r++) {
+      float* row = y + r * V;
+      for (size_t v = 0; v < V; v++) row[v] += by[v];
+    }
   }
   double* dby = acc;
   double* dbh = acc + V;
   for (size_t i = 0; i < V + H; i++) acc[i] = 0.0;
   const double loss = softmax_xent(k, y, TB, V, targets, scale, dby);
-  k.gemm_tn(Vi, Hi, TBi, y, Vi, hs1, Hi, grads + L.Why, Hi, false);  // dWhy = dYᵀ·Hs1
-  k.gemm_nn(TBi, Hi, Vi, y, Vi, Why, Hi, dhs, Hi, false);            // dHs = dY·Why
+  if (small) {
+    small_gemm(Vi, Hi, TBi, y, 1, V, hs1, H, nullptr, grads + L.Why, H);  // dWhy = dYᵀ·Hs1
+    small_gemm(TBi, Hi, Vi, y, V, 1, Why, H, nullptr, dhs, H);            // dHs = dY·Why
+  } else {
+    k.gemm_tn(Vi, Hi, TBi, y, Vi, hs1, Hi, grads + L.Why, Hi, false);  // dWhy = dYᵀ·Hs1
+    k.gemm_nn(TBi, Hi, Vi, y, Vi, Why, Hi, dhs, Hi, false);            // dHs = dY·Why
+  }
 
   // ---- BPTT: dA_{T−1} = (1 − h²)⊙dH_{T−1}; dA_{t−1} = (dH_{t−1} + dA_t·Whh)⊙(1 − h_{t−1}²) ----
   {
@@ -550,7 +673,10 @@ double rnn_chunk_gradient_avx2(const kernels::Table& k, const RnnLayout& L, cons
   const float* dA = dhs;  // [T·B, H]
 
   // ---- dWhh = dAᵀ·H_prev; dbh = Σ dA; dWxh[:, x] += dA row ----
-  k.gemm_tn(Hi, Hi, TBi, dA, Hi, hs, Hi, grads + L.Whh, Hi, false);
+  if (small)
+    small_gemm(Hi, Hi, TBi, dA, 1, H, hs, H, nullptr, grads + L.Whh, H);  // dWhh = dAᵀ·H_prev
+  else
+    k.gemm_tn(Hi, Hi, TBi, dA, Hi, hs, Hi, grads + L.Whh, Hi, false);
   column_sums(dA, TB, H, dbh);
   float* dWxh = grads + L.Wxh;
   if (use_table) {
