@@ -495,7 +495,9 @@ function matvec64(
 
 /**
  * C[c + r·N + k] = Σ_i A[a + r·K + i] · W[w + k·K + i]   (C [M,N] = A·Wᵀ, A and W float64)
- * As gemmNT with float64 W: dW = dAᵀ·X as row dot products over transposed copies.
+ * As gemmNT with float64 W: dW = dAᵀ·X as row dot products over transposed copies. Deliberately a copy
+ * rather than a `Float32Array | Float64Array` parameter: V8 compiles each of these loops for one array kind,
+ * and a polymorphic call site measurably slows the vanilla path.
  */
 export function gemmNT64(
   C: Float64Array,
