@@ -2,23 +2,14 @@
 // (stacked, gated, embedded and dropout models run in ./stack.ts).
 // It is the definition the native backend is tested against, so it favours plain, exact loops
 // (float64 registers and scratch over float32 storage). Deliberately no policy: see src/train.
-import type {
-  Arenas,
-  Backend,
-  BackendSession,
-  Chunk,
-  ChunkResult,
-  EvalResult,
-  SampleRequest,
-  StepHyper,
-} from '../backend.js';
+import type { Arenas, Backend, BackendSession, Chunk, EvalResult, SampleRequest } from '../backend.js';
+import { JsSessionBase } from './session-base.js';
 import { isVanilla, type ModelConfig } from '../../model/config.js';
 import { layoutFor } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
 import { argmax, drawFromProbs } from '../../generate/draw.js';
-import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './check.js';
+import { checkIds, checkSample, checkTemperature } from './check.js';
 import { float32Array } from '../../util/validate.js';
-import { applyUpdate } from './optim.js';
 import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';
 import { softmaxInPlace } from './softmax.js';
 import { JsStackSession } from './stack.js';
@@ -32,18 +23,13 @@ interface Offsets {
   by: number;
 }
 
-class JsSession implements BackendSession {
-  readonly backend = 'js' as const;
+class JsSession extends JsSessionBase implements BackendSession {
   private readonly H: number;
   private readonly V: number;
-  private readonly P: number;
   private readonly o: Offsets;
-  private disposed = false;
   // Chunk scratch, grown on demand: hidden states (T+1)·B·H, probabilities T·B·V.
   private hs = new Float64Array(0);
   private ps = new Float64Array(0);
-  /** Gradient accumulator in float64; copied into the float32 grads arena once per chunk. */
-  private readonly gacc: Float64Array;
   // Per-step scratch (sized H or V, allocated once).
   private das = new Float64Array(0);
   private readonly WhhT: Float32Array;
@@ -52,11 +38,8 @@ class JsSession implements BackendSession {
   private readonly hstep: Float64Array;
   private readonly ystep: Float64Array;
 
-  constructor(
-    private readonly config: ModelConfig,
-    private readonly arenas: Arenas,
-  ) {
-    this.P = checkArenas(config, arenas);
+  constructor(config: ModelConfig, arenas: Arenas) {
+    super(config, arenas);
     this.H = config.hiddenSize;
     this.V = config.vocabSize;
     const layout = layoutFor(config);
@@ -67,16 +50,11 @@ class JsSession implements BackendSession {
       Why: layout.get('Why').offset,
       by: layout.get('by').offset,
     };
-    this.gacc = new Float64Array(this.P);
     this.WhhT = new Float32Array(this.H * this.H);
     this.dhnext = new Float64Array(this.H);
     this.da = new Float64Array(this.H);
     this.hstep = new Float64Array(this.H);
     this.ystep = new Float64Array(this.V);
-  }
-
-  private live(): void {
-    if (this.disposed) throw new Error('This backend session has been disposed');
   }
 
   private ensureScratch(B: number, T: number): void {
@@ -87,40 +65,11 @@ class JsSession implements BackendSession {
     if (this.das.length < T * B * this.H) this.das = new Float64Array(T * B * this.H);
   }
 
-  gradient(chunk: Chunk, reduction: 'sum' | 'mean'): number {
-    this.live();
-    checkChunk(this.config, chunk);
-    if (reduction !== 'sum' && reduction !== 'mean')
-      throw new RangeError(`Expected one of 'sum', 'mean' for reduction but received ${String(reduction)}`);
-    const lossSum = this.forwardBackward(chunk, reduction);
-    const g = this.arenas.grads;
-    const acc = this.gacc;
-    for (let i = 0; i < this.P; i++) g[i] = acc[i];
-    return lossSum / (chunk.batch * chunk.steps);
-  }
-
-  trainChunk(chunk: Chunk, hyper: StepHyper): ChunkResult {
-    this.live();
-    checkChunk(this.config, chunk);
-    checkHyper(hyper, this.arenas, this.P);
-    const lossSum = this.forwardBackward(chunk, hyper.reduction);
-    const gradNorm = applyUpdate(this.gacc, this.arenas, this.P, hyper);
-    return { loss: lossSum / (chunk.batch * chunk.steps), gradNorm };
-  }
-
-  trainChunkAsync(chunk: Chunk, hyper: StepHyper): Promise<ChunkResult> {
-    try {
-      return Promise.resolve(this.trainChunk(chunk, hyper));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
   /**
    * Forward over B streams × T steps, then full BPTT into this.gacc (float64). Returns the summed loss.
    * Shapes: inputs/targets [T, B]; hs [(T+1), B, H] with hs[0] = carried state; ps [T, B, V].
    */
-  private forwardBackward(chunk: Chunk, reduction: 'sum' | 'mean'): number {
+  protected forwardBackward(chunk: Chunk, reduction: 'sum' | 'mean'): number {
     const { inputs, targets, hidden } = chunk;
     const B = chunk.batch;
     const T = chunk.steps;
@@ -283,10 +232,6 @@ class JsSession implements BackendSession {
     }
     req.rngState.set(rng.state);
     return out;
-  }
-
-  dispose(): void {
-    this.disposed = true;
   }
 }
 

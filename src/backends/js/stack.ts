@@ -4,22 +4,14 @@
 // float32 storage). The input projections, the decoder and every weight gradient run as products over
 // the whole chunk; only the recurrence runs step by step (all B streams at once). Scratch is grown per
 // chunk shape, never per timestep. Deliberately no policy: see src/train.
-import type {
-  Arenas,
-  BackendSession,
-  Chunk,
-  ChunkResult,
-  EvalResult,
-  SampleRequest,
-  StepHyper,
-} from '../backend.js';
+import type { Arenas, BackendSession, Chunk, EvalResult, SampleRequest } from '../backend.js';
+import { JsSessionBase } from './session-base.js';
 import { gateCount, type ModelConfig } from '../../model/config.js';
 import { layerInputSize, layoutFor, stateOffsets, stateSize } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
 import { argmax, drawFromProbs } from '../../generate/draw.js';
-import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './check.js';
+import { checkIds, checkSample, checkTemperature } from './check.js';
 import { float32Array } from '../../util/validate.js';
-import { applyUpdate } from './optim.js';
 import { gemmNN, gemmNT, gemmNT64, gemmTN, matvec, transpose64, transposeInto } from './blas.js';
 import { softmaxInPlace } from './softmax.js';
 
@@ -71,13 +63,11 @@ export function drawDropoutMasks(
     }
 }
 
-export class JsStackSession implements BackendSession {
-  readonly backend = 'js' as const;
+export class JsStackSession extends JsSessionBase implements BackendSession {
   private readonly V: number;
   private readonly E: number;
   private readonly L: number;
   private readonly G: number;
-  private readonly P: number;
   private readonly cell: ModelConfig['cell'];
   private readonly relu: boolean;
   private readonly layers: LayerPlan[];
@@ -85,9 +75,7 @@ export class JsStackSession implements BackendSession {
   private readonly decW: number;
   private readonly decB: number;
   private readonly Htop: number;
-  private readonly gacc: Float64Array;
   private readonly rng = new Rng(1);
-  private disposed = false;
 
   // Chunk scratch (grown on demand). Per layer l: xs[l] its input [T·B, In_l] (xs[0] only with an
   // embedding; xs[L] is the decoder's input), hs[l] raw outputs [(T+1)·B, H_l] with rows 0..B−1 the
@@ -123,11 +111,8 @@ export class JsStackSession implements BackendSession {
   private readonly ystep: Float64Array;
   private readonly probs1: Float32Array;
 
-  constructor(
-    private readonly config: ModelConfig,
-    private readonly arenas: Arenas,
-  ) {
-    this.P = checkArenas(config, arenas);
+  constructor(config: ModelConfig, arenas: Arenas) {
+    super(config, arenas);
     const layout = layoutFor(config);
     this.V = config.vocabSize;
     this.E = config.embeddingSize;
@@ -152,7 +137,6 @@ export class JsStackSession implements BackendSession {
         bhh: layout.get(`rnn.bias_hh_l${l}`).offset,
       });
     }
-    this.gacc = new Float64Array(this.P);
     this.whhT = this.layers.map((p) => new Float32Array(p.GH * p.H));
     this.wihT = this.layers.map((p, l) => new Float32Array(l === 0 && this.E === 0 ? 0 : p.GH * p.In));
     const empty = () => Array.from({ length: this.L + 1 }, () => new Float64Array(0));
@@ -170,10 +154,6 @@ export class JsStackSession implements BackendSession {
     this.r1 = new Float64Array(maxGH);
     this.ystep = new Float64Array(this.V);
     this.probs1 = new Float32Array(this.V);
-  }
-
-  private live(): void {
-    if (this.disposed) throw new Error('This backend session has been disposed');
   }
 
   private ensureScratch(B: number, T: number): void {
@@ -208,35 +188,6 @@ export class JsStackSession implements BackendSession {
     this.direct = grow(this.direct, B * maxH);
     this.tA = grow(this.tA, TB * maxGH);
     this.tB = grow(this.tB, TB * Math.max(maxIn, maxH));
-  }
-
-  gradient(chunk: Chunk, reduction: 'sum' | 'mean'): number {
-    this.live();
-    checkChunk(this.config, chunk);
-    if (reduction !== 'sum' && reduction !== 'mean')
-      throw new RangeError(`Expected one of 'sum', 'mean' for reduction but received ${String(reduction)}`);
-    const lossSum = this.forwardBackward(chunk, reduction);
-    const g = this.arenas.grads;
-    const acc = this.gacc;
-    for (let i = 0; i < this.P; i++) g[i] = acc[i];
-    return lossSum / (chunk.batch * chunk.steps);
-  }
-
-  trainChunk(chunk: Chunk, hyper: StepHyper): ChunkResult {
-    this.live();
-    checkChunk(this.config, chunk);
-    checkHyper(hyper, this.arenas, this.P);
-    const lossSum = this.forwardBackward(chunk, hyper.reduction);
-    const gradNorm = applyUpdate(this.gacc, this.arenas, this.P, hyper);
-    return { loss: lossSum / (chunk.batch * chunk.steps), gradNorm };
-  }
-
-  trainChunkAsync(chunk: Chunk, hyper: StepHyper): Promise<ChunkResult> {
-    try {
-      return Promise.resolve(this.trainChunk(chunk, hyper));
-    } catch (err) {
-      return Promise.reject(err);
-    }
   }
 
   /** Forward of layer l over the whole chunk: fills hs[l] (and cs/acts/hn) and the next layer's input. */
@@ -429,7 +380,7 @@ export class JsStackSession implements BackendSession {
   }
 
   /** Forward over B streams × T steps, then full BPTT into this.gacc (float64). Returns the summed loss. */
-  private forwardBackward(chunk: Chunk, reduction: 'sum' | 'mean'): number {
+  protected forwardBackward(chunk: Chunk, reduction: 'sum' | 'mean'): number {
     const { inputs, targets, hidden } = chunk;
     const B = chunk.batch;
     const T = chunk.steps;
@@ -630,9 +581,5 @@ export class JsStackSession implements BackendSession {
     }
     req.rngState.set(rng.state);
     return out;
-  }
-
-  dispose(): void {
-    this.disposed = true;
   }
 }
