@@ -38,11 +38,12 @@
 #include "optim/optim.h"
 #include "util/rng.h"
 #include "util/scratch.h"
+#include "util/threadpool.h"
 
 namespace charrnn {
 namespace {
 
-constexpr int kAbi = 1;
+constexpr int kAbi = 2;
 // Same bounds as the TS facade (src/model/config.ts, src/backends/js/check.ts).
 constexpr double kMaxHidden = 16384;
 constexpr double kMaxVocab = 1 << 20;
@@ -725,7 +726,7 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
     r.Set("isa", Napi::String::New(env, kernels::active().isa));
     r.Set("supported", supported);
     r.Set("simdForced", Napi::Boolean::New(env, g_simd_forced.load() || (forced != nullptr && forced[0] != '\0')));
-    r.Set("threads", Napi::Number::New(env, 1));
+    r.Set("threads", Napi::Number::New(env, par::threads()));
     return r;
   });
 }
@@ -744,6 +745,19 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
     if (!kernels::set_isa(name.c_str())) throw_range(env, what, "isa", describe(info[0]));
     g_simd_forced.store(true);
     return Napi::String::New(env, kernels::active().isa);
+  });
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    expect_args(info, 1, "setThreads");
+    const std::string what = "an integer in [1, " + std::to_string(par::kMaxThreads) + "]";
+    const double n = int_arg(env, info[0], what, "threads", 1, par::kMaxThreads);
+    if (g_async_in_flight.load() > 0)
+      throw Napi::Error::New(env, "cannot change the thread count while an asynchronous trainChunk is running; await it first");
+    par::set_threads(static_cast<int>(n));
+    return Napi::Number::New(env, par::threads());
   });
 }
 
@@ -1015,6 +1029,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hyperFields", fields);
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
   exports.Set("setIsa", Napi::Function::New<SetIsa>(env, "setIsa"));
+  exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("layout", Napi::Function::New<Layout>(env, "layout"));
   exports.Set("Session", Session::Define(env));
   exports.Set("lossFun", Napi::Function::New<LossFun>(env, "lossFun"));

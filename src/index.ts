@@ -17,7 +17,7 @@ export { train, type TrainOptions, type TrainResult, type TrainEvent } from './t
 export { resolveOptimizer, type OptimizerOptions } from './train/optim.js';
 export { saveModel, loadModel } from './io/model-file.js';
 export { saveSafetensors, loadSafetensors, SafetensorsError } from './io/safetensors.js';
-export { resolveBackend, capabilities, type BackendChoice } from './backends/index.js';
+export { resolveBackend, capabilities, setThreads, type BackendChoice } from './backends/index.js';
 export type {
   Backend,
   BackendSession,

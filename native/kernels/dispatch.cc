@@ -24,9 +24,12 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
+// Every table handed out is the multi-threaded wrapper of an ISA table (parallel.cc); with one thread
+// configured it calls the ISA's gemm directly.
 struct Registry {
-  const Table* tables[4];  // best first, scalar last
-  const char* names[4];
+  Table threaded[detail::kMaxTables];
+  const Table* tables[detail::kMaxTables];  // best first, scalar last
+  const char* names[detail::kMaxTables];
   int count = 0;
   Registry() {
     if (cpu_has_avx2_fma())  // the CPU check comes first: nothing of kernels_avx2.cc runs without it
@@ -34,7 +37,9 @@ struct Registry {
     if (const Table* t = detail::table_neon(); t != nullptr) add(t);  // NEON is baseline on aarch64
     add(&detail::table_scalar());
   }
-  void add(const Table* t) {
+  void add(const Table* serial) {
+    detail::make_parallel(count, *serial, &threaded[count]);
+    const Table* t = &threaded[count];
     tables[count] = t;
     names[count] = t->isa;
     count++;

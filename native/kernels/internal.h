@@ -15,6 +15,13 @@ const Table& table_scalar();
 const Table* table_avx2();
 const Table* table_neon();
 
+// Registry slots (dispatch.cc): at most this many ISA tables in one build.
+constexpr int kMaxTables = 4;
+
+// Fill *out with `serial` whose gemm entries split large products over the thread pool (parallel.cc).
+// Each slot in [0, kMaxTables) may be installed once, for one serial table.
+void make_parallel(int slot, const Table& serial, Table* out);
+
 // Shared scalar helpers (kernels_scalar.cc), also used by ISA files for tails.
 void gemv_n_scalar(int M, int N, const float* A, int lda, const float* x, float* y, bool accumulate);
 void gemv_t_scalar(int M, int N, const float* A, int lda, const float* x, float* y, bool accumulate);

@@ -12,12 +12,14 @@
 // or for short chunks (T·B ≤ 64, W1) through small_gemm below, which reads its operands in place (no packing).
 // Compiled for AVX2 through the target pragma below only (never -mavx2); rnn.cc calls it only when the active
 // kernel table is "avx2". Deliberately no std templates here (an AVX2 instantiation could be picked by the
-// linker for the scalar files), no allocation (rnn_reserve grew the workspace), no threads.
+// linker for the scalar files), no allocation (rnn_reserve grew the workspace); the B > 1 steps split over the
+// thread pool by column panels (bit-identical for any thread count).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include "rnn_internal.h"
+#include "../util/threadpool.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 
@@ -351,6 +353,61 @@ int row_tiles(int B, int* start, int* rows) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// One step's B > 1 product split over the thread pool by column panels: part p runs panels [p·n/parts,
+// (p+1)·n/parts) for every row tile. Each output element is computed by the same tile code whatever the split,
+// so results do not depend on the thread count. Small steps (below kMinStepMacs) stay on one thread.
+constexpr long long kMinStepMacs = 1LL << 18;
+
+struct StepJob {
+  int H;
+  const float* in;       // forward: hprev; backward: da
+  const float* w;        // packed panels
+  const float* const* xrows;  // forward only
+  const float* hprev;    // backward only
+  float* out;            // forward: hcur; backward: dprev
+  const int* tstart;
+  const int* trows;
+  int ntiles, panels, parts;
+};
+
+int step_parts(int B, int H, int panels) {
+  const long long macs = static_cast<long long>(B) * H * H;
+  const int threads = par::threads();
+  if (threads <= 1 || macs < kMinStepMacs) return 1;
+  return panels < threads ? panels : threads;
+}
+
+void fwd_step_part(void* ctx, int part) {
+  const StepJob& j = *static_cast<const StepJob*>(ctx);
+  const size_t H = static_cast<size_t>(j.H);
+  const int p0 = j.panels * part / j.parts, p1 = j.panels * (part + 1) / j.parts;
+  for (int p = p0; p < p1; p++) {
+    const int j0 = p * kNR;
+    const float* bp = j.w + static_cast<size_t>(j0) * H;
+    const int nr = j.H - j0 < kNR ? j.H - j0 : kNR;
+    for (int ti = 0; ti < j.ntiles; ti++) {
+      const size_t b0 = static_cast<size_t>(j.tstart[ti]);
+      kFwdTile[j.trows[ti]](j.H, j.in + b0 * H, H, bp, j.xrows + b0, j.out + b0 * H, j0, nr);
+    }
+  }
+}
+
+void bwd_step_part(void* ctx, int part) {
+  const StepJob& j = *static_cast<const StepJob*>(ctx);
+  const size_t H = static_cast<size_t>(j.H);
+  const int p0 = j.panels * part / j.parts, p1 = j.panels * (part + 1) / j.parts;
+  for (int p = p0; p < p1; p++) {
+    const int j0 = p * kNR;
+    const float* bp = j.w + static_cast<size_t>(j0) * H;
+    const int nr = j.H - j0 < kNR ? j.H - j0 : kNR;
+    for (int ti = 0; ti < j.ntiles; ti++) {
+      const size_t b0 = static_cast<size_t>(j.tstart[ti]);
+      kBwdTile[j.trows[ti]](j.H, j.in + b0 * H, H, bp, j.hprev + b0 * H, j.out + b0 * H, j0, nr);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Small unpacked gemm for the whole-chunk products of short chunks (T·B ≤ kSmallRows, e.g. W1's 25 rows): at
 // these sizes the kernel table's packing and edge handling cost as much as the FMAs, so B's rows are read in
 // place and A is broadcast straight from memory with arbitrary strides (which covers NN and TN; NT takes a
@@ -578,6 +635,8 @@ double rnn_chunk_gradient_avx2(const kernels::Table& k, const RnnLayout& L, cons
     int* tstart = ws.tiles.data();
     int* trows = tstart + (B + 3);
     const int ntiles = row_tiles(B, tstart, trows);
+    const int panels = (Hi + kNR - 1) / kNR;
+    const int parts = step_parts(B, Hi, panels);
     const float** xrows = ws.rows.data();
     for (int t = 0; t < T; t++) {
       float* hcur = hs + static_cast<size_t>(t + 1) * BH;
@@ -593,14 +652,8 @@ double rnn_chunk_gradient_avx2(const kernels::Table& k, const RnnLayout& L, cons
           xrows[b] = row;
         }
       }
-      for (int j0 = 0; j0 < Hi; j0 += kNR) {
-        const float* bp = wf + static_cast<size_t>(j0) * H;
-        const int nr = Hi - j0 < kNR ? Hi - j0 : kNR;
-        for (int ti = 0; ti < ntiles; ti++) {
-          const size_t b0 = static_cast<size_t>(tstart[ti]);
-          kFwdTile[trows[ti]](Hi, hprev + b0 * H, H, bp, xrows + b0, hcur + b0 * H, j0, nr);
-        }
-      }
+      StepJob job{Hi, hprev, wf, xrows, nullptr, hcur, tstart, trows, ntiles, panels, parts};
+      par::run(parts, fwd_step_part, &job);
       k.tanh(BH, hcur, hcur);
     }
   }
@@ -655,18 +708,14 @@ double rnn_chunk_gradient_avx2(const kernels::Table& k, const RnnLayout& L, cons
       int* tstart = ws.tiles.data();
       int* trows = tstart + (B + 3);
       const int ntiles = row_tiles(B, tstart, trows);
+      const int panels = (Hi + kNR - 1) / kNR;
+      const int parts = step_parts(B, Hi, panels);
       for (int t = T - 1; t >= 1; t--) {
         const float* da = dhs + static_cast<size_t>(t) * BH;
         float* dprev = dhs + static_cast<size_t>(t - 1) * BH;
         const float* hprev = hs1 + static_cast<size_t>(t - 1) * BH;
-        for (int j0 = 0; j0 < Hi; j0 += kNR) {
-          const float* bp = wb + static_cast<size_t>(j0) * H;
-          const int nr = Hi - j0 < kNR ? Hi - j0 : kNR;
-          for (int ti = 0; ti < ntiles; ti++) {
-            const size_t b0 = static_cast<size_t>(tstart[ti]);
-            kBwdTile[trows[ti]](Hi, da + b0 * H, H, bp, hprev + b0 * H, dprev + b0 * H, j0, nr);
-          }
-        }
+        StepJob job{Hi, da, wb, nullptr, hprev, dprev, tstart, trows, ntiles, panels, parts};
+        par::run(parts, bwd_step_part, &job);
       }
     }
   }

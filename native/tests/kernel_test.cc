@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../kernels/kernels.h"
+#include "../util/threadpool.h"
 
 using namespace charrnn::kernels;
 
@@ -328,6 +329,72 @@ void test_dispatch() {
   std::printf(" (initial active: %s)  %s\n", initial, g_failures == before ? "ok" : "FAILED");
 }
 
+// The pool itself: every task of every job runs exactly once, across many back-to-back tiny jobs (where late
+// workers race the next job), resizes between jobs (a stop before a new thread first runs), and 1..4 threads.
+struct CountJob {
+  std::vector<int>* hits;
+};
+void count_task(void* ctx, int i) { (*static_cast<CountJob*>(ctx)->hits)[static_cast<std::size_t>(i)]++; }
+
+void test_pool() {
+  const int before = g_failures;
+  const int saved = charrnn::par::threads();
+  long jobs = 0;
+  for (int round = 0; round < 40; round++) {
+    charrnn::par::set_threads(1 + round % 4);
+    for (int j = 0; j < 500; j++, jobs++) {
+      const int n = 1 + (j * 7 + round) % 9;
+      std::vector<int> hits(static_cast<std::size_t>(n), 0);
+      CountJob job{&hits};
+      charrnn::par::run(n, count_task, &job);
+      for (int i = 0; i < n; i++)
+        CHECK(hits[static_cast<std::size_t>(i)] == 1, "pool: task %d of %d ran %d times (threads %d)", i, n,
+              hits[static_cast<std::size_t>(i)], charrnn::par::threads());
+    }
+  }
+  CHECK(!charrnn::par::set_threads(0) && !charrnn::par::set_threads(charrnn::par::kMaxThreads + 1),
+        "set_threads must refuse 0 and > kMaxThreads");
+  charrnn::par::set_threads(saved);
+  std::printf("  pool: %ld jobs over 1-4 threads with resizes, every task exactly once  %s\n", jobs,
+              g_failures == before ? "ok" : "FAILED");
+}
+
+// The thread pool splits large gemms into blocks of C: the result must be bit-identical for any thread count
+// (same instructions, same order per element), for every form, with and without accumulation, at shapes whose
+// split falls inside a micro-tile edge (N = 1000, M = 1001) as well as W2/W3 shapes.
+void test_threads(const Table& t) {
+  const int before = g_failures;
+  const int saved = charrnn::par::threads();
+  struct Shape { int M, N, K; };
+  const Shape shapes[] = {{32, 2048, 512}, {1024, 320, 2048}, {1001, 1000, 77}, {2048, 65, 256}, {64, 64, 64}};
+  int cases = 0;
+  for (Form f : {Form::NN, Form::NT, Form::TN})
+    for (const Shape& s : shapes)
+      for (bool acc : {false, true}) {
+        const int M = s.M, N = s.N, K = s.K;
+        const int lda = f == Form::TN ? M : K, ldb = f == Form::NT ? K : N;
+        const auto A = random_vec(static_cast<std::size_t>(M) * K);
+        const auto B = random_vec(static_cast<std::size_t>(K) * N);
+        const auto C0 = random_vec(static_cast<std::size_t>(M) * N);
+        std::vector<float> ref;
+        for (int threads : {1, 2, 3, 4}) {
+          charrnn::par::set_threads(threads);
+          std::vector<float> C = C0;
+          GemmFn fn = f == Form::NN ? t.gemm_nn : f == Form::NT ? t.gemm_nt : t.gemm_tn;
+          fn(M, N, K, A.data(), lda, B.data(), ldb, C.data(), N, acc);
+          if (threads == 1)
+            ref = C;
+          else
+            CHECK(std::memcmp(C.data(), ref.data(), C.size() * sizeof(float)) == 0,
+                  "%s gemm_%s %dx%dx%d acc=%d: %d threads differ from 1", t.isa, form_name(f), M, N, K, acc, threads);
+        }
+        cases++;
+      }
+  charrnn::par::set_threads(saved);
+  std::printf("  %-6s gemm threads 1/2/3/4: %d cases bit-identical  %s\n", t.isa, cases,
+              g_failures == before ? "ok" : "FAILED");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -336,12 +403,14 @@ int main(int argc, char** argv) {
   const std::uint32_t stride = exhaustive ? 1 : quick ? 997 : 61;
   std::printf("kernel_test%s\n", exhaustive ? " (exhaustive exp/tanh sweeps)" : "");
   test_dispatch();
+  test_pool();
   int n = 0;
   const char* const* names = supported_isas(&n);
   for (int i = 0; i < n; i++) {
     const Table* t = table_for(names[i]);
     g_worst_ratio = 0.0;
     test_gemm(*t);
+    test_threads(*t);
     test_gemv(*t);
     test_level1(*t);
     test_exp(*t, stride);

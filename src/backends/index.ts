@@ -3,7 +3,7 @@
 import type { Backend, BackendName } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { loadNative, nativeBackend, nativeUnavailableReason, NATIVE_HINT } from './native.js';
-import { oneOf } from '../util/validate.js';
+import { describe, oneOf } from '../util/validate.js';
 import { nonVanillaFeature, type ModelConfig } from '../model/config.js';
 
 export type BackendChoice = 'auto' | 'js' | 'native';
@@ -79,4 +79,17 @@ export function capabilities(): BackendCapabilities {
     threads: 1,
     reason: nativeUnavailableReason(),
   };
+}
+
+/**
+ * Use `threads` threads (the caller's included) for the native backend's large matrix products, process-wide;
+ * the initial count is CHARRNN_THREADS or the number of CPUs. Results are bit-identical whatever the count.
+ * Returns the count now in effect: always 1 when the native addon is unavailable (the JS backend is
+ * single-threaded).
+ */
+export function setThreads(threads: number): number {
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 256)
+    throw new RangeError(`Expected an integer in [1, 256] for threads but received ${describe(threads)}`);
+  const { binding } = loadNative();
+  return binding ? binding.setThreads(threads) : 1;
 }

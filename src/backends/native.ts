@@ -32,6 +32,7 @@ export interface NativeCapabilities {
   supported: string[];
   /** True when CHARRNN_SIMD or setIsa() chose the path instead of CPU detection. */
   simdForced: boolean;
+  /** Threads the addon's gemm and element-wise work may use (the caller's included). */
   threads: number;
 }
 
@@ -101,6 +102,8 @@ export interface NativeBinding {
   capabilities(): NativeCapabilities;
   /** Force a kernel path (process-wide); returns the active isa. Throws for an unknown/unsupported one. */
   setIsa(name: string): string;
+  /** Resize the addon's thread pool (process-wide, 1 = single-threaded); returns the new count. */
+  setThreads(threads: number): number;
   layout(hiddenSize: number, vocabSize: number): NativeLayout;
   readonly Session: new (
     hiddenSize: number,
@@ -112,7 +115,7 @@ export interface NativeBinding {
 }
 
 /** The addon surface this adapter was written against. */
-export const NATIVE_ABI = 1;
+export const NATIVE_ABI = 2;
 export const HYPER_FIELDS = [
   'lr',
   'momentum',

@@ -1,0 +1,114 @@
+// Multi-threaded gemm: wraps one ISA table's serial gemm so that a large product is split into independent
+// column (or row) blocks of C, one per pool thread (native/util/threadpool.h). Each block is a complete serial
+// gemm over the whole K, with block edges on micro-tile boundaries, so every element of C is computed by the
+// same instructions in the same order whatever the thread count: results are bit-identical for 1 or N threads.
+// Small products (below kMinParallelMacs) stay on the calling thread.
+// Deliberately no SIMD here and no packing of its own: the ISA kernels do all the arithmetic.
+#include "internal.h"
+#include "../util/threadpool.h"
+
+namespace charrnn {
+namespace kernels {
+namespace detail {
+namespace {
+
+// Below this many multiply-adds a second thread costs more (wake-up, cache traffic) than it saves.
+constexpr long long kMinParallelMacs = 1LL << 18;
+// Block granularity: multiples of the widest micro-tile (6×16 AVX2: columns by 16, rows by 24 = 4·6 = 3·8).
+constexpr int kColUnit = 16;
+constexpr int kRowUnit = 24;
+
+enum class Form { NN, NT, TN };
+
+struct Job {
+  GemmFn fn;
+  Form form;
+  int M, N, K;
+  const float* A;
+  int lda;
+  const float* B;
+  int ldb;
+  float* C;
+  int ldc;
+  bool accumulate;
+  bool split_cols;  // blocks of columns of C (else rows)
+  int units, parts, unit;
+};
+
+void run_block(void* ctx, int part) {
+  const Job& j = *static_cast<const Job*>(ctx);
+  // Units [u0, u1) of this part, as even as possible.
+  const int u0 = static_cast<int>(static_cast<long long>(j.units) * part / j.parts);
+  const int u1 = static_cast<int>(static_cast<long long>(j.units) * (part + 1) / j.parts);
+  const int total = j.split_cols ? j.N : j.M;
+  const int lo = u0 * j.unit;
+  const int hi = u1 * j.unit < total ? u1 * j.unit : total;
+  if (hi <= lo) return;
+  const std::size_t off = static_cast<std::size_t>(lo);
+  if (j.split_cols) {
+    // C[:, lo:hi] = op(A)·op(B)[:, lo:hi]: B's columns are its rows in the NT form.
+    const float* B = j.form == Form::NT ? j.B + off * static_cast<std::size_t>(j.ldb) : j.B + off;
+    j.fn(j.M, hi - lo, j.K, j.A, j.lda, B, j.ldb, j.C + off, j.ldc, j.accumulate);
+  } else {
+    // C[lo:hi, :] = op(A)[lo:hi, :]·op(B): A's rows are its columns in the TN form.
+    const float* A = j.form == Form::TN ? j.A + off : j.A + off * static_cast<std::size_t>(j.lda);
+    j.fn(hi - lo, j.N, j.K, A, j.lda, j.B, j.ldb, j.C + off * static_cast<std::size_t>(j.ldc), j.ldc, j.accumulate);
+  }
+}
+
+void parallel_gemm(GemmFn fn, Form form, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
+                   float* C, int ldc, bool accumulate) {
+  const int threads = par::threads();
+  if (threads > 1 && M > 0 && N > 0 && static_cast<long long>(M) * N * K >= kMinParallelMacs) {
+    const bool split_cols = N >= M;
+    const int unit = split_cols ? kColUnit : kRowUnit;
+    const int units = ((split_cols ? N : M) + unit - 1) / unit;
+    const int parts = units < threads ? units : threads;
+    if (parts > 1) {
+      Job job{fn, form, M, N, K, A, lda, B, ldb, C, ldc, accumulate, split_cols, units, parts, unit};
+      par::run(parts, run_block, &job);
+      return;
+    }
+  }
+  fn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
+// One set of wrappers per registry slot (a function pointer cannot capture which serial table it wraps).
+const Table* g_serial[kMaxTables];
+
+template <int S>
+void par_nn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc) {
+  parallel_gemm(g_serial[S]->gemm_nn, Form::NN, M, N, K, A, lda, B, ldb, C, ldc, acc);
+}
+template <int S>
+void par_nt(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc) {
+  parallel_gemm(g_serial[S]->gemm_nt, Form::NT, M, N, K, A, lda, B, ldb, C, ldc, acc);
+}
+template <int S>
+void par_tn(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc) {
+  parallel_gemm(g_serial[S]->gemm_tn, Form::TN, M, N, K, A, lda, B, ldb, C, ldc, acc);
+}
+
+template <int S>
+void install(const Table& serial, Table* out) {
+  g_serial[S] = &serial;
+  *out = serial;
+  out->gemm_nn = par_nn<S>;
+  out->gemm_nt = par_nt<S>;
+  out->gemm_tn = par_tn<S>;
+}
+
+}  // namespace
+
+void make_parallel(int slot, const Table& serial, Table* out) {
+  switch (slot) {
+    case 0: return install<0>(serial, out);
+    case 1: return install<1>(serial, out);
+    case 2: return install<2>(serial, out);
+    default: return install<3>(serial, out);
+  }
+}
+
+}  // namespace detail
+}  // namespace kernels
+}  // namespace charrnn
