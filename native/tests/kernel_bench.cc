@@ -1,8 +1,9 @@
 // Kernel micro-benchmark: checks every variant (scalar, avx2, and OpenBLAS when installed) on each shape, then
 // times it and prints GFLOP/s. The char-RNN shapes come from WORKLOADS (W2: B=32 T=64 H=512 V=65; W1: B=1
-// H=100 V=65). Deliberately not a test (kernel_test.cc is) and single-threaded like the kernels.
+// H=100 V=65; W3: 2-layer LSTM H=256 E=64). Deliberately not a test (kernel_test.cc is). Single-threaded by
+// default (thread CPU time); `--threads N` runs our kernels on the pool and OpenBLAS with N threads (wall time).
 // OpenBLAS is only dlopen'ed here, if present, as a yardstick: the project never links or requires it.
-//   ./kernel_bench [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or   ./kernel_bench W2 avx2
+//   ./kernel_bench [--threads N] [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or   ./kernel_bench W2 avx2
 #include <dlfcn.h>
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "../kernels/kernels.h"
+#include "../util/threadpool.h"
 
 using namespace charrnn::kernels;
 
@@ -30,8 +32,10 @@ CblasSgemv g_sgemv = nullptr;
 const char* g_corename = "?";
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 
+int g_threads = 1;
+
 void load_openblas() {
-  setenv("OPENBLAS_NUM_THREADS", "1", 1);  // single thread, like our kernels
+  setenv("OPENBLAS_NUM_THREADS", std::to_string(g_threads).c_str(), 1);  // as many threads as ours
   // Debian's OpenBLAS 0.3.21 does not recognise recent Xeons and falls back to its SSE3 "Prescott" kernels;
   // compare like with like: its AVX2 (Haswell) kernels, unless the caller chose a core type.
   setenv("OPENBLAS_CORETYPE", "Haswell", 0);
@@ -41,7 +45,7 @@ void load_openblas() {
     if (h == nullptr) continue;
     g_sgemm = reinterpret_cast<CblasSgemm>(dlsym(h, "cblas_sgemm"));
     g_sgemv = reinterpret_cast<CblasSgemv>(dlsym(h, "cblas_sgemv"));
-    if (auto set_threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"))) set_threads(1);
+    if (auto set_threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"))) set_threads(g_threads);
     if (auto corename = reinterpret_cast<char* (*)()>(dlsym(h, "openblas_get_corename"))) g_corename = corename();
     if (g_sgemm != nullptr) return;
   }
@@ -65,6 +69,12 @@ const Shape kShapes[] = {
     {"W2 dWhy       tn  M=65   N=512 K=2048", Op::TN, 65, 512, 2048, true},
     {"W2 dh(out)    nn  M=2048 N=512 K=65  ", Op::NN, 2048, 512, 65, false},
     {"W2 dh(rec)    nn  M=32   N=512 K=512 ", Op::NN, 32, 512, 512, true},
+    {"W3 x-proj l0  nt  M=2048 N=1024 K=64 ", Op::NT, 2048, 1024, 64, false},
+    {"W3 x-proj l1  nt  M=2048 N=1024 K=256", Op::NT, 2048, 1024, 256, false},
+    {"W3 recurrence nt  M=32   N=1024 K=256", Op::NT, 32, 1024, 256, true},
+    {"W3 dW_ih l1   tn  M=1024 N=256 K=2048", Op::TN, 1024, 256, 2048, true},
+    {"W3 dX l1      nn  M=2048 N=256 K=1024", Op::NN, 2048, 256, 1024, false},
+    {"W3 dh(rec)    nn  M=32   N=256 K=1024", Op::NN, 32, 256, 1024, true},
     {"W1 gemv_n 100x100 (Whh·h)", Op::GemvN, 100, 100, 0, true},
     {"W1 gemv_t 100x100 (Whhᵀ·dh)", Op::GemvT, 100, 100, 0, true},
     {"W1 gemv_n 65x100  (Why·h)", Op::GemvN, 65, 100, 0, false},
@@ -149,8 +159,8 @@ struct ThreadClock {
   }
 };
 
+template <typename clk>
 double seconds_per_call(const Variant& v, const Shape& s, Buffers& b) {
-  using clk = ThreadClock;
   for (int w = 0; w < 3; w++) run_once(v, s, b);
   int reps = 1;
   double best = 1e30;
@@ -176,6 +186,15 @@ double seconds_per_call(const Variant& v, const Shape& s, Buffers& b) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 2 && std::strcmp(argv[1], "--threads") == 0) {
+    g_threads = std::atoi(argv[2]);
+    if (g_threads < 1 || g_threads > charrnn::par::kMaxThreads) {
+      std::fprintf(stderr, "kernel_bench: --threads wants an integer in [1, %d]\n", charrnn::par::kMaxThreads);
+      return 2;
+    }
+    argc -= 2, argv += 2;
+  }
+  charrnn::par::set_threads(g_threads);
   const char* filter = argc > 1 ? argv[1] : nullptr;
   const char* vfilter = argc > 2 ? argv[2] : nullptr;  // e.g. "avx2" or "a" (avx2 + openblas)
   load_openblas();
@@ -185,7 +204,10 @@ int main(int argc, char** argv) {
   for (int i = n - 1; i >= 0; i--) variants.push_back({names[i], table_for(names[i])});  // scalar first
   if (g_sgemm != nullptr) variants.push_back({"openblas", nullptr});
   if (g_sgemm != nullptr) std::printf("OpenBLAS core: %s\n", g_corename);
-  std::printf("kernel_bench: single thread, thread CPU time, best of 7 batches (≥ 20 ms each); variants:");
+  if (g_threads == 1)
+    std::printf("kernel_bench: single thread, thread CPU time, best of 7 batches (≥ 20 ms each); variants:");
+  else
+    std::printf("kernel_bench: %d threads, wall time, best of 7 batches (≥ 20 ms each); variants:", g_threads);
   for (auto& v : variants) std::printf(" %s", v.name.c_str());
   std::printf("%s\n", g_sgemm ? "" : "  (OpenBLAS not found: apt-get install libopenblas0 to compare)");
   std::printf("%-40s %-9s %10s %10s %10s\n", "shape", "variant", "GFLOP/s", "us/call", "check");
@@ -218,7 +240,8 @@ int main(int argc, char** argv) {
       // float32 sums of ≤ 2048 products: relative to Σ|a·b|, ≤ K·2^-24 ≈ 1.2e-4 worst case, ~1e-6 typical.
       const bool ok = err <= (is_gemv(s.op) ? s.N + s.M : s.K + 2) * 5.96e-8;
       all_ok = all_ok && ok;
-      const double t = seconds_per_call(v, s, b);
+      const double t = g_threads == 1 ? seconds_per_call<ThreadClock>(v, s, b)
+                                      : seconds_per_call<std::chrono::steady_clock>(v, s, b);
       std::printf("%-40s %-9s %10.2f %10.2f %6.1e%s\n", s.name, v.name.c_str(), flops / t * 1e-9, t * 1e6, err,
                   ok ? "" : " FAIL");
       std::fflush(stdout);

@@ -1,46 +1,112 @@
 // The benchmark workloads of ../shared/WORKLOADS.md, by name: model, batch, sequence length, optimizer,
-// clipping, and the FLOP count used to report GFLOP/s. Deliberately data only.
-import type { OptimizerOptions } from '../src/train/optim.js';
+// clipping, and the FLOP count used to report GFLOP/s. Deliberately data only (src/bench/runner.ts times them).
+import type { CellKind } from '../model/config.js';
+import type { OptimizerOptions } from '../train/optim.js';
+
+/** The model a workload trains or samples from (vocabulary: the corpus's, 65 characters for Shakespeare). */
+export interface WorkloadModel {
+  cell: CellKind;
+  hiddenSize: number;
+  layers: number;
+  /** 0 = one-hot input. */
+  embeddingSize: number;
+}
 
 export interface TrainingWorkload {
-  name: 'W1' | 'W2';
+  kind: 'train';
+  name: 'W1' | 'W2' | 'W3';
   title: string;
-  hiddenSize: number;
+  model: WorkloadModel;
   batch: number;
   seqLength: number;
   optimizer: OptimizerOptions;
   clipValue: number;
   clipNorm: number;
   reduction: 'sum' | 'mean';
-  /** FLOPs per trained token: training ≈ 3 × forward, forward ≈ 2·(H·H + H·V). */
-  flopsPerToken: (V: number) => number;
 }
 
-const vanillaFlops = (H: number) => (V: number) => 3 * 2 * (H * H + H * V);
+/** W4: generation, batch 1, temperature 1, multinomial, from the model of another workload. */
+export interface SamplingWorkload {
+  kind: 'sample';
+  name: 'W4';
+  title: string;
+  /** The workloads whose models are sampled from. */
+  models: readonly ('W2' | 'W3')[];
+  /** Characters generated per timed call. */
+  length: number;
+}
 
-export const WORKLOADS: Record<TrainingWorkload['name'], TrainingWorkload> = {
+export type Workload = TrainingWorkload | SamplingWorkload;
+
+/**
+ * Forward FLOPs per token as WORKLOADS.md counts them: vanilla 2·(H·H + H·V) (+ H·E with an embedding),
+ * LSTM/GRU layer 2·G·H·(In + H) with G gates, output layer 2·H·V. Training ≈ 3 × forward.
+ */
+export function forwardFlops(m: WorkloadModel, V: number): number {
+  const G = m.cell === 'lstm' ? 4 : m.cell === 'gru' ? 3 : 1;
+  let flops = 2 * m.hiddenSize * V;
+  let input = m.embeddingSize > 0 ? m.embeddingSize : V;
+  for (let l = 0; l < m.layers; l++) {
+    flops += 2 * G * m.hiddenSize * (input + m.hiddenSize);
+    input = m.hiddenSize;
+  }
+  return flops;
+}
+
+const W2_MODEL: WorkloadModel = { cell: 'rnn', hiddenSize: 512, layers: 1, embeddingSize: 0 };
+const W3_MODEL: WorkloadModel = { cell: 'lstm', hiddenSize: 256, layers: 2, embeddingSize: 64 };
+
+export const WORKLOADS = {
   W1: {
+    kind: 'train',
     name: 'W1',
     title: 'min-char-rnn: vanilla RNN, one-hot, H=100, B=1, T=25, Adagrad 0.1, clip value 5',
-    hiddenSize: 100,
+    model: { cell: 'rnn', hiddenSize: 100, layers: 1, embeddingSize: 0 },
     batch: 1,
     seqLength: 25,
     optimizer: { kind: 'adagrad', lr: 0.1 },
     clipValue: 5,
     clipNorm: 0,
     reduction: 'sum',
-    flopsPerToken: vanillaFlops(100),
   },
   W2: {
+    kind: 'train',
     name: 'W2',
     title: 'big-vanilla: vanilla RNN, one-hot, H=512, B=32, T=64, Adam 2e-3, clip norm 5',
-    hiddenSize: 512,
+    model: W2_MODEL,
     batch: 32,
     seqLength: 64,
     optimizer: { kind: 'adam', lr: 2e-3 },
     clipValue: 0,
     clipNorm: 5,
     reduction: 'mean',
-    flopsPerToken: vanillaFlops(512),
   },
-};
+  W3: {
+    kind: 'train',
+    name: 'W3',
+    title: 'lstm: 2-layer LSTM, H=256, 65→64 embedding, B=32, T=64, Adam 2e-3, clip norm 5',
+    model: W3_MODEL,
+    batch: 32,
+    seqLength: 64,
+    optimizer: { kind: 'adam', lr: 2e-3 },
+    clipValue: 0,
+    clipNorm: 5,
+    reduction: 'mean',
+  },
+  W4: {
+    kind: 'sample',
+    name: 'W4',
+    title: 'sample: generation, batch 1, temperature 1, multinomial, from the W2 and W3 models',
+    models: ['W2', 'W3'],
+    length: 2000,
+  },
+} as const satisfies Record<string, Workload>;
+
+export type WorkloadName = keyof typeof WORKLOADS;
+
+/** The model of a workload by name (W2/W3 for W4's sampling). */
+export function workloadModel(name: 'W1' | 'W2' | 'W3'): WorkloadModel {
+  return WORKLOADS[name].model;
+}
+
+export { W2_MODEL, W3_MODEL };
