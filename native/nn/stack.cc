@@ -100,11 +100,114 @@ inline void mm_nn(const Table& k, int M, int N, int K, const float* A, int lda, 
     k.gemm_nn(M, N, K, A, lda, Bm, ldb, C, ldc, acc);
 }
 
-// x ← σ(x) = 1 / (1 + e^{−x}) over n floats (exp from the table; e^{−x} = +inf gives 0, NaN stays NaN).
-inline void sigmoid(const Table& k, size_t n, float* x) {
-  for (size_t i = 0; i < n; i++) x[i] = -x[i];
-  k.exp(n, x, x);
-  for (size_t i = 0; i < n; i++) x[i] = 1.0f / (1.0f + x[i]);
+// ---- Gate math. Every loop works on restrict-qualified rows so that the compiler vectorises it; the
+// exponentials come from the kernel table in as few, as long calls as the data layout allows.
+// σ(x) = 1 / (1 + e^{−x}) and tanh(x) = 2 / (1 + e^{−2x}) − 1 (e^{−x} = +inf gives 0 and −1, NaN stays NaN;
+// the tanh form is exact to ≈ 1e-7 absolute, which is all the gradients need).
+
+// LSTM, one row [4H] of pre-activations (i, f, g, o): the exponent of each gate's form, in place.
+inline void lstm_exponents(size_t H, float* __restrict a) {
+  for (size_t j = 0; j < 2 * H; j++) a[j] = -a[j];
+  for (size_t j = 2 * H; j < 3 * H; j++) a[j] *= -2.0f;
+  for (size_t j = 3 * H; j < 4 * H; j++) a[j] = -a[j];
+}
+
+// LSTM, one row: e [4H] holds the exponentials → the gate activations (i, f, g, o) in place; c = f·c' + i·g.
+inline void lstm_cell(size_t H, float* __restrict e, const float* __restrict cprev, float* __restrict c) {
+  for (size_t i = 0; i < H; i++) {
+    const float ig = 1.0f / (1.0f + e[i]);
+    const float fg = 1.0f / (1.0f + e[H + i]);
+    const float gg = 2.0f / (1.0f + e[2 * H + i]) - 1.0f;
+    const float og = 1.0f / (1.0f + e[3 * H + i]);
+    e[i] = ig;
+    e[H + i] = fg;
+    e[2 * H + i] = gg;
+    e[3 * H + i] = og;
+    c[i] = fg * cprev[i] + ig * gg;
+  }
+}
+
+// LSTM backward, one row: gates g [4H], c_{t−1}, tanh(c_t), dh_t; dc carries dc_{t+1} in and dc_t·f out.
+inline void lstm_backward_row(size_t H, const float* __restrict g, const float* __restrict cprev,
+                              const float* __restrict tc, const float* __restrict dh, float* __restrict dc,
+                              float* __restrict da) {
+  for (size_t i = 0; i < H; i++) {
+    const float ig = g[i], fg = g[H + i], gg = g[2 * H + i], og = g[3 * H + i];
+    const float t = tc[i];
+    const float d = dc[i] + dh[i] * og * (1.0f - t * t);
+    da[i] = d * gg * ig * (1.0f - ig);
+    da[H + i] = d * cprev[i] * fg * (1.0f - fg);
+    da[2 * H + i] = d * ig * (1.0f - gg * gg);
+    da[3 * H + i] = dh[i] * t * og * (1.0f - og);
+    dc[i] = d * fg;
+  }
+}
+
+// GRU, one row: a [3H] (W_ih·x + b_ih + b_hh for r, z; W_in·x + b_in for n), rec [3H] = W_hh·h' → the exponents
+// of r and z in a[0..2H).
+inline void gru_exponents(size_t H, float* __restrict a, const float* __restrict rec) {
+  for (size_t j = 0; j < 2 * H; j++) a[j] = -(a[j] + rec[j]);
+}
+
+// GRU, one row: a[0..2H) holds e^{−x} → r, z; hn = W_hn·h' + b_hn; a[2H..3H) ← the exponent of n's tanh form.
+inline void gru_gates(size_t H, float* __restrict a, const float* __restrict rec, const float* __restrict bhn,
+                      float* __restrict hn) {
+  for (size_t i = 0; i < H; i++) {
+    const float rg = 1.0f / (1.0f + a[i]);
+    a[i] = rg;
+    a[H + i] = 1.0f / (1.0f + a[H + i]);
+    const float v = rec[2 * H + i] + bhn[i];
+    hn[i] = v;
+    a[2 * H + i] = -2.0f * (a[2 * H + i] + rg * v);
+  }
+}
+
+// GRU, one row: a[2H..3H) holds e^{−2x} → n; h = (1 − z)·n + z·h'.
+inline void gru_output(size_t H, float* __restrict a, const float* __restrict hprev, float* __restrict h) {
+  for (size_t i = 0; i < H; i++) {
+    const float zg = a[H + i];
+    const float ng = 2.0f / (1.0f + a[2 * H + i]) - 1.0f;
+    a[2 * H + i] = ng;
+    h[i] = (1.0f - zg) * ng + zg * hprev[i];
+  }
+}
+
+// GRU backward, one row: the input-side (da) and hidden-side (dah) pre-activation gradients; dprev (when not
+// null) receives the direct path dh·z of h = … + z·h'.
+inline void gru_backward_row(size_t H, const float* __restrict g, const float* __restrict hn,
+                             const float* __restrict hprev, const float* __restrict dh, float* __restrict da,
+                             float* __restrict dah, float* __restrict dprev) {
+  for (size_t i = 0; i < H; i++) {
+    const float rg = g[i], zg = g[H + i], ng = g[2 * H + i];
+    const float dn = dh[i] * (1.0f - zg) * (1.0f - ng * ng);
+    const float dr = dn * hn[i] * rg * (1.0f - rg);
+    const float dz = dh[i] * (hprev[i] - ng) * zg * (1.0f - zg);
+    da[i] = dr;
+    da[H + i] = dz;
+    da[2 * H + i] = dn;
+    dah[i] = dr;
+    dah[H + i] = dz;
+    dah[2 * H + i] = dn * rg;
+  }
+  if (dprev != nullptr)
+    for (size_t i = 0; i < H; i++) dprev[i] += dh[i] * g[H + i];
+}
+
+// Column sums of rows [R, N] into acc [N] (double): float partial sums over blocks of 32 rows (vectorised, ≤ 32
+// terms each), accumulated in double. part [N] is scratch.
+void column_sums(size_t R, size_t N, const float* rows, double* acc, float* part) {
+  constexpr size_t kBlock = 32;
+  std::fill(acc, acc + N, 0.0);
+  for (size_t r0 = 0; r0 < R; r0 += kBlock) {
+    const size_t r1 = std::min(R, r0 + kBlock);
+    std::memcpy(part, rows + r0 * N, N * sizeof(float));
+    for (size_t r = r0 + 1; r < r1; r++) {
+      const float* __restrict src = rows + r * N;
+      float* __restrict dst = part;
+      for (size_t j = 0; j < N; j++) dst[j] += src[j];
+    }
+    for (size_t j = 0; j < N; j++) acc[j] += part[j];
+  }
 }
 
 inline bool one_hot_table(const StackLayout& L, size_t TB) { return L.config.V <= TB; }
@@ -196,11 +299,8 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       }
     }
   } else {
-    mm_nt(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, false);
-    for (size_t r = 0; r < TB; r++) {
-      float* a = A + r * GH;
-      for (size_t j = 0; j < GH; j++) a[j] += bias[j];
-    }
+    for (size_t r = 0; r < TB; r++) std::memcpy(A + r * GH, bias, GH * sizeof(float));
+    mm_nt(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, true);
   }
 
   // The recurrence, all B streams per step.
@@ -223,15 +323,11 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       const float* cprev = cs + static_cast<size_t>(t) * BH;
       float* ccur = cs + static_cast<size_t>(t + 1) * BH;
       float* tcur = tc + static_cast<size_t>(t) * BH;
-      for (int b = 0; b < B; b++) {
-        float* g = a + static_cast<size_t>(b) * GH;
-        sigmoid(k, 2 * H, g);
-        k.tanh(H, g + 2 * H, g + 2 * H);
-        sigmoid(k, H, g + 3 * H);
-        const float* cp = cprev + static_cast<size_t>(b) * H;
-        float* cc = ccur + static_cast<size_t>(b) * H;
-        for (size_t i = 0; i < H; i++) cc[i] = g[H + i] * cp[i] + g[i] * g[2 * H + i];
-      }
+      for (int b = 0; b < B; b++) lstm_exponents(H, a + static_cast<size_t>(b) * GH);
+      k.exp(static_cast<size_t>(B) * GH, a, a);  // one call over the step's whole [B, 4H] block
+      for (int b = 0; b < B; b++)
+        lstm_cell(H, a + static_cast<size_t>(b) * GH, cprev + static_cast<size_t>(b) * H,
+                  ccur + static_cast<size_t>(b) * H);
       k.tanh(BH, ccur, tcur);
       for (int b = 0; b < B; b++) {
         const float* o = a + static_cast<size_t>(b) * GH + 3 * H;
@@ -247,17 +343,11 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       for (int b = 0; b < B; b++) {
         float* g = a + static_cast<size_t>(b) * GH;
         const float* rr = rec + static_cast<size_t>(b) * GH;
-        float* hnb = hn + (static_cast<size_t>(t) * B + b) * H;
-        for (size_t j = 0; j < 2 * H; j++) g[j] += rr[j];
-        sigmoid(k, 2 * H, g);
-        for (size_t i = 0; i < H; i++) {
-          hnb[i] = rr[2 * H + i] + bhn[i];
-          g[2 * H + i] += g[i] * hnb[i];
-        }
-        k.tanh(H, g + 2 * H, g + 2 * H);
-        const float* hp = hprev + static_cast<size_t>(b) * H;
-        float* h = hcur + static_cast<size_t>(b) * H;
-        for (size_t i = 0; i < H; i++) h[i] = (1.0f - g[H + i]) * g[2 * H + i] + g[H + i] * hp[i];
+        gru_exponents(H, g, rr);
+        k.exp(2 * H, g, g);
+        gru_gates(H, g, rr, bhn, hn + (static_cast<size_t>(t) * B + b) * H);
+        k.exp(H, g + 2 * H, g + 2 * H);
+        gru_output(H, g, hprev + static_cast<size_t>(b) * H, hcur + static_cast<size_t>(b) * H);
       }
     }
   }
@@ -337,60 +427,25 @@ void backward_layer(const Table& k, const StackLayout& L, size_t l, const float*
           for (size_t i = 0; i < H; i++) di[i] = (1.0f - g[i] * g[i]) * dhb[i];
         }
       } else if (lstm) {
-        const float* cp = cs + static_cast<size_t>(t) * BH + static_cast<size_t>(b) * H;
-        const float* tcb = tc + row * H;
-        float* dcb = dc + static_cast<size_t>(b) * H;
-        for (size_t i = 0; i < H; i++) {
-          const float ig = g[i], fg = g[H + i], gg = g[2 * H + i], og = g[3 * H + i];
-          const float tcv = tcb[i];
-          const float d = dcb[i] + dhb[i] * og * (1.0f - tcv * tcv);
-          di[i] = d * gg * ig * (1.0f - ig);
-          di[H + i] = d * cp[i] * fg * (1.0f - fg);
-          di[2 * H + i] = d * ig * (1.0f - gg * gg);
-          di[3 * H + i] = dhb[i] * tcv * og * (1.0f - og);
-          dcb[i] = d * fg;
-        }
+        lstm_backward_row(H, g, cs + static_cast<size_t>(t) * BH + static_cast<size_t>(b) * H, tc + row * H, dhb,
+                          dc + static_cast<size_t>(b) * H, di);
       } else {
-        const float* hnb = hn + row * H;
-        const float* hp = hprev + static_cast<size_t>(b) * H;
-        float* dhh = dah + row * GH;
-        for (size_t i = 0; i < H; i++) {
-          const float rg = g[i], zg = g[H + i], ng = g[2 * H + i];
-          const float dn = dhb[i] * (1.0f - zg) * (1.0f - ng * ng);
-          const float dr = dn * hnb[i] * rg * (1.0f - rg);
-          const float dz = dhb[i] * (hp[i] - ng) * zg * (1.0f - zg);
-          di[i] = dr;
-          di[H + i] = dz;
-          di[2 * H + i] = dn;
-          dhh[i] = dr;
-          dhh[H + i] = dz;
-          dhh[2 * H + i] = dn * rg;
-        }
-        if (t > 0) {  // the direct path h_t = … + z·h_{t−1}
-          float* dprev = dh - BH + static_cast<size_t>(b) * H;
-          for (size_t i = 0; i < H; i++) dprev[i] += dhb[i] * g[H + i];
-        }
+        // t > 0: the direct path h_t = … + z·h_{t−1} into dh_{t−1}
+        float* dprev = t > 0 ? dh - BH + static_cast<size_t>(b) * H : nullptr;
+        gru_backward_row(H, g, hn + row * H, hprev + static_cast<size_t>(b) * H, dhb, di, dah + row * GH, dprev);
       }
     }
     // dh_{t−1} += dA_h[t]·W_hh for all B streams (the gradient w.r.t. the carried-in state is not needed)
     if (t > 0) mm_nn(k, B, Hi, GHi, dah + static_cast<size_t>(t) * B * GH, GHi, Whh, Hi, dh - BH, Hi, true);
   }
 
-  // Bias gradients: Σ over the chunk's rows, in double.
+  // Bias gradients: Σ over the chunk's rows (the same for both biases except GRU's n slice).
   double* acc = ws.acc.data();
-  std::fill(acc, acc + 2 * GH, 0.0);
-  for (size_t r = 0; r < TB; r++) {
-    const float* di = dai + r * GH;
-    for (size_t j = 0; j < GH; j++) acc[j] += di[j];
-  }
-  if (gru) {
-    for (size_t r = 0; r < TB; r++) {
-      const float* dhh = dah + r * GH;
-      for (size_t j = 0; j < GH; j++) acc[GH + j] += dhh[j];
-    }
-  } else {
+  column_sums(TB, GH, dai, acc, ws.bias.data());
+  if (gru)
+    column_sums(TB, GH, dah, acc + GH, ws.bias.data());
+  else
     std::copy(acc, acc + GH, acc + GH);
-  }
   for (size_t j = 0; j < GH; j++) {
     grads[ly.bih + j] = static_cast<float>(acc[j]);
     grads[ly.bhh + j] = static_cast<float>(acc[GH + j]);

@@ -1,6 +1,7 @@
 // Kernel micro-benchmark: checks every variant (scalar, avx2, and OpenBLAS when installed) on each shape, then
 // times it and prints GFLOP/s. The char-RNN shapes come from WORKLOADS (W2: B=32 T=64 H=512 V=65; W1: B=1
-// H=100 V=65). Deliberately not a test (kernel_test.cc is) and single-threaded like the kernels.
+// H=100 V=65; W3: B=32 T=64, 2-layer LSTM, H=256 so G·H = 1024, E=64). Deliberately not a test (kernel_test.cc
+// is) and single-threaded like the kernels.
 // OpenBLAS is only dlopen'ed here, if present, as a yardstick: the project never links or requires it.
 //   ./kernel_bench [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or   ./kernel_bench W2 avx2
 #include <dlfcn.h>
@@ -65,6 +66,13 @@ const Shape kShapes[] = {
     {"W2 dWhy       tn  M=65   N=512 K=2048", Op::TN, 65, 512, 2048, true},
     {"W2 dh(out)    nn  M=2048 N=512 K=65  ", Op::NN, 2048, 512, 65, false},
     {"W2 dh(rec)    nn  M=32   N=512 K=512 ", Op::NN, 32, 512, 512, true},
+    {"W3 input proj nt  M=2048 N=1024 K=64  ", Op::NT, 2048, 1024, 64, true},
+    {"W3 input proj nt  M=2048 N=1024 K=256 ", Op::NT, 2048, 1024, 256, true},
+    {"W3 recurrence nt  M=32   N=1024 K=256 ", Op::NT, 32, 1024, 256, true},
+    {"W3 dh(rec)    nn  M=32   N=256  K=1024", Op::NN, 32, 256, 1024, true},
+    {"W3 dWhh       tn  M=1024 N=256  K=2048", Op::TN, 1024, 256, 2048, false},
+    {"W3 dWih l0    tn  M=1024 N=64   K=2048", Op::TN, 1024, 64, 2048, false},
+    {"W3 dX         nn  M=2048 N=256  K=1024", Op::NN, 2048, 256, 1024, false},
     {"W1 gemv_n 100x100 (Whh·h)", Op::GemvN, 100, 100, 0, true},
     {"W1 gemv_t 100x100 (Whhᵀ·dh)", Op::GemvT, 100, 100, 0, true},
     {"W1 gemv_n 65x100  (Why·h)", Op::GemvN, 65, 100, 0, false},
