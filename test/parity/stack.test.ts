@@ -136,10 +136,13 @@ describe.each(FLAVOURS)('stacked/gated parity: $name vs the JS reference', (flav
     const config = configFor(c);
     const tensors = layoutFor(config).tensors;
 
-    // B·T = 96 ≥ V: the one-hot table path of native/nn/stack.cc; B·T = 8 < V: its strided gather/scatter.
+    // B·T = 96 ≥ V: the one-hot table path of native/nn/stack.cc; B·T = 8 < V: its strided gather/scatter;
+    // B = 1 makes every per-step product a gemv, and B·T = 1 every whole-chunk one; B = 7 splits into 6 + 1 rows.
     it.runIf(run).each([
       { B: 4, T: 24, reduction: 'mean' as const },
       { B: 1, T: 8, reduction: 'sum' as const },
+      { B: 1, T: 1, reduction: 'mean' as const },
+      { B: 7, T: 5, reduction: 'sum' as const },
     ])('gradient B=$B T=$T ($reduction): loss, every gradient, carried state and mask stream', (s) => {
       const ref = arenasFor(config, 11);
       const got = cloneArenas(ref);
