@@ -105,11 +105,16 @@ inline void mm_nn(const Table& k, int M, int N, int K, const float* A, int lda, 
 // σ(x) = 1 / (1 + e^{−x}) and tanh(x) = 2 / (1 + e^{−2x}) − 1 (e^{−x} = +inf gives 0 and −1, NaN stays NaN;
 // the tanh form is exact to ≈ 1e-7 absolute, which is all the gradients need).
 
-// LSTM, one row [4H] of pre-activations (i, f, g, o): the exponent of each gate's form, in place.
-inline void lstm_exponents(size_t H, float* __restrict a) {
-  for (size_t j = 0; j < 2 * H; j++) a[j] = -a[j];
-  for (size_t j = 2 * H; j < 3 * H; j++) a[j] *= -2.0f;
-  for (size_t j = 3 * H; j < 4 * H; j++) a[j] = -a[j];
+// x [n] += bias [n]
+inline void add_bias(size_t n, float* __restrict x, const float* __restrict bias) {
+  for (size_t j = 0; j < n; j++) x[j] += bias[j];
+}
+
+// LSTM, one row [4H] of pre-activations (i, f, g, o) without the bias: the exponent of each gate's form, in place.
+inline void lstm_exponents(size_t H, float* __restrict a, const float* __restrict bias) {
+  for (size_t j = 0; j < 2 * H; j++) a[j] = -(a[j] + bias[j]);
+  for (size_t j = 2 * H; j < 3 * H; j++) a[j] = -2.0f * (a[j] + bias[j]);
+  for (size_t j = 3 * H; j < 4 * H; j++) a[j] = -(a[j] + bias[j]);
 }
 
 // LSTM, one row: e [4H] holds the exponentials → the gate activations (i, f, g, o) in place; c = f·c' + i·g.
@@ -143,22 +148,23 @@ inline void lstm_backward_row(size_t H, const float* __restrict g, const float* 
   }
 }
 
-// GRU, one row: a [3H] (W_ih·x + b_ih + b_hh for r, z; W_in·x + b_in for n), rec [3H] = W_hh·h' → the exponents
-// of r and z in a[0..2H).
-inline void gru_exponents(size_t H, float* __restrict a, const float* __restrict rec) {
-  for (size_t j = 0; j < 2 * H; j++) a[j] = -(a[j] + rec[j]);
+// GRU, one row: a [3H] = W_ih·x, rec [3H] = W_hh·h', bias = b_ih + b_hh (r, z), b_in (n) → the exponents of r
+// and z in a[0..2H).
+inline void gru_exponents(size_t H, float* __restrict a, const float* __restrict rec, const float* __restrict bias) {
+  for (size_t j = 0; j < 2 * H; j++) a[j] = -(a[j] + rec[j] + bias[j]);
 }
 
-// GRU, one row: a[0..2H) holds e^{−x} → r, z; hn = W_hn·h' + b_hn; a[2H..3H) ← the exponent of n's tanh form.
-inline void gru_gates(size_t H, float* __restrict a, const float* __restrict rec, const float* __restrict bhn,
-                      float* __restrict hn) {
+// GRU, one row: a[0..2H) holds e^{−x} → r, z; hn = W_hn·h' + b_hn; a[2H..3H) ← the exponent of n's tanh form,
+// −2·(W_in·x + b_in + r·hn).
+inline void gru_gates(size_t H, float* __restrict a, const float* __restrict rec, const float* __restrict bias,
+                      const float* __restrict bhn, float* __restrict hn) {
   for (size_t i = 0; i < H; i++) {
     const float rg = 1.0f / (1.0f + a[i]);
     a[i] = rg;
     a[H + i] = 1.0f / (1.0f + a[H + i]);
     const float v = rec[2 * H + i] + bhn[i];
     hn[i] = v;
-    a[2 * H + i] = -2.0f * (a[2 * H + i] + rg * v);
+    a[2 * H + i] = -2.0f * (a[2 * H + i] + bias[2 * H + i] + rg * v);
   }
 }
 
@@ -274,20 +280,21 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
   std::memcpy(hs, state + L.h_offset(l, B), BH * sizeof(float));
   if (lstm) std::memcpy(cs, state + L.c_offset(l, B), BH * sizeof(float));
 
-  // Both biases enter every pre-activation, except GRU's b_hn, which is multiplied by r (added per step below).
+  // Both biases enter every pre-activation, except GRU's b_hn, which is multiplied by r. They are added in the
+  // step's gate math below (already a pass over the step's pre-activations), not to the whole chunk here.
   const float* bih = params + ly.bih;
   const float* bhh = params + ly.bhh;
   float* bias = ws.bias.data();
   for (size_t j = 0; j < GH; j++) bias[j] = gru && j >= 2 * H ? bih[j] : bih[j] + bhh[j];
 
-  // Input projection of the whole chunk: A [T·B, G·H] = X·W_ihᵀ + bias (one-hot input: a column lookup).
+  // Input projection of the whole chunk: A [T·B, G·H] = X·W_ihᵀ (one-hot input: a column lookup).
   const float* Wih = params + ly.wih;
   if (l == 0 && c.E == 0) {
     if (one_hot_table(L, TB)) {
-      float* table = ws.table.data();  // [V, G·H] = W_ihᵀ + bias
+      float* table = ws.table.data();  // [V, G·H] = W_ihᵀ
       for (size_t j = 0; j < GH; j++) {
         const float* w = Wih + j * V;
-        for (size_t v = 0; v < V; v++) table[v * GH + j] = w[v] + bias[j];
+        for (size_t v = 0; v < V; v++) table[v * GH + j] = w[v];
       }
       for (size_t r = 0; r < TB; r++)
         std::memcpy(A + r * GH, table + static_cast<size_t>(inputs[r]) * GH, GH * sizeof(float));
@@ -295,12 +302,11 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       for (size_t r = 0; r < TB; r++) {
         const size_t x = static_cast<size_t>(inputs[r]);
         float* a = A + r * GH;
-        for (size_t j = 0; j < GH; j++) a[j] = Wih[j * V + x] + bias[j];
+        for (size_t j = 0; j < GH; j++) a[j] = Wih[j * V + x];
       }
     }
   } else {
-    for (size_t r = 0; r < TB; r++) std::memcpy(A + r * GH, bias, GH * sizeof(float));
-    mm_nt(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, true);
+    mm_nt(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, false);
   }
 
   // The recurrence, all B streams per step.
@@ -311,6 +317,7 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
     float* a = A + static_cast<size_t>(t) * B * GH;
     if (c.cell == Cell::kRnn) {
       mm_nt(k, B, GHi, Hi, hprev, Hi, Whh, Hi, a, GHi, true);  // a [B, H] += h_{t−1}·W_hhᵀ
+      for (int b = 0; b < B; b++) add_bias(H, a + static_cast<size_t>(b) * H, bias);
       if (c.relu) {
         for (size_t i = 0; i < BH; i++) a[i] = a[i] > 0 ? a[i] : 0.0f;
       } else {
@@ -323,7 +330,7 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       const float* cprev = cs + static_cast<size_t>(t) * BH;
       float* ccur = cs + static_cast<size_t>(t + 1) * BH;
       float* tcur = tc + static_cast<size_t>(t) * BH;
-      for (int b = 0; b < B; b++) lstm_exponents(H, a + static_cast<size_t>(b) * GH);
+      for (int b = 0; b < B; b++) lstm_exponents(H, a + static_cast<size_t>(b) * GH, bias);
       k.exp(static_cast<size_t>(B) * GH, a, a);  // one call over the step's whole [B, 4H] block
       for (int b = 0; b < B; b++)
         lstm_cell(H, a + static_cast<size_t>(b) * GH, cprev + static_cast<size_t>(b) * H,
@@ -343,9 +350,9 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       for (int b = 0; b < B; b++) {
         float* g = a + static_cast<size_t>(b) * GH;
         const float* rr = rec + static_cast<size_t>(b) * GH;
-        gru_exponents(H, g, rr);
+        gru_exponents(H, g, rr, bias);
         k.exp(2 * H, g, g);
-        gru_gates(H, g, rr, bhn, hn + (static_cast<size_t>(t) * B + b) * H);
+        gru_gates(H, g, rr, bias, bhn, hn + (static_cast<size_t>(t) * B + b) * H);
         k.exp(H, g + 2 * H, g + 2 * H);
         gru_output(H, g, hprev + static_cast<size_t>(b) * H, hcur + static_cast<size_t>(b) * H);
       }
