@@ -468,6 +468,8 @@ class Session : public Napi::ObjectWrap<Session> {
     const std::size_t BT = static_cast<std::size_t>(c.B) * c.T;
     expect_length(env, c.inputs, BT, "Int32Array", "inputs");
     expect_length(env, c.targets, BT, "Int32Array", "targets");
+    c.inputs.data = private_ids(ids_inputs_, c.inputs);
+    c.targets.data = private_ids(ids_targets_, c.targets);
     check_ids(env, c.inputs, model_.V, "inputs");
     check_ids(env, c.targets, model_.V, "targets");
     expect_length(env, c.hidden, static_cast<std::size_t>(c.B) * model_.state_width, "Float32Array", "hidden");
@@ -506,6 +508,16 @@ class Session : public Napi::ObjectWrap<Session> {
       nn::rnn_reserve(model_.rnn, B, T, ws_);
     else
       nn::stack_reserve(*model_.stack, B, T, *sws_);
+  }
+
+  // A private copy of token ids, checked and used from there: a chunk writes caller-visible buffers (the carried
+  // state, the gradients) while it still reads its ids, and a sample writes the state between prime tokens; any of
+  // those may share memory with the ids, so the ids used must be the ones checked.
+  static std::int32_t* private_ids(Scratch<std::int32_t>& dst, const ArrayArg<std::int32_t>& ids) {
+    if (ids.length == 0) return ids.data;
+    std::int32_t* p = dst.grow(ids.length);
+    std::memcpy(p, ids.data, ids.length * sizeof(std::int32_t));
+    return p;
   }
 
   static float reduction_scale(const std::string& reduction, const ChunkArgs& c) {
@@ -653,6 +665,7 @@ class Session : public Napi::ObjectWrap<Session> {
       expect_args(info, 6, "sample");
       ArrayArg<float> hidden = f32_exact(env, info[0], "hidden", model_.state_width);
       ArrayArg<std::int32_t> prime = i32_arg(env, info[1], "prime");
+      prime.data = private_ids(ids_inputs_, prime);
       check_ids(env, prime, model_.V, "prime");
       if (prime.length < 1)
         throw Napi::RangeError::New(env, "Expected at least 1 token for prime but received an Int32Array of length 0");
@@ -666,7 +679,6 @@ class Session : public Napi::ObjectWrap<Session> {
       // Allocating the result may run the GC but no user code; re-read every buffer afterwards.
       Napi::Int32Array out = Napi::Int32Array::New(env, static_cast<std::size_t>(length));
       hidden = f32_exact(env, info[0], "hidden", model_.state_width);
-      prime = i32_arg(env, info[1], "prime");
       rng_state = u32_arg(env, info[5], "rngState");
       Pointers a = arenas(env, 0);
       float* probs = probs_.grow(model_.V);
@@ -704,6 +716,7 @@ class Session : public Napi::ObjectWrap<Session> {
   nn::RnnWorkspace ws_;                          // vanilla model
   std::unique_ptr<nn::StackWorkspace> sws_;      // every other model
   Scratch<float> probs_;
+  Scratch<std::int32_t> ids_inputs_, ids_targets_;  // private_ids copies (synchronous calls)
   // Private copies of an async chunk's inputs, so user code cannot detach them mid-run.
   Scratch<std::int32_t> async_inputs_, async_targets_;
   Scratch<float> async_hidden_;

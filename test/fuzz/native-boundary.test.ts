@@ -830,6 +830,41 @@ describe.runIf(binding !== undefined)('native boundary', () => {
     expect(() => s.trainChunk(...validArgs('trainChunk'))).not.toThrow();
   });
 
+  it('token ids that share memory with the state a call writes are read as they were when the call began', () => {
+    // hidden (written mid-call: the carried state is stored before BPTT reads the ids again) and the ids are views
+    // of one buffer. Whatever the state's float bits are as integers, no id may be used beyond its checked value.
+    const lstmConfig = ['lstm', 'tanh', V, Int32Array.of(4, 3), 3, 0.5];
+    const lstmP = (raw.layout(...lstmConfig) as { size: number }).size;
+    const sessions: [RawSession, number][] = [
+      [open(b), H],
+      [
+        new Session(
+          ...lstmConfig,
+          new Float32Array(lstmP).fill(0.3),
+          new Float32Array(lstmP),
+          new Float32Array(2 * lstmP),
+        ),
+        2 * 7,
+      ],
+    ];
+    for (const [s, width] of sessions) {
+      const B = 2;
+      const T = 3;
+      const buf = new ArrayBuffer(4 * Math.max(2 * B * T, B * width));
+      const inputs = new Int32Array(buf, 0, B * T).map((_, i) => i % V);
+      const targets = new Int32Array(buf, 4 * B * T, B * T).fill(1);
+      const hidden = new Float32Array(buf, 0, B * width);
+      const loss = s.gradient(inputs, targets, hidden, B, T, 'sum', Uint32Array.of(1, 2, 3, 4)) as number;
+      expect(Number.isFinite(loss)).toBe(true);
+      // sample: the prime ids share memory with the state written after every fed token
+      const sbuf = new ArrayBuffer(4 * Math.max(width, 8));
+      const prime = new Int32Array(sbuf, 0, 4).fill(2);
+      const state = new Float32Array(sbuf, 0, width);
+      const out = s.sample(state, prime, 5, 1, false, Uint32Array.of(1, 2, 3, 4)) as Int32Array;
+      expect(out.every((id) => id >= 0 && id < V)).toBe(true);
+    }
+  });
+
   it('detached or resized arenas are detected on the next call', () => {
     const a = arenas();
     const s = open(b, a);
