@@ -9,11 +9,15 @@
 //   hyperFields: string[]                order of the Float64Array `hyper` argument of trainChunk
 //   capabilities(): { isa, supported, simdForced, threads }
 //   setIsa(name): string                 force a kernel path ('avx2' | 'scalar'); returns the active isa
-//   layout(H, V): { Wxh, Whh, bh, Why, by, size }
-//   new Session(H, V, params, grads, optState)
-//     .gradient(inputs, targets, hidden, batch, steps, reduction): number
-//     .trainChunk(inputs, targets, hidden, batch, steps, reduction, kind, hyper): { loss, gradNorm }
+//   layout(cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout):
+//       { tensors: [{ name, offset, size }], size, stateSize }   (stateSize: of one stream)
+//   new Session(cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout, params, grads, optState)
+//       cell 'rnn' | 'lstm' | 'gru', activation 'tanh' | 'relu', hiddenSizes an Int32Array (one width per layer);
+//       the vanilla model (rnn, tanh, one layer, one-hot, no dropout) runs nn/rnn.h, every other one nn/stack.h
+//     .gradient(inputs, targets, hidden, batch, steps, reduction, rngState?): number
+//     .trainChunk(inputs, targets, hidden, batch, steps, reduction, kind, hyper, rngState?): { loss, gradNorm }
 //     .trainChunkAsync(same): Promise<{ loss, gradNorm }>
+//       (rngState: Uint32Array(4), required when dropout > 0, advanced in place; ignored otherwise)
 //     .evaluate(ids, hidden?): { totalNats, count }
 //     .step(hidden, token, probs, temperature): undefined
 //     .sample(hidden, prime, length, temperature, greedy, rngState): Int32Array
@@ -23,18 +27,22 @@
 //   axpy(alpha, x, y), dot(x, y): number      (drop-in functions, typed in src/backends/native-dropin.ts)
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "kernels/kernels.h"
 #include "nn/layout.h"
 #include "nn/lossfun.h"
 #include "nn/rnn.h"
+#include "nn/stack.h"
 #include "optim/optim.h"
 #include "util/rng.h"
 #include "util/scratch.h"
@@ -43,10 +51,12 @@
 namespace charrnn {
 namespace {
 
-constexpr int kAbi = 2;
+constexpr int kAbi = 3;
 // Same bounds as the TS facade (src/model/config.ts, src/backends/js/check.ts).
 constexpr double kMaxHidden = 16384;
 constexpr double kMaxVocab = 1 << 20;
+constexpr double kMaxLayers = 64;
+constexpr double kMaxEmbedding = 16384;
 constexpr double kMaxScratchElements = 536870912;  // 2^29: B·T·max(H, V) per call
 constexpr double kMaxSampleLength = 1073741824;    // 2^30
 constexpr const char* kBusy = "model is busy: an asynchronous trainChunk is still running; await it first";
@@ -291,11 +301,78 @@ auto guarded(Napi::Env env, Fn&& fn) -> decltype(fn()) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Model configuration
+
+// The model a session runs: the vanilla fast path (nn/rnn.h, the seeds' arena layout) or the stacked / gated one
+// (nn/stack.h, PyTorch's layout), chosen by the rule of isVanilla() in src/model/config.ts.
+struct Model {
+  bool vanilla = true;
+  nn::RnnLayout rnn{};
+  std::unique_ptr<nn::StackLayout> stack;
+  std::size_t P = 0;            // arena length
+  std::size_t V = 0;
+  std::size_t state_width = 0;  // stateSize(config, 1)
+  double widest = 0;            // max(G·max H, V, E): the row width the scratch cap B·T·widest is checked against
+  bool dropout() const { return !vanilla && stack->config.dropout > 0; }
+};
+
+// cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout at info[0..5] (the checks of resolveModelConfig).
+Model model_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string cell = one_of_arg(env, info[0], "cell", {"rnn", "lstm", "gru"});
+  const std::string activation = one_of_arg(env, info[1], "activation", {"tanh", "relu"});
+  if (activation != "tanh" && cell != "rnn")
+    throw_range(env, "'tanh' for cell '" + cell + "'", "activation",
+                describe(info[1]) + ". HINT: activation applies to cell 'rnn' only");
+  const double V = int_arg(env, info[2], "an integer in [2, 1048576]", "vocabSize", 2, kMaxVocab);
+  ArrayArg<std::int32_t> hs = i32_arg(env, info[3], "hiddenSizes");
+  if (hs.length < 1 || hs.length > static_cast<std::size_t>(kMaxLayers))
+    throw_range(env, "an Int32Array of length in [1, 64] (one width per layer)", "hiddenSizes",
+                "a Int32Array of length " + std::to_string(hs.length));
+  std::vector<std::size_t> hidden(hs.length);
+  for (std::size_t l = 0; l < hs.length; l++) {
+    const std::int32_t h = hs.data[l];
+    if (h < 1 || h > static_cast<std::int32_t>(kMaxHidden)) {
+      const std::string name = "hiddenSizes[" + std::to_string(l) + "]";
+      throw_range(env, "an integer in [1, 16384]", name.c_str(), std::to_string(h));
+    }
+    hidden[l] = static_cast<std::size_t>(h);
+  }
+  const double E = int_arg(env, info[4], "an integer in [0, 16384]", "embeddingSize", 0, kMaxEmbedding);
+  const double p = number_arg(env, info[5], "a number in [0, 1)", "dropout");
+  if (!std::isfinite(p) || p < 0 || p >= 1) throw_range(env, "a number in [0, 1)", "dropout", describe(info[5]));
+
+  Model m;
+  m.V = static_cast<std::size_t>(V);
+  m.vanilla = cell == "rnn" && activation == "tanh" && hidden.size() == 1 && E == 0 && p == 0;
+  if (m.vanilla) {
+    m.rnn = nn::RnnLayout::of(hidden[0], m.V);
+    m.P = m.rnn.size;
+    m.state_width = hidden[0];
+    m.widest = static_cast<double>(hidden[0] > m.V ? hidden[0] : m.V);
+    return m;
+  }
+  nn::StackConfig c;
+  c.cell = cell == "lstm" ? nn::Cell::kLstm : cell == "gru" ? nn::Cell::kGru : nn::Cell::kRnn;
+  c.relu = activation == "relu";
+  c.V = m.V;
+  c.E = static_cast<std::size_t>(E);
+  c.hidden = hidden;
+  c.dropout = p;
+  m.stack.reset(new nn::StackLayout(nn::StackLayout::of(c)));
+  m.P = m.stack->size;
+  m.state_width = m.stack->state_width;
+  m.widest = static_cast<double>(std::max({m.stack->G * m.stack->max_h, m.V, c.E}));
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Session
 
 struct ChunkArgs {
   ArrayArg<std::int32_t> inputs, targets;
   ArrayArg<float> hidden;
+  ArrayArg<std::uint32_t> rng;  // the dropout mask stream (data null when the model has no dropout)
   int B, T;
 };
 
@@ -326,24 +403,23 @@ class Session : public Napi::ObjectWrap<Session> {
   explicit Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(info) {
     Napi::Env env = info.Env();
     guarded(env, [&] {
-      expect_args(info, 5, "Session");
-      const double H = int_arg(env, info[0], "an integer in [1, 16384]", "hiddenSize", 1, kMaxHidden);
-      const double V = int_arg(env, info[1], "an integer in [2, 1048576]", "vocabSize", 2, kMaxVocab);
-      layout_ = nn::RnnLayout::of(static_cast<std::size_t>(H), static_cast<std::size_t>(V));
-      const std::size_t P = layout_.size;
-      ArrayArg<float> params = f32_exact(env, info[2], "params", P);
-      ArrayArg<float> grads = f32_exact(env, info[3], "grads", P);
-      ArrayArg<float> opt = f32_arg(env, info[4], "optState");
+      expect_args(info, 9, "Session");
+      model_ = model_args(info);
+      if (!model_.vanilla) sws_.reset(new nn::StackWorkspace(model_.stack->layers.size()));
+      const std::size_t P = model_.P;
+      ArrayArg<float> params = f32_exact(env, info[6], "params", P);
+      ArrayArg<float> grads = f32_exact(env, info[7], "grads", P);
+      ArrayArg<float> opt = f32_arg(env, info[8], "optState");
       if (opt.length < P)
-        throw_range(env, "a Float32Array of length ≥ " + std::to_string(P), "optState", describe(info[4]));
+        throw_range(env, "a Float32Array of length ≥ " + std::to_string(P), "optState", describe(info[8]));
       auto overlap = [](const ArrayArg<float>& a, const ArrayArg<float>& b) {
         return a.data < b.data + b.length && b.data < a.data + a.length;
       };
       if (overlap(params, grads) || overlap(params, opt) || overlap(grads, opt))
         throw Napi::RangeError::New(env, "Expected params, grads and optState to be disjoint Float32Arrays but received overlapping views of one buffer");
-      params_ = Napi::Persistent(info[2].As<Napi::Float32Array>());
-      grads_ = Napi::Persistent(info[3].As<Napi::Float32Array>());
-      opt_ = Napi::Persistent(info[4].As<Napi::Float32Array>());
+      params_ = Napi::Persistent(info[6].As<Napi::Float32Array>());
+      grads_ = Napi::Persistent(info[7].As<Napi::Float32Array>());
+      opt_ = Napi::Persistent(info[8].As<Napi::Float32Array>());
       return 0;
     });
   }
@@ -364,7 +440,7 @@ class Session : public Napi::ObjectWrap<Session> {
 
   // The arenas, re-read from their references on every call (a buffer may have been detached or resized).
   Pointers arenas(Napi::Env env, std::size_t opt_needed) {
-    const std::size_t P = layout_.size;
+    const std::size_t P = model_.P;
     ArrayArg<float> p = f32_exact(env, params_.Value(), "params", P);
     ArrayArg<float> g = f32_exact(env, grads_.Value(), "grads", P);
     ArrayArg<float> o = f32_arg(env, opt_.Value(), "optState");
@@ -374,8 +450,8 @@ class Session : public Napi::ObjectWrap<Session> {
     return {p.data, g.data, o.data, o.length};
   }
 
-  // inputs, targets, hidden, batch, steps at info[0..4].
-  ChunkArgs chunk_args(const Napi::CallbackInfo& info) {
+  // inputs, targets, hidden, batch, steps at info[0..4]; the dropout mask stream at info[rng_index].
+  ChunkArgs chunk_args(const Napi::CallbackInfo& info, std::size_t rng_index) {
     Napi::Env env = info.Env();
     ChunkArgs c{};
     c.inputs = i32_arg(env, info[0], "inputs");
@@ -383,7 +459,7 @@ class Session : public Napi::ObjectWrap<Session> {
     c.hidden = f32_arg(env, info[2], "hidden");
     const double B = positive_int_arg(env, info[3], "batch");
     const double T = positive_int_arg(env, info[4], "steps");
-    const double widest = static_cast<double>(layout_.H > layout_.V ? layout_.H : layout_.V);
+    const double widest = model_.widest;
     if (B * T * widest > kMaxScratchElements)
       throw Napi::RangeError::New(env, "Expected batch × steps × max(hiddenSize, vocabSize) ≤ 536870912 but received " +
                                            number_to_string(env, B) + " × " + number_to_string(env, T) + " × " +
@@ -393,10 +469,56 @@ class Session : public Napi::ObjectWrap<Session> {
     const std::size_t BT = static_cast<std::size_t>(c.B) * c.T;
     expect_length(env, c.inputs, BT, "Int32Array", "inputs");
     expect_length(env, c.targets, BT, "Int32Array", "targets");
-    check_ids(env, c.inputs, layout_.V, "inputs");
-    check_ids(env, c.targets, layout_.V, "targets");
-    expect_length(env, c.hidden, static_cast<std::size_t>(c.B) * layout_.H, "Float32Array", "hidden");
+    c.inputs.data = private_ids(ids_inputs_, c.inputs);
+    c.targets.data = private_ids(ids_targets_, c.targets);
+    check_ids(env, c.inputs, model_.V, "inputs");
+    check_ids(env, c.targets, model_.V, "targets");
+    expect_length(env, c.hidden, static_cast<std::size_t>(c.B) * model_.state_width, "Float32Array", "hidden");
+    c.rng = {nullptr, 0};
+    if (model_.dropout()) {
+      const Napi::Value v = rng_index < info.Length() ? info[rng_index] : env.Undefined();
+      bool ok = v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array;
+      if (ok) {
+        c.rng = u32_arg(env, v, "rngState");
+        ok = c.rng.length == 4;
+      }
+      if (!ok)
+        throw Napi::TypeError::New(env, "Expected a Uint32Array of length 4 for rngState but received " + describe(v) +
+                                            ". HINT: dropout > 0 needs a seeded mask stream");
+    }
     return c;
+  }
+
+  // Forward + BPTT of one chunk on whichever model this session runs (no N-API: also called by the worker).
+  double chunk_gradient(const kernels::Table& k, const Pointers& a, const std::int32_t* inputs,
+                        const std::int32_t* targets, int B, int T, float* hidden, std::uint32_t* rng_state,
+                        float scale) {
+    if (model_.vanilla)
+      return nn::rnn_chunk_gradient(k, model_.rnn, a.params, a.grads, inputs, targets, B, T, hidden, scale, ws_);
+    Xoshiro128ss rng{{0, 0, 0, 0}};
+    if (rng_state != nullptr) std::memcpy(rng.s, rng_state, sizeof rng.s);
+    const double loss = nn::stack_chunk_gradient(k, *model_.stack, a.params, a.grads, inputs, targets, B, T, hidden,
+                                                 rng_state != nullptr ? &rng : nullptr, scale, *sws_);
+    if (rng_state != nullptr) std::memcpy(rng_state, rng.s, sizeof rng.s);
+    return loss;
+  }
+
+  // Grow the chunk workspace for B × T (main thread), so that a worker's chunk_gradient never allocates.
+  void reserve(int B, int T) {
+    if (model_.vanilla)
+      nn::rnn_reserve(model_.rnn, B, T, ws_);
+    else
+      nn::stack_reserve(*model_.stack, B, T, *sws_);
+  }
+
+  // A private copy of token ids, checked and used from there: a chunk writes caller-visible buffers (the carried
+  // state, the gradients) while it still reads its ids, and a sample writes the state between prime tokens; any of
+  // those may share memory with the ids, so the ids used must be the ones checked.
+  static std::int32_t* private_ids(Scratch<std::int32_t>& dst, const ArrayArg<std::int32_t>& ids) {
+    if (ids.length == 0) return ids.data;
+    std::int32_t* p = dst.grow(ids.length);
+    std::memcpy(p, ids.data, ids.length * sizeof(std::int32_t));
+    return p;
   }
 
   static float reduction_scale(const std::string& reduction, const ChunkArgs& c) {
@@ -451,12 +573,11 @@ class Session : public Napi::ObjectWrap<Session> {
     return guarded(env, [&]() -> Napi::Value {
       check_usable(env);
       expect_args(info, 6, "gradient");
-      ChunkArgs c = chunk_args(info);
+      ChunkArgs c = chunk_args(info, 6);
       const std::string reduction = one_of_arg(env, info[5], "reduction", {"sum", "mean"});
       Pointers a = arenas(env, 0);
-      const kernels::Table& k = kernels::active();
-      const double loss = nn::rnn_chunk_gradient(k, layout_, a.params, a.grads, c.inputs.data, c.targets.data, c.B, c.T,
-                                                 c.hidden.data, reduction_scale(reduction, c), ws_);
+      const double loss = chunk_gradient(kernels::active(), a, c.inputs.data, c.targets.data, c.B, c.T, c.hidden.data,
+                                         c.rng.data, reduction_scale(reduction, c));
       return Napi::Number::New(env, loss / (static_cast<double>(c.B) * c.T));
     });
   }
@@ -473,14 +594,13 @@ class Session : public Napi::ObjectWrap<Session> {
     return guarded(env, [&]() -> Napi::Value {
       check_usable(env);
       expect_args(info, 8, "trainChunk");
-      ChunkArgs c = chunk_args(info);
+      ChunkArgs c = chunk_args(info, 8);
       const std::string reduction = one_of_arg(env, info[5], "reduction", {"sum", "mean"});
       const optim::Hyper h = hyper_args(info);
-      Pointers a = arenas(env, optim::slots(h.kind) * layout_.size);
-      const kernels::Table& k = kernels::active();
-      const double loss_sum = nn::rnn_chunk_gradient(k, layout_, a.params, a.grads, c.inputs.data, c.targets.data, c.B,
-                                                     c.T, c.hidden.data, reduction_scale(reduction, c), ws_);
-      const double grad_norm = optim::clip_and_update(h, a.params, a.grads, a.opt, layout_.size);
+      Pointers a = arenas(env, optim::slots(h.kind) * model_.P);
+      const double loss_sum = chunk_gradient(kernels::active(), a, c.inputs.data, c.targets.data, c.B, c.T,
+                                             c.hidden.data, c.rng.data, reduction_scale(reduction, c));
+      const double grad_norm = optim::clip_and_update(h, a.params, a.grads, a.opt, model_.P);
       return chunk_result(env, loss_sum / (static_cast<double>(c.B) * c.T), grad_norm);
     });
   }
@@ -494,13 +614,17 @@ class Session : public Napi::ObjectWrap<Session> {
       expect_args(info, 1, "evaluate");
       ArrayArg<std::int32_t> ids = i32_arg(env, info[0], "ids");
       const float* h0 = nullptr;
-      if (info.Length() > 1 && !info[1].IsUndefined()) h0 = f32_exact(env, info[1], "hidden", layout_.H).data;
-      check_ids(env, ids, layout_.V, "ids");
+      if (info.Length() > 1 && !info[1].IsUndefined())
+        h0 = f32_exact(env, info[1], "hidden", model_.state_width).data;
+      check_ids(env, ids, model_.V, "ids");
       if (ids.length < 2)
         throw Napi::RangeError::New(env, "Expected at least 2 tokens for ids but received an Int32Array of length " +
                                              std::to_string(ids.length));
       Pointers a = arenas(env, 0);
-      const double total = nn::rnn_evaluate(kernels::active(), layout_, a.params, ids.data, ids.length, h0, ws_);
+      const kernels::Table& k = kernels::active();
+      const double total =
+          model_.vanilla ? nn::rnn_evaluate(k, model_.rnn, a.params, ids.data, ids.length, h0, ws_)
+                         : nn::stack_evaluate(k, *model_.stack, a.params, ids.data, ids.length, h0, *sws_);
       Napi::Object r = Napi::Object::New(env);
       r.Set("totalNats", Napi::Number::New(env, total));
       r.Set("count", Napi::Number::New(env, static_cast<double>(ids.length - 1)));
@@ -519,14 +643,18 @@ class Session : public Napi::ObjectWrap<Session> {
     return guarded(env, [&]() -> Napi::Value {
       check_usable(env);
       expect_args(info, 4, "step");
-      ArrayArg<float> hidden = f32_exact(env, info[0], "hidden", layout_.H);
-      const std::string what = "a token id in [0, " + std::to_string(layout_.V - 1) + "]";
-      const double token = int_arg(env, info[1], what, "token", 0, static_cast<double>(layout_.V - 1));
-      ArrayArg<float> probs = f32_exact(env, info[2], "probs", layout_.V);
+      ArrayArg<float> hidden = f32_exact(env, info[0], "hidden", model_.state_width);
+      const std::string what = "a token id in [0, " + std::to_string(model_.V - 1) + "]";
+      const double token = int_arg(env, info[1], what, "token", 0, static_cast<double>(model_.V - 1));
+      ArrayArg<float> probs = f32_exact(env, info[2], "probs", model_.V);
       const double temperature = temperature_arg(env, info[3]);
       Pointers a = arenas(env, 0);
-      nn::rnn_step(kernels::active(), layout_, a.params, hidden.data, static_cast<int>(token), probs.data, temperature,
-                   ws_);
+      const kernels::Table& k = kernels::active();
+      if (model_.vanilla)
+        nn::rnn_step(k, model_.rnn, a.params, hidden.data, static_cast<int>(token), probs.data, temperature, ws_);
+      else
+        nn::stack_step(k, *model_.stack, a.params, hidden.data, static_cast<int>(token), probs.data, temperature,
+                       *sws_);
       return env.Undefined();
     });
   }
@@ -536,9 +664,10 @@ class Session : public Napi::ObjectWrap<Session> {
     return guarded(env, [&]() -> Napi::Value {
       check_usable(env);
       expect_args(info, 6, "sample");
-      ArrayArg<float> hidden = f32_exact(env, info[0], "hidden", layout_.H);
+      ArrayArg<float> hidden = f32_exact(env, info[0], "hidden", model_.state_width);
       ArrayArg<std::int32_t> prime = i32_arg(env, info[1], "prime");
-      check_ids(env, prime, layout_.V, "prime");
+      prime.data = private_ids(ids_inputs_, prime);
+      check_ids(env, prime, model_.V, "prime");
       if (prime.length < 1)
         throw Napi::RangeError::New(env, "Expected at least 1 token for prime but received an Int32Array of length 0");
       const double length = int_arg(env, info[2], "an integer in [0, 1073741824]", "length", 0, kMaxSampleLength);
@@ -550,14 +679,18 @@ class Session : public Napi::ObjectWrap<Session> {
         throw Napi::TypeError::New(env, "Expected a Uint32Array of length 4 for rngState but received " + describe(info[5]));
       // Allocating the result may run the GC but no user code; re-read every buffer afterwards.
       Napi::Int32Array out = Napi::Int32Array::New(env, static_cast<std::size_t>(length));
-      hidden = f32_exact(env, info[0], "hidden", layout_.H);
-      prime = i32_arg(env, info[1], "prime");
+      hidden = f32_exact(env, info[0], "hidden", model_.state_width);
       rng_state = u32_arg(env, info[5], "rngState");
       Pointers a = arenas(env, 0);
-      float* probs = probs_.grow(layout_.V);
+      float* probs = probs_.grow(model_.V);
       Xoshiro128ss rng{{rng_state.data[0], rng_state.data[1], rng_state.data[2], rng_state.data[3]}};
-      nn::rnn_sample(kernels::active(), layout_, a.params, hidden.data, prime.data, prime.length, out.Data(),
-                     static_cast<std::size_t>(length), temperature, greedy, rng, probs, ws_);
+      const kernels::Table& k = kernels::active();
+      if (model_.vanilla)
+        nn::rnn_sample(k, model_.rnn, a.params, hidden.data, prime.data, prime.length, out.Data(),
+                       static_cast<std::size_t>(length), temperature, greedy, rng, probs, ws_);
+      else
+        nn::stack_sample(k, *model_.stack, a.params, hidden.data, prime.data, prime.length, out.Data(),
+                         static_cast<std::size_t>(length), temperature, greedy, rng, probs, *sws_);
       std::memcpy(rng_state.data, rng.s, sizeof rng.s);
       return out;
     });
@@ -577,23 +710,26 @@ class Session : public Napi::ObjectWrap<Session> {
     });
   }
 
-  nn::RnnLayout layout_{};
+  Model model_;
   Napi::Reference<Napi::Float32Array> params_, grads_, opt_;
   bool disposed_ = false;
   bool busy_ = false;
-  nn::RnnWorkspace ws_;
+  nn::RnnWorkspace ws_;                          // vanilla model
+  std::unique_ptr<nn::StackWorkspace> sws_;      // every other model
   Scratch<float> probs_;
+  Scratch<std::int32_t> ids_inputs_, ids_targets_;  // private_ids copies (synchronous calls)
   // Private copies of an async chunk's inputs, so user code cannot detach them mid-run.
   Scratch<std::int32_t> async_inputs_, async_targets_;
   Scratch<float> async_hidden_;
+  std::uint32_t async_rng_[4] = {0, 0, 0, 0};
 };
 
 // trainChunkAsync: validation, pointer capture and input copies on the main thread; the math in Execute
 // (no N-API there); the carried hidden state is written back and the promise settled in OnOK / OnError.
 class TrainWorker : public Napi::AsyncWorker {
  public:
-  TrainWorker(Napi::Env env, Session* session, Napi::Object self, Napi::Value hidden, const ChunkArgs& c,
-              float scale, const optim::Hyper& hyper, const Pointers& arenas)
+  TrainWorker(Napi::Env env, Session* session, Napi::Object self, Napi::Value hidden, Napi::Value rng,
+              const ChunkArgs& c, float scale, const optim::Hyper& hyper, const Pointers& arenas)
       : Napi::AsyncWorker(env, "charrnn.trainChunkAsync"),
         deferred_(Napi::Promise::Deferred::New(env)),
         session_(session),
@@ -606,7 +742,7 @@ class TrainWorker : public Napi::AsyncWorker {
         hyper_(hyper),
         arenas_(arenas) {
     const std::size_t BT = static_cast<std::size_t>(c.B) * c.T;
-    const std::size_t BH = static_cast<std::size_t>(c.B) * session->layout_.H;
+    const std::size_t BH = static_cast<std::size_t>(c.B) * session->model_.state_width;
     inputs_ = session->async_inputs_.grow(BT);
     targets_ = session->async_targets_.grow(BT);
     hidden_copy_ = session->async_hidden_.grow(BH);
@@ -614,6 +750,11 @@ class TrainWorker : public Napi::AsyncWorker {
     std::memcpy(targets_, c.targets.data, BT * sizeof(std::int32_t));
     std::memcpy(hidden_copy_, c.hidden.data, BH * sizeof(float));
     hidden_length_ = BH;
+    if (c.rng.data != nullptr) {  // the dropout mask stream: copied in, advanced by Execute, written back in OnOK
+      rng_ = Napi::Persistent(rng.As<Napi::Uint32Array>());
+      std::memcpy(session->async_rng_, c.rng.data, sizeof session->async_rng_);
+      rng_copy_ = session->async_rng_;
+    }
   }
 
   Napi::Promise Promise() { return deferred_.Promise(); }
@@ -621,9 +762,9 @@ class TrainWorker : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      loss_sum_ = nn::rnn_chunk_gradient(*kernels_, session_->layout_, arenas_.params, arenas_.grads, inputs_, targets_,
-                                         B_, T_, hidden_copy_, scale_, session_->ws_);
-      grad_norm_ = optim::clip_and_update(hyper_, arenas_.params, arenas_.grads, arenas_.opt, session_->layout_.size);
+      loss_sum_ =
+          session_->chunk_gradient(*kernels_, arenas_, inputs_, targets_, B_, T_, hidden_copy_, rng_copy_, scale_);
+      grad_norm_ = optim::clip_and_update(hyper_, arenas_.params, arenas_.grads, arenas_.opt, session_->model_.P);
     } catch (const std::bad_alloc&) {
       SetError("charrnn: out of memory while allocating native scratch. HINT: use a smaller batch × steps");
     } catch (const std::exception& e) {
@@ -646,6 +787,18 @@ class TrainWorker : public Napi::AsyncWorker {
         return;
       }
       std::memcpy(hidden.Data(), hidden_copy_, hidden_length_ * sizeof(float));
+      if (rng_copy_ != nullptr) {
+        Napi::Uint32Array rng = rng_.Value();
+        Napi::Value rbuf = rng.ArrayBuffer();
+        if ((rbuf.IsArrayBuffer() && rbuf.As<Napi::ArrayBuffer>().IsDetached()) || rng.ElementLength() != 4) {
+          deferred_.Reject(Napi::Error::New(env,
+                                            "trainChunkAsync finished but its rngState Uint32Array was detached or "
+                                            "resized while it ran; the advanced mask stream could not be written back")
+                               .Value());
+          return;
+        }
+        std::memcpy(rng.Data(), rng_copy_, 4 * sizeof(std::uint32_t));
+      }
       deferred_.Resolve(Session::chunk_result(env, loss_sum_ / (static_cast<double>(B_) * T_), grad_norm_));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
@@ -671,6 +824,8 @@ class TrainWorker : public Napi::AsyncWorker {
   Session* session_;
   Napi::ObjectReference self_;  // keeps the session alive while the worker runs
   Napi::Reference<Napi::Float32Array> hidden_;
+  Napi::Reference<Napi::Uint32Array> rng_;
+  std::uint32_t* rng_copy_ = nullptr;  // null when the model has no dropout
   const kernels::Table* kernels_;
   int B_, T_;
   float scale_;
@@ -689,13 +844,14 @@ Napi::Value Session::TrainChunkAsync(const Napi::CallbackInfo& info) {
   return guarded(env, [&]() -> Napi::Value {
     check_usable(env);
     expect_args(info, 8, "trainChunkAsync");
-    ChunkArgs c = chunk_args(info);
+    ChunkArgs c = chunk_args(info, 8);
     const std::string reduction = one_of_arg(env, info[5], "reduction", {"sum", "mean"});
     const optim::Hyper h = hyper_args(info);
-    Pointers a = arenas(env, optim::slots(h.kind) * layout_.size);
+    Pointers a = arenas(env, optim::slots(h.kind) * model_.P);
     // Grow the workspace here, on the main thread, so Execute never allocates (and cannot fail for memory).
-    nn::rnn_reserve(layout_, c.B, c.T, ws_);
-    auto* worker = new TrainWorker(env, this, info.This().As<Napi::Object>(), info[2], c, reduction_scale(reduction, c),
+    reserve(c.B, c.T);
+    auto* worker = new TrainWorker(env, this, info.This().As<Napi::Object>(), info[2],
+                                   c.rng.data != nullptr ? info[8] : env.Undefined(), c, reduction_scale(reduction, c),
                                    h, a);
     Napi::Promise promise = worker->Promise();
     busy_ = true;
@@ -761,20 +917,34 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   });
 }
 
+// The arena layout the native side derives for a config (test/parity checks it against src/model/layout.ts).
 Napi::Value Layout(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    expect_args(info, 2, "layout");
-    const double H = int_arg(env, info[0], "an integer in [1, 16384]", "hiddenSize", 1, kMaxHidden);
-    const double V = int_arg(env, info[1], "an integer in [2, 1048576]", "vocabSize", 2, kMaxVocab);
-    const nn::RnnLayout l = nn::RnnLayout::of(static_cast<std::size_t>(H), static_cast<std::size_t>(V));
+    expect_args(info, 6, "layout");
+    const Model m = model_args(info);
+    Napi::Array tensors = Napi::Array::New(env);
+    auto add = [&](const std::string& name, std::size_t offset, std::size_t size) {
+      Napi::Object t = Napi::Object::New(env);
+      t.Set("name", Napi::String::New(env, name));
+      t.Set("offset", Napi::Number::New(env, static_cast<double>(offset)));
+      t.Set("size", Napi::Number::New(env, static_cast<double>(size)));
+      tensors.Set(tensors.Length(), t);
+    };
+    if (m.vanilla) {
+      const nn::RnnLayout& l = m.rnn;
+      add("Wxh", l.Wxh, l.H * l.V);
+      add("Whh", l.Whh, l.H * l.H);
+      add("bh", l.bh, l.H);
+      add("Why", l.Why, l.V * l.H);
+      add("by", l.by, l.V);
+    } else {
+      for (const nn::StackLayout::Tensor& t : m.stack->tensors()) add(t.name, t.offset, t.size);
+    }
     Napi::Object r = Napi::Object::New(env);
-    r.Set("Wxh", Napi::Number::New(env, static_cast<double>(l.Wxh)));
-    r.Set("Whh", Napi::Number::New(env, static_cast<double>(l.Whh)));
-    r.Set("bh", Napi::Number::New(env, static_cast<double>(l.bh)));
-    r.Set("Why", Napi::Number::New(env, static_cast<double>(l.Why)));
-    r.Set("by", Napi::Number::New(env, static_cast<double>(l.by)));
-    r.Set("size", Napi::Number::New(env, static_cast<double>(l.size)));
+    r.Set("tensors", tensors);
+    r.Set("size", Napi::Number::New(env, static_cast<double>(m.P)));
+    r.Set("stateSize", Napi::Number::New(env, static_cast<double>(m.state_width)));
     return r;
   });
 }

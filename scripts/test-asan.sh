@@ -19,4 +19,5 @@ export LD_PRELOAD="$libasan${libubsan:+ $libubsan}"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 
-npx vitest run test/parity/chunk.test.ts test/fuzz/native-boundary.test.ts test/integration/native-async.test.ts "$@"
+npx vitest run test/parity/chunk.test.ts test/parity/stack.test.ts test/fuzz/native-boundary.test.ts \
+  test/integration/native-async.test.ts "$@"

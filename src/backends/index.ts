@@ -4,7 +4,7 @@ import type { Backend, BackendName } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { loadNative, nativeBackend, nativeUnavailableReason, NATIVE_HINT } from './native.js';
 import { describe, oneOf } from '../util/validate.js';
-import { nonVanillaFeature, type ModelConfig } from '../model/config.js';
+import type { ModelConfig } from '../model/config.js';
 
 export type BackendChoice = 'auto' | 'js' | 'native';
 
@@ -12,36 +12,25 @@ export interface ResolveOptions {
   /** Where the one-per-process fallback warning goes (default: console.warn). */
   warn?: (message: string) => void;
   /**
-   * The model the backend is for. 'auto' picks JS (with one warning per unsupported feature and process)
-   * for a model the native backend does not run yet (anything but the vanilla one-layer tanh RNN).
+   * The model the backend is for. Both backends run every model config (every cell, depth, input and
+   * dropout), so it does not change the choice; callers pass it so that a future backend with a narrower
+   * feature set can be skipped here, in the one place that chooses.
    */
   config?: ModelConfig;
 }
 
 let warned = false;
-const warnedFeatures = new Set<string>();
 
 /**
  * The backend for a choice. 'native' throws with the reason and a HINT when the addon is missing;
- * 'auto' falls back to the pure-TypeScript backend and warns once per process; it also picks the
- * pure-TypeScript backend for a model (opts.config) the native backend does not support yet.
+ * 'auto' picks native whenever the addon loads, and otherwise falls back to the pure-TypeScript backend
+ * and warns once per process.
  */
 export function resolveBackend(choice: BackendChoice = 'auto', opts: ResolveOptions = {}): Backend {
   oneOf('backend', choice, ['auto', 'js', 'native'] as const);
   if (choice === 'js') return jsBackend;
   if (choice === 'native') return nativeBackend();
-  if (loadNative().binding) {
-    const feature = opts.config === undefined ? undefined : nonVanillaFeature(opts.config);
-    if (feature === undefined) return nativeBackend();
-    if (!warnedFeatures.has(feature)) {
-      warnedFeatures.add(feature);
-      const warn = opts.warn ?? ((m: string) => console.warn(m));
-      warn(
-        `charrnn: the native backend does not support ${feature} yet; using the pure-TypeScript backend for this model`,
-      );
-    }
-    return jsBackend;
-  }
+  if (loadNative().binding) return nativeBackend();
   if (!warned) {
     warned = true;
     const warn = opts.warn ?? ((m: string) => console.warn(m));

@@ -14,7 +14,8 @@ import type {
   SampleRequest,
   StepHyper,
 } from './backend.js';
-import { nonVanillaFeature, type ModelConfig } from '../model/config.js';
+import type { ModelConfig } from '../model/config.js';
+import { stateSize } from '../model/layout.js';
 import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './js/check.js';
 import { float32Array, oneOf } from '../util/validate.js';
 
@@ -36,14 +37,13 @@ export interface NativeCapabilities {
   threads: number;
 }
 
-/** Element offsets of the named tensors, as native/nn/layout.h derives them. */
+/** The arena layout as the addon derives it (native/nn/layout.h, native/nn/stack.h), in arena order. */
 export interface NativeLayout {
-  Wxh: number;
-  Whh: number;
-  bh: number;
-  Why: number;
-  by: number;
+  tensors: { name: string; offset: number; size: number }[];
+  /** Arena length P. */
   size: number;
+  /** Recurrent state of one stream: stateSize(config, 1). */
+  stateSize: number;
 }
 
 /**
@@ -59,6 +59,7 @@ export interface NativeSession {
     batch: number,
     steps: number,
     reduction: 'sum' | 'mean',
+    rngState?: Uint32Array,
   ): number;
   trainChunk(
     inputs: Int32Array,
@@ -69,6 +70,7 @@ export interface NativeSession {
     reduction: 'sum' | 'mean',
     kind: OptimizerKind,
     hyper: Float64Array,
+    rngState?: Uint32Array,
   ): NativeChunkResult;
   trainChunkAsync(
     inputs: Int32Array,
@@ -79,6 +81,7 @@ export interface NativeSession {
     reduction: 'sum' | 'mean',
     kind: OptimizerKind,
     hyper: Float64Array,
+    rngState?: Uint32Array,
   ): Promise<NativeChunkResult>;
   evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult;
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
@@ -104,10 +107,26 @@ export interface NativeBinding {
   setIsa(name: string): string;
   /** Resize the addon's thread pool (process-wide, 1 = single-threaded); returns the new count. */
   setThreads(threads: number): number;
-  layout(hiddenSize: number, vocabSize: number): NativeLayout;
-  readonly Session: new (
-    hiddenSize: number,
+  layout(
+    cell: ModelConfig['cell'],
+    activation: ModelConfig['activation'],
     vocabSize: number,
+    hiddenSizes: Int32Array,
+    embeddingSize: number,
+    dropout: number,
+  ): NativeLayout;
+  /**
+   * A session for any model config (positional, so no user getter runs inside the addon). The vanilla model runs
+   * the native vanilla path, every other one the stacked/gated path. `rngState` (the dropout mask stream, advanced
+   * in place) is required by gradient/trainChunk when dropout > 0 and ignored otherwise.
+   */
+  readonly Session: new (
+    cell: ModelConfig['cell'],
+    activation: ModelConfig['activation'],
+    vocabSize: number,
+    hiddenSizes: Int32Array,
+    embeddingSize: number,
+    dropout: number,
     params: Float32Array,
     grads: Float32Array,
     optState: Float32Array,
@@ -115,7 +134,7 @@ export interface NativeBinding {
 }
 
 /** The addon surface this adapter was written against. */
-export const NATIVE_ABI = 2;
+export const NATIVE_ABI = 3;
 export const HYPER_FIELDS = [
   'lr',
   'momentum',
@@ -200,6 +219,7 @@ class NativeBackendSession implements BackendSession {
   private readonly native: NativeSession;
   private readonly hyper = new Float64Array(HYPER_FIELDS.length);
   private readonly P: number;
+  private readonly stateWidth: number;
 
   constructor(
     binding: NativeBinding,
@@ -208,12 +228,22 @@ class NativeBackendSession implements BackendSession {
   ) {
     this.P = checkArenas(config, arenas);
     this.native = new binding.Session(
-      config.hiddenSize,
+      config.cell,
+      config.activation,
       config.vocabSize,
+      Int32Array.from(config.hiddenSizes),
+      config.embeddingSize,
+      config.dropout,
       arenas.params,
       arenas.grads,
       arenas.optState,
     );
+    this.stateWidth = stateSize(config, 1);
+  }
+
+  /** The dropout mask stream, passed only when the model draws masks (checkChunk required it then). */
+  private rng(chunk: Chunk): Uint32Array | undefined {
+    return this.config.dropout > 0 ? chunk.rngState : undefined;
   }
 
   gradient(chunk: Chunk, reduction: 'sum' | 'mean'): number {
@@ -226,6 +256,7 @@ class NativeBackendSession implements BackendSession {
       chunk.batch,
       chunk.steps,
       reduction,
+      this.rng(chunk),
     );
   }
 
@@ -261,6 +292,7 @@ class NativeBackendSession implements BackendSession {
       hyper.reduction,
       hyper.optimizer.kind,
       this.pack(hyper),
+      this.rng(chunk),
     );
     return { loss: r.loss, gradNorm: r.gradNorm };
   }
@@ -278,6 +310,7 @@ class NativeBackendSession implements BackendSession {
           hyper.reduction,
           hyper.optimizer.kind,
           this.pack(hyper),
+          this.rng(chunk),
         )
         .then((r) => ({ loss: r.loss, gradNorm: r.gradNorm }));
     } catch (err) {
@@ -291,14 +324,14 @@ class NativeBackendSession implements BackendSession {
       throw new RangeError(
         `Expected at least 2 tokens for ids but received an Int32Array of length ${ids.length}`,
       );
-    if (hidden !== undefined) float32Array('hidden', hidden, this.config.hiddenSize);
+    if (hidden !== undefined) float32Array('hidden', hidden, this.stateWidth);
     const r = this.native.evaluate(ids, hidden);
     return { totalNats: r.totalNats, count: r.count };
   }
 
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {
     const V = this.config.vocabSize;
-    float32Array('hidden', hidden, this.config.hiddenSize);
+    float32Array('hidden', hidden, this.stateWidth);
     float32Array('probs', probs, V);
     if (!Number.isInteger(token) || token < 0 || token >= V)
       throw new RangeError(`Expected a token id in [0, ${V - 1}] for token but received ${token}`);
@@ -337,9 +370,6 @@ export function nativeBackend(): Backend {
   return Object.freeze({
     name: 'native' as const,
     open(config: ModelConfig, arenas: Arenas): BackendSession {
-      const feature = nonVanillaFeature(config); // stacked/gated/embedded/dropout models: JS only so far
-      if (feature !== undefined)
-        throw new RangeError(`native backend does not support ${feature} yet. HINT: use backend: 'js'`);
       return new NativeBackendSession(binding, config, arenas);
     },
   });

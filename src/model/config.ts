@@ -116,8 +116,9 @@ export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
 }
 
 /**
- * What makes `config` differ from the vanilla model (one-layer tanh RNN, one-hot input, no dropout) —
- * the only model the native backend runs so far — or undefined when it is the vanilla model.
+ * What makes `config` differ from the vanilla model (one-layer tanh RNN, one-hot input, no dropout), or
+ * undefined when it is the vanilla model: the seeds' arena layout (src/model/layout.ts) and both backends'
+ * dedicated fast path are for that model only.
  */
 export function nonVanillaFeature(config: ModelConfig): string | undefined {
   if (config.cell !== 'rnn') return `cell '${config.cell}'`;

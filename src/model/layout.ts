@@ -1,7 +1,7 @@
 // Parameter layout: the one place that says where each named tensor lives in the flat Float32 arena,
 // and how big the carried recurrent state is. Gradients and optimizer state use the same layout.
-// The native side derives the vanilla offsets from (H, V) in native/nn/layout.h; test/parity checks
-// they agree. Deliberately no allocation of arenas here.
+// The native side derives the same offsets (native/nn/layout.h for the vanilla model, native/nn/stack.h for
+// every other one); test/parity checks they agree. Deliberately no allocation of arenas here.
 import { gateCount, isVanilla, type ModelConfig } from './config.js';
 
 export interface TensorView {

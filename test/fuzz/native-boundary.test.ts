@@ -20,8 +20,28 @@ function arenas(slots = 2) {
   return { params, grads: new Float32Array(P), optState: new Float32Array(P * slots) };
 }
 
+/** The vanilla model's leading constructor arguments: cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout. */
+const vanillaConfig = (h: unknown = Int32Array.of(H), v: unknown = V): unknown[] => [
+  'rnn',
+  'tanh',
+  v,
+  h,
+  0,
+  0,
+];
+
 function open(b: NativeBinding, a = arenas()): RawSession {
-  return new b.Session(H, V, a.params, a.grads, a.optState) as unknown as RawSession;
+  return new b.Session(
+    'rnn',
+    'tanh',
+    V,
+    Int32Array.of(H),
+    0,
+    0,
+    a.params,
+    a.grads,
+    a.optState,
+  ) as unknown as RawSession;
 }
 
 // A valid argument list for every method; each test breaks one argument at a time.
@@ -103,6 +123,133 @@ const GARBAGE: unknown[] = [
 
 const METHODS = ['gradient', 'trainChunk', 'trainChunkAsync', 'evaluate', 'step', 'sample'] as const;
 
+// A valid non-vanilla config (cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout) and bad ones: each
+// is refused by layout() and the Session constructor with the same message as resolveModelConfig gives.
+const GOOD_CONFIG: unknown[] = ['gru', 'tanh', V, Int32Array.of(4, 3), 2, 0.1];
+const BAD_CONFIGS: [unknown[], ErrorConstructor, string][] = [
+  [
+    ['cnn', 'tanh', V, Int32Array.of(4), 0, 0],
+    RangeError,
+    `Expected one of 'rnn', 'lstm', 'gru' for cell but received "cnn"`,
+  ],
+  [
+    [3, 'tanh', V, Int32Array.of(4), 0, 0],
+    TypeError,
+    `Expected one of 'rnn', 'lstm', 'gru' for cell but received 3`,
+  ],
+  [
+    ['rnn', 'gelu', V, Int32Array.of(4), 0, 0],
+    RangeError,
+    `Expected one of 'tanh', 'relu' for activation but received "gelu"`,
+  ],
+  [
+    ['lstm', 'relu', V, Int32Array.of(4), 0, 0],
+    RangeError,
+    `Expected 'tanh' for cell 'lstm' for activation but received "relu". HINT: activation applies to cell 'rnn' only`,
+  ],
+  [
+    ['gru', 'tanh', 1, Int32Array.of(4), 0, 0],
+    RangeError,
+    'Expected an integer in [2, 1048576] for vocabSize but received 1',
+  ],
+  [
+    ['gru', 'tanh', 2 ** 21, Int32Array.of(4), 0, 0],
+    RangeError,
+    'Expected an integer in [2, 1048576] for vocabSize but received 2097152',
+  ],
+  [
+    ['gru', 'tanh', NaN, Int32Array.of(4), 0, 0],
+    RangeError,
+    'Expected an integer in [2, 1048576] for vocabSize but received NaN',
+  ],
+  [
+    ['gru', 'tanh', V, [4, 3], 0, 0],
+    TypeError,
+    'Expected an Int32Array for hiddenSizes but received an array of length 2',
+  ],
+  [
+    ['gru', 'tanh', V, new Int32Array(0), 0, 0],
+    RangeError,
+    'Expected an Int32Array of length in [1, 64] (one width per layer) for hiddenSizes but received a Int32Array of length 0',
+  ],
+  [
+    ['gru', 'tanh', V, new Int32Array(65).fill(2), 0, 0],
+    RangeError,
+    'Expected an Int32Array of length in [1, 64] (one width per layer) for hiddenSizes but received a Int32Array of length 65',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4, 0), 0, 0],
+    RangeError,
+    'Expected an integer in [1, 16384] for hiddenSizes[1] but received 0',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4, -7), 0, 0],
+    RangeError,
+    'Expected an integer in [1, 16384] for hiddenSizes[1] but received -7',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4), -1, 0],
+    RangeError,
+    'Expected an integer in [0, 16384] for embeddingSize but received -1',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4), 16385, 0],
+    RangeError,
+    'Expected an integer in [0, 16384] for embeddingSize but received 16385',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4), 2.5, 0],
+    RangeError,
+    'Expected an integer in [0, 16384] for embeddingSize but received 2.5',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4), 0, 1],
+    RangeError,
+    'Expected a number in [0, 1) for dropout but received 1',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4), 0, -0.1],
+    RangeError,
+    'Expected a number in [0, 1) for dropout but received -0.1',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4), 0, NaN],
+    RangeError,
+    'Expected a number in [0, 1) for dropout but received NaN',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4), 0, Infinity],
+    RangeError,
+    'Expected a number in [0, 1) for dropout but received Infinity',
+  ],
+  [
+    ['gru', 'tanh', V, Int32Array.of(4), 0, '0.5'],
+    TypeError,
+    'Expected a number in [0, 1) for dropout but received "0.5"',
+  ],
+];
+
+/** Valid arguments of a one-stream method of a stacked session whose one-stream state has `width` floats. */
+function stackedArgs(method: string, width: number): unknown[] {
+  switch (method) {
+    case 'evaluate':
+      return [Int32Array.from([1, 2, 3, 4]), new Float32Array(width)];
+    case 'step':
+      return [new Float32Array(width), 3, new Float32Array(V), 1];
+    case 'sample':
+      return [
+        new Float32Array(width),
+        Int32Array.from([1, 2]),
+        5,
+        0.9,
+        false,
+        Uint32Array.from([1, 2, 3, 4]),
+      ];
+    default:
+      throw new Error(method);
+  }
+}
+
 describe.runIf(binding !== undefined)('native boundary', () => {
   const b = binding!;
   const raw = b as unknown as Record<string, Fn>;
@@ -122,90 +269,279 @@ describe.runIf(binding !== undefined)('native boundary', () => {
     expectThrow(() => raw.setIsa('neon-x'), RangeError, /for isa but received "neon-x"$/);
     expect(b.setIsa('scalar')).toBe('scalar');
     expect(b.capabilities().simdForced).toBe(true);
-    expectThrow(() => raw.layout(), TypeError, 'Expected 2 arguments for layout but received 0');
-    expectThrow(
-      () => raw.layout('5', 7),
-      TypeError,
-      'Expected an integer in [1, 16384] for hiddenSize but received "5"',
-    );
-    expectThrow(
-      () => raw.layout(0, 7),
-      RangeError,
-      'Expected an integer in [1, 16384] for hiddenSize but received 0',
-    );
-    expectThrow(
-      () => raw.layout(5, 1),
-      RangeError,
-      'Expected an integer in [2, 1048576] for vocabSize but received 1',
-    );
-    expectThrow(() => raw.layout(2 ** 40, 7), RangeError, /for hiddenSize but received 1099511627776$/);
-    expectThrow(() => raw.layout(NaN, 7), RangeError, /received NaN$/);
-    expectThrow(() => raw.layout(5.5, 7), RangeError, /received 5.5$/);
+    expectThrow(() => raw.layout(), TypeError, 'Expected 6 arguments for layout but received 0');
+    expect(raw.layout(...vanillaConfig())).toEqual({
+      tensors: [
+        { name: 'Wxh', offset: 0, size: H * V },
+        { name: 'Whh', offset: H * V, size: H * H },
+        { name: 'bh', offset: H * V + H * H, size: H },
+        { name: 'Why', offset: H * V + H * H + H, size: V * H },
+        { name: 'by', offset: H * V + H * H + H + V * H, size: V },
+      ],
+      size: P,
+      stateSize: H,
+    });
+    for (const [config, kind, message] of BAD_CONFIGS)
+      expectThrow(() => raw.layout(...config), kind, message);
+    for (let pos = 0; pos < 6; pos++)
+      for (const g of GARBAGE) {
+        const config = [...GOOD_CONFIG];
+        config[pos] = g;
+        if ((pos === 4 || pos === 5) && (g === 0 || Object.is(g, -0))) continue; // valid: E 0, dropout 0
+        expect(() => raw.layout(...config), `layout arg ${pos} = ${String(g)}`).toThrow(/^Expected /);
+      }
   });
 
   it('Session construction rejects garbage', () => {
     const a = arenas();
+    const ok = (...over: [number, unknown][]) => {
+      const args: unknown[] = [...vanillaConfig(), a.params, a.grads, a.optState];
+      for (const [i, v] of over) args[i] = v;
+      return args;
+    };
+    expectThrow(() => (b.Session as unknown as Fn)(...ok()), TypeError, /without 'new'/);
+    expectThrow(() => new Session(), TypeError, 'Expected 9 arguments for Session but received 0');
     expectThrow(
-      () => (b.Session as unknown as Fn)(H, V, a.params, a.grads, a.optState),
+      () => new Session(...ok().slice(0, 8)),
       TypeError,
-      /without 'new'/,
-    );
-    expectThrow(() => new Session(), TypeError, 'Expected 5 arguments for Session but received 0');
-    expectThrow(
-      () => new Session(H, V, a.params, a.grads),
-      TypeError,
-      'Expected 5 arguments for Session but received 4',
+      'Expected 9 arguments for Session but received 8',
     );
     expectThrow(
-      () => new Session(H, V, new Float32Array(12), a.grads, a.optState),
+      () => new Session(...ok([6, new Float32Array(12)])),
       RangeError,
       `Expected a Float32Array of length ${P} for params but received a Float32Array of length 12`,
     );
     expectThrow(
-      () => new Session(H, V, new Float64Array(P), a.grads, a.optState),
+      () => new Session(...ok([6, new Float64Array(P)])),
       TypeError,
       `Expected a Float32Array for params but received a Float64Array of length ${P}`,
     );
     expectThrow(
-      () => new Session(H, V, a.params, [1, 2], a.optState),
+      () => new Session(...ok([7, [1, 2]])),
       TypeError,
       'Expected a Float32Array for grads but received an array of length 2',
     );
     expectThrow(
-      () => new Session(H, V, a.params, a.grads, new Float32Array(P - 1)),
+      () => new Session(...ok([8, new Float32Array(P - 1)])),
       RangeError,
       `Expected a Float32Array of length ≥ ${P} for optState but received a Float32Array of length ${P - 1}`,
     );
     const shared = new Float32Array(3 * P);
     expectThrow(
       () =>
-        new Session(H, V, shared.subarray(0, P), shared.subarray(P / 2, P / 2 + P), shared.subarray(2 * P)),
+        new Session(
+          ...ok(
+            [6, shared.subarray(0, P)],
+            [7, shared.subarray(P / 2, P / 2 + P)],
+            [8, shared.subarray(2 * P)],
+          ),
+        ),
       RangeError,
       /disjoint/,
     );
+    expectThrow(() => new Session(...ok([6, detached(arenas().params)])), TypeError, /detached Float32Array/);
     expectThrow(
-      () => new Session(H, V, detached(arenas().params), a.grads, a.optState),
+      () => new Session(...ok([3, detached(Int32Array.of(H))])),
       TypeError,
-      /detached Float32Array/,
+      /for hiddenSizes but received a detached Int32Array/,
     );
-    for (const h of [0, -1, 1.5, NaN, Infinity, 1e9, '5', null])
+    for (const h of [0, -1, 1e9, 16385])
       expectThrow(
-        () => new Session(h, V, a.params, a.grads, a.optState),
-        h === '5' || h === null ? TypeError : RangeError,
-        /for hiddenSize/,
+        () => new Session(...ok([3, Int32Array.of(h)])),
+        RangeError,
+        `Expected an integer in [1, 16384] for hiddenSizes[0] but received ${h}`,
       );
-    expectThrow(
-      () => new Session(H, 1, a.params, a.grads, a.optState),
-      RangeError,
-      /for vocabSize but received 1$/,
-    );
+    for (const [config, kind, message] of BAD_CONFIGS)
+      expectThrow(() => new Session(...config, a.params, a.grads, a.optState), kind, message);
     // every garbage value in every position
-    for (let pos = 0; pos < 5; pos++)
+    for (let pos = 0; pos < 9; pos++)
       for (const g of GARBAGE) {
-        const args: unknown[] = [H, V, a.params, a.grads, a.optState];
-        args[pos] = g;
-        expect(() => new Session(...args)).toThrow(/Expected/);
+        if ((pos === 4 || pos === 5) && (g === 0 || Object.is(g, -0))) continue; // valid: E 0, dropout 0
+        expect(() => new Session(...ok([pos, g])), `Session arg ${pos} = ${String(g)}`).toThrow(/^Expected /);
       }
+  });
+
+  it('stacked sessions: arenas sized by the native layout; state, ids, rngState and hyper checked on every path', async () => {
+    // 2-layer LSTM (widths 4, 3), embedding 3, dropout 0.5: P and the state size come from the PyTorch layout
+    const E = 3;
+    const hs = Int32Array.of(4, 3);
+    const lstmP = V * E + (16 * E + 16 * 4 + 32) + (12 * 4 + 12 * 3 + 24) + (V * 3 + V);
+    const lstmState = 2 * (4 + 3);
+    const config = ['lstm', 'tanh', V, hs, E, 0.5];
+    expect(raw.layout(...config)).toMatchObject({ size: lstmP, stateSize: lstmState });
+    const a = {
+      params: new Float32Array(lstmP).map((_, i) => Math.cos(i) * 0.2),
+      grads: new Float32Array(lstmP),
+      optState: new Float32Array(2 * lstmP),
+    };
+    expectThrow(
+      () => new Session(...config, new Float32Array(P), a.grads, a.optState),
+      RangeError,
+      `Expected a Float32Array of length ${lstmP} for params but received a Float32Array of length ${P}`,
+    );
+    const s = new Session(...config, a.params, a.grads, a.optState);
+    const B = 2;
+    const T = 3;
+    const ids = () => Int32Array.from({ length: B * T }, (_, i) => (i * 3) % V);
+    const rng = () => Uint32Array.of(1, 2, 3, 4);
+    const hyper = () => Float64Array.from([2e-3, 0, 0.9, 0.999, 1e-8, 0, 0, 5, 1]);
+    const grad = (over: Record<number, unknown> = {}) => {
+      const args: unknown[] = [ids(), ids(), new Float32Array(B * lstmState), B, T, 'mean', rng()];
+      for (const [k, v] of Object.entries(over)) args[Number(k)] = v;
+      return args;
+    };
+    const train = (over: Record<number, unknown> = {}) => {
+      const args: unknown[] = [
+        ids(),
+        ids(),
+        new Float32Array(B * lstmState),
+        B,
+        T,
+        'mean',
+        'adam',
+        hyper(),
+        rng(),
+      ];
+      for (const [k, v] of Object.entries(over)) args[Number(k)] = v;
+      return args;
+    };
+    // valid calls work and advance the mask stream in place
+    const r = rng();
+    expect(typeof s.gradient(...grad({ 6: r }))).toBe('number');
+    expect(Array.from(r)).not.toEqual([1, 2, 3, 4]);
+    expect(s.trainChunk(...train())).toEqual({ loss: expect.any(Number), gradNorm: expect.any(Number) });
+    // the state is stateSize(B) = B·Σ(h, c) floats, not B·H
+    expectThrow(
+      () => s.gradient(...grad({ 2: new Float32Array(B * 3) })),
+      RangeError,
+      `Expected a Float32Array of length ${B * lstmState} for hidden but received a Float32Array of length ${B * 3}`,
+    );
+    expectThrow(
+      () => s.gradient(...grad({ 0: Int32Array.from([0, 1, 2, 3, 4, V]) })),
+      RangeError,
+      `Expected token ids in [0, ${V - 1}] for inputs but received ${V} at index 5`,
+    );
+    expectThrow(
+      () => s.gradient(...grad({ 3: 2 ** 26 })),
+      RangeError,
+      `Expected batch × steps × max(hiddenSize, vocabSize) ≤ 536870912 but received 67108864 × 3 × ${4 * 4}`,
+    );
+    // dropout > 0: the mask stream is required, on every training path
+    const rngMessage = (got: string) =>
+      `Expected a Uint32Array of length 4 for rngState but received ${got}. HINT: dropout > 0 needs a seeded mask stream`;
+    for (const [bad, got] of [
+      [undefined, 'undefined'],
+      [new Uint32Array(3), 'a Uint32Array of length 3'],
+      [new Int32Array(4), 'a Int32Array of length 4'],
+      [[1, 2, 3, 4], 'an array of length 4'],
+      [null, 'null'],
+    ] as const) {
+      expectThrow(() => s.gradient(...grad({ 6: bad })), TypeError, rngMessage(got));
+      expectThrow(() => s.trainChunk(...train({ 8: bad })), TypeError, rngMessage(got));
+      expectThrow(() => s.trainChunkAsync(...train({ 8: bad })), TypeError, rngMessage(got));
+    }
+    expectThrow(() => s.gradient(...grad().slice(0, 6)), TypeError, rngMessage('undefined'));
+    expectThrow(
+      () => s.gradient(...grad({ 6: detached(rng()) })),
+      TypeError,
+      /for rngState but received a detached/,
+    );
+    // NaN / out-of-range hyper-parameters
+    for (const [i, v, name] of [
+      [0, NaN, 'lr'],
+      [3, 1, 'beta2'],
+      [4, -1, 'eps'],
+      [7, NaN, 'clipNorm'],
+      [8, 0.5, 'step'],
+    ] as const) {
+      const h = hyper();
+      h[i] = v;
+      expectThrow(
+        () => s.trainChunk(...train({ 7: h })),
+        RangeError,
+        new RegExp(`for ${name} but received ${v}$`),
+      );
+    }
+    // one-stream calls: the state of one stream is Σ(h, c) floats
+    expect(s.evaluate(Int32Array.from([1, 2, 3]), new Float32Array(lstmState))).toEqual({
+      totalNats: expect.any(Number),
+      count: 2,
+    });
+    expectThrow(
+      () => s.evaluate(Int32Array.from([1, 2, 3]), new Float32Array(4)),
+      RangeError,
+      `Expected a Float32Array of length ${lstmState} for hidden but received a Float32Array of length 4`,
+    );
+    expectThrow(
+      () => s.step(new Float32Array(7), 1, new Float32Array(V), 1),
+      RangeError,
+      `Expected a Float32Array of length ${lstmState} for hidden but received a Float32Array of length 7`,
+    );
+    expect(s.step(new Float32Array(lstmState), 1, new Float32Array(V), 1)).toBeUndefined();
+    expect(s.sample(...stackedArgs('sample', lstmState))).toBeInstanceOf(Int32Array);
+    expectThrow(
+      () => s.sample(new Float32Array(V), Int32Array.of(1), 5, 1, false, Uint32Array.of(5, 6, 7, 8)),
+      RangeError,
+      `Expected a Float32Array of length ${lstmState} for hidden but received a Float32Array of length ${V}`,
+    );
+    // a model without dropout ignores whatever is passed as rngState
+    const gruP = (raw.layout('gru', 'tanh', V, hs, 0, 0) as { size: number }).size;
+    const noDrop = new Session(
+      'gru',
+      'tanh',
+      V,
+      hs,
+      0,
+      0,
+      new Float32Array(gruP),
+      new Float32Array(gruP),
+      new Float32Array(gruP),
+    );
+    for (const junk of [undefined, 'x', new Uint32Array(2)])
+      expect(typeof noDrop.gradient(ids(), ids(), new Float32Array(B * 7), B, T, 'sum', junk)).toBe('number');
+    // garbage in every position of every method of the stacked session
+    const valid = (m: string) =>
+      m === 'gradient'
+        ? grad()
+        : m === 'trainChunk' || m === 'trainChunkAsync'
+          ? train()
+          : stackedArgs(m, lstmState);
+    for (const m of METHODS)
+      for (let pos = 0; pos < valid(m).length; pos++)
+        for (const bad of GARBAGE) {
+          const args = valid(m);
+          args[pos] = bad;
+          let threw: unknown;
+          try {
+            const res = s[m](...args);
+            if (res instanceof Promise) await res; // valid here (e.g. a zero Uint32Array(4) as rngState)
+          } catch (err) {
+            threw = err;
+          }
+          // Some garbage is valid in some positions (0 for a token, true for greedy, …); the rest must throw.
+          if (threw !== undefined) {
+            expect(threw, `${m} arg ${pos} = ${String(bad)}`).toBeInstanceOf(Error);
+            expect((threw as Error).message, `${m} arg ${pos} = ${String(bad)}`).toMatch(/^Expected /);
+          }
+        }
+    // the mask stream is copied for an async chunk; detaching it mid-run rejects (it cannot be written back)
+    const streamed = rng();
+    const pending = s.trainChunkAsync(...train({ 8: streamed })) as Promise<unknown>;
+    detached(streamed);
+    await expect(pending).rejects.toThrow(/its rngState Uint32Array was detached or resized while it ran/);
+    const after = rng();
+    await s.trainChunkAsync(...train({ 8: after }));
+    expect(Array.from(after)).not.toEqual([1, 2, 3, 4]); // written back
+    // non-finite weights flow through as NaN; sampling falls back to token 0
+    a.params.fill(NaN);
+    expect(Number.isNaN(s.gradient(...grad()))).toBe(true);
+    expect(Array.from(s.sample(...stackedArgs('sample', lstmState)) as Int32Array)).toEqual([0, 0, 0, 0, 0]);
+    a.params.fill(Infinity);
+    expect(() => s.trainChunk(...train())).not.toThrow();
+    await expect(s.trainChunkAsync(...train())).resolves.toEqual({
+      loss: expect.any(Number),
+      gradNorm: expect.any(Number),
+    });
   });
 
   it('every session method rejects every garbage value in every argument position', () => {
@@ -494,6 +830,41 @@ describe.runIf(binding !== undefined)('native boundary', () => {
     expect(() => s.trainChunk(...validArgs('trainChunk'))).not.toThrow();
   });
 
+  it('token ids that share memory with the state a call writes are read as they were when the call began', () => {
+    // hidden (written mid-call: the carried state is stored before BPTT reads the ids again) and the ids are views
+    // of one buffer. Whatever the state's float bits are as integers, no id may be used beyond its checked value.
+    const lstmConfig = ['lstm', 'tanh', V, Int32Array.of(4, 3), 3, 0.5];
+    const lstmP = (raw.layout(...lstmConfig) as { size: number }).size;
+    const sessions: [RawSession, number][] = [
+      [open(b), H],
+      [
+        new Session(
+          ...lstmConfig,
+          new Float32Array(lstmP).fill(0.3),
+          new Float32Array(lstmP),
+          new Float32Array(2 * lstmP),
+        ),
+        2 * 7,
+      ],
+    ];
+    for (const [s, width] of sessions) {
+      const B = 2;
+      const T = 3;
+      const buf = new ArrayBuffer(4 * Math.max(2 * B * T, B * width));
+      const inputs = new Int32Array(buf, 0, B * T).map((_, i) => i % V);
+      const targets = new Int32Array(buf, 4 * B * T, B * T).fill(1);
+      const hidden = new Float32Array(buf, 0, B * width);
+      const loss = s.gradient(inputs, targets, hidden, B, T, 'sum', Uint32Array.of(1, 2, 3, 4)) as number;
+      expect(Number.isFinite(loss)).toBe(true);
+      // sample: the prime ids share memory with the state written after every fed token
+      const sbuf = new ArrayBuffer(4 * Math.max(width, 8));
+      const prime = new Int32Array(sbuf, 0, 4).fill(2);
+      const state = new Float32Array(sbuf, 0, width);
+      const out = s.sample(state, prime, 5, 1, false, Uint32Array.of(1, 2, 3, 4)) as Int32Array;
+      expect(out.every((id) => id >= 0 && id < V)).toBe(true);
+    }
+  });
+
   it('detached or resized arenas are detected on the next call', () => {
     const a = arenas();
     const s = open(b, a);
@@ -551,8 +922,12 @@ describe.runIf(binding !== undefined)('native boundary', () => {
     const V2 = 65;
     const P2 = H2 * V2 + H2 * H2 + H2 + V2 * H2 + V2;
     const s = new b.Session(
-      H2,
+      'rnn',
+      'tanh',
       V2,
+      Int32Array.of(H2),
+      0,
+      0,
       new Float32Array(P2).fill(0.01),
       new Float32Array(P2),
       new Float32Array(2 * P2),

@@ -20,6 +20,7 @@ import { drawFromProbs } from '../../src/generate/draw.js';
 import { resolveModelConfig, type ModelConfig } from '../../src/model/config.js';
 import { layoutFor } from '../../src/model/layout.js';
 import { Rng } from '../../src/util/rng.js';
+import { compare, relDiff } from '../helpers/parity.js';
 
 const native = loadNative();
 const supported = native.binding?.capabilities().supported ?? [];
@@ -62,54 +63,6 @@ function chunkFor(config: ModelConfig, B: number, T: number, seed: number): Chun
 
 function copyChunk(c: Chunk): Chunk {
   return { ...c, hidden: c.hidden.slice() };
-}
-
-/**
- * Compare two float arrays: non-finite positions must agree exactly, then |a − b| ≤ atol + rtol·scale
- * where scale = max |ref| over the array (a per-tensor scale: gradients are sums whose rounding error is
- * proportional to the magnitude of the terms, not of the possibly cancelled result). Returns the max diff.
- */
-function compare(
-  label: string,
-  got: ArrayLike<number>,
-  ref: ArrayLike<number>,
-  rtol: number,
-  atol: number,
-): number {
-  expect(got.length, `${label}: length`).toBe(ref.length);
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    const g = got[i];
-    const r = ref[i];
-    if (!Number.isFinite(g) || !Number.isFinite(r)) {
-      expect(
-        Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r)),
-        `${label}: non-finite at ${i}: ${g} vs ${r}`,
-      ).toBe(true);
-      continue;
-    }
-    scale = Math.max(scale, Math.abs(r));
-  }
-  const tol = atol + rtol * scale;
-  let maxDiff = 0;
-  let worst = -1;
-  for (let i = 0; i < ref.length; i++) {
-    if (!Number.isFinite(ref[i])) continue;
-    const d = Math.abs(got[i] - ref[i]);
-    if (d > maxDiff) {
-      maxDiff = d;
-      worst = i;
-    }
-  }
-  console.log(
-    `${label}: max |diff| ${maxDiff.toExponential(2)} at ${worst} (tol ${tol.toExponential(2)}, scale ${scale.toExponential(2)})`,
-  );
-  expect(maxDiff, `${label}: max |diff| at index ${worst}`).toBeLessThanOrEqual(tol);
-  return maxDiff;
-}
-
-function relDiff(a: number, b: number): number {
-  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 }
 
 function hyperFor(
@@ -167,8 +120,12 @@ describe.each(FLAVOURS)('parity: $name vs the JS reference', ({ name, isa }) => 
       [1, 2],
     ]) {
       const l = layoutFor(resolveModelConfig({ hiddenSize: H, vocabSize: V }));
-      const n = native.binding!.layout(H, V);
-      expect(n).toEqual({ ...Object.fromEntries(l.tensors.map((t) => [t.name, t.offset])), size: l.size });
+      const n = native.binding!.layout('rnn', 'tanh', V, Int32Array.of(H), 0, 0);
+      expect(n).toEqual({
+        tensors: l.tensors.map(({ name, offset, size }) => ({ name, offset, size })),
+        size: l.size,
+        stateSize: H,
+      });
     }
   });
 

@@ -1,5 +1,5 @@
 // Stacked, gated, embedded and dropout models: config validation, PyTorch layout names and shapes,
-// carried-state sizes, the native backend's refusal and 'auto' fallback, the facade, and save/load.
+// carried-state sizes, backend choice (native runs every config), the facade, and save/load.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,6 @@ import { resolveModelConfig, isVanilla, nonVanillaFeature } from '../../src/mode
 import { layoutFor, stateOffsets, stateSize } from '../../src/model/layout.js';
 import { loadNative, nativeBackend } from '../../src/backends/native.js';
 import { resolveBackend } from '../../src/backends/index.js';
-import { jsBackend } from '../../src/backends/js/index.js';
 import { CharRNN } from '../../src/model/model.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import { loadModel, saveModel } from '../../src/io/model-file.js';
@@ -158,42 +157,44 @@ describe('stateSize', () => {
 });
 
 describe('backend choice for non-vanilla models', () => {
-  const lstm = resolveModelConfig({ cell: 'lstm', vocabSize: 5, hiddenSize: 4 });
   const native = loadNative();
 
-  it('the native backend refuses them with a HINT', () => {
+  it('the native backend opens every config', () => {
     if (!native.binding) return console.log('native addon unavailable on this machine');
-    expect(() => nativeBackend().open(lstm, seededArenas(lstm))).toThrow(
-      "native backend does not support cell 'lstm' yet. HINT: use backend: 'js'",
-    );
-    const deep = resolveModelConfig({ vocabSize: 5, hiddenSize: 4, layers: 2 });
-    expect(() => nativeBackend().open(deep, seededArenas(deep))).toThrow(
-      "native backend does not support layers 2 yet. HINT: use backend: 'js'",
-    );
+    for (const input of [
+      { cell: 'lstm' as const, hiddenSize: 4 },
+      { cell: 'gru' as const, hiddenSizes: [4, 3], embeddingSize: 2, dropout: 0.5 },
+      { hiddenSize: 4, layers: 2 },
+      { hiddenSize: 4, activation: 'relu' as const },
+    ]) {
+      const config = resolveModelConfig({ vocabSize: 5, ...input });
+      const session = nativeBackend().open(config, seededArenas(config));
+      expect(session.backend).toBe('native');
+      const probs = new Float32Array(5);
+      session.step(new Float32Array(stateSize(config, 1)), 1, probs, 1);
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
   });
 
-  it("'auto' picks JS for them with one warning, and native for the vanilla model", () => {
+  it("'auto' picks native for every config when the addon loads, without a warning", () => {
     const warnings: string[] = [];
     const warn = (m: string) => warnings.push(m);
     const gru = resolveModelConfig({ cell: 'gru', vocabSize: 5, hiddenSize: 4 });
-    expect(resolveBackend('auto', { warn, config: gru })).toBe(jsBackend);
-    expect(resolveBackend('auto', { warn, config: gru })).toBe(jsBackend);
-    if (!native.binding) return;
-    expect(warnings).toEqual([
-      "charrnn: the native backend does not support cell 'gru' yet; using the pure-TypeScript backend for this model",
-    ]);
     const vanilla = resolveModelConfig({ vocabSize: 5, hiddenSize: 4 });
+    if (!native.binding) return;
+    expect(resolveBackend('auto', { warn, config: gru }).name).toBe('native');
     expect(resolveBackend('auto', { warn, config: vanilla }).name).toBe('native');
+    expect(warnings).toEqual([]);
   });
 
-  it('the facade falls back too, and refuses an explicit native backend', () => {
+  it('the facade runs them on the native backend, with auto or native', () => {
     const vocab = Vocabulary.fromText('abcde');
-    const m = CharRNN.create({ vocabulary: vocab, cell: 'lstm', hiddenSize: 4, backend: 'auto' });
-    expect(m.backend).toBe('js');
     if (!native.binding) return;
-    expect(() =>
-      CharRNN.create({ vocabulary: vocab, cell: 'gru', hiddenSize: 4, backend: 'native' }),
-    ).toThrow("native backend does not support cell 'gru' yet. HINT: use backend: 'js'");
+    const m = CharRNN.create({ vocabulary: vocab, cell: 'lstm', hiddenSize: 4, backend: 'auto' });
+    expect(m.backend).toBe('native');
+    const g = CharRNN.create({ vocabulary: vocab, cell: 'gru', hiddenSize: 4, layers: 2, backend: 'native' });
+    expect(g.backend).toBe('native');
+    expect(g.sample({ prime: 'ab', length: 10, seed: 1 })).toHaveLength(10);
   });
 });
 

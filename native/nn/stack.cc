@@ -1,0 +1,603 @@
+// Stacked / gated models over a whole chunk: see stack.h for shapes. Per layer, the input projections of all T·B
+// rows are one gemm (X·W_ihᵀ, or a table lookup for one-hot input); only the recurrent product h_{t−1}·W_hhᵀ runs
+// per step (all B streams at once); the gate non-linearities are vectorised over rows through the kernel table's
+// exp / tanh. Backward keeps every step's gate gradients, so the weight gradients are one gemm each over the chunk
+// (dW_ih = dGᵀ·X, dW_hh = dGᵀ·H_prev, dX = dG·W_ih), as is the decoder.
+#include "stack.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+#include "sample.h"
+#include "softmax.h"
+
+namespace charrnn {
+namespace nn {
+
+using std::size_t;
+
+StackLayout StackLayout::of(const StackConfig& c) {
+  StackLayout L;
+  L.config = c;
+  L.G = gate_count(c.cell);
+  size_t off = 0;
+  if (c.E > 0) {
+    L.emb = 0;
+    off = c.V * c.E;
+  }
+  for (size_t l = 0; l < c.hidden.size(); l++) {
+    StackLayer ly{};
+    ly.H = c.hidden[l];
+    ly.In = l > 0 ? c.hidden[l - 1] : (c.E > 0 ? c.E : c.V);
+    ly.GH = L.G * ly.H;
+    ly.wih = off;
+    ly.whh = ly.wih + ly.GH * ly.In;
+    ly.bih = ly.whh + ly.GH * ly.H;
+    ly.bhh = ly.bih + ly.GH;
+    off = ly.bhh + ly.GH;
+    L.layers.push_back(ly);
+    L.max_h = std::max(L.max_h, ly.H);
+    L.max_gh = std::max(L.max_gh, ly.GH);
+    L.max_in = std::max(L.max_in, ly.In);
+    L.state_width += ly.H;
+  }
+  L.dec_w = off;
+  L.dec_b = L.dec_w + c.V * L.top_h();
+  L.size = L.dec_b + c.V;
+  if (c.cell == Cell::kLstm) L.state_width *= 2;
+  return L;
+}
+
+size_t StackLayout::h_offset(size_t l, size_t B) const {
+  size_t o = 0;
+  for (size_t j = 0; j < l; j++) o += B * layers[j].H;
+  return o;
+}
+
+size_t StackLayout::c_offset(size_t l, size_t B) const {
+  size_t o = h_offset(layers.size(), B);
+  for (size_t j = 0; j < l; j++) o += B * layers[j].H;
+  return o;
+}
+
+std::vector<StackLayout::Tensor> StackLayout::tensors() const {
+  std::vector<Tensor> t;
+  if (config.E > 0) t.push_back({"embedding.weight", emb, config.V * config.E});
+  for (size_t l = 0; l < layers.size(); l++) {
+    const StackLayer& ly = layers[l];
+    const std::string s = std::to_string(l);
+    t.push_back({"rnn.weight_ih_l" + s, ly.wih, ly.GH * ly.In});
+    t.push_back({"rnn.weight_hh_l" + s, ly.whh, ly.GH * ly.H});
+    t.push_back({"rnn.bias_ih_l" + s, ly.bih, ly.GH});
+    t.push_back({"rnn.bias_hh_l" + s, ly.bhh, ly.GH});
+  }
+  t.push_back({"decoder.weight", dec_w, config.V * top_h()});
+  t.push_back({"decoder.bias", dec_b, config.V});
+  return t;
+}
+
+namespace {
+
+using kernels::Table;
+
+// C[M,N] (+)= A[M,K]·B[N,K]ᵀ; one row (one stream) through gemv.
+inline void mm_nt(const Table& k, int M, int N, int K, const float* A, int lda, const float* Bm, int ldb, float* C,
+                  int ldc, bool acc) {
+  if (M == 1)
+    k.gemv_n(N, K, Bm, ldb, A, C, acc);
+  else
+    k.gemm_nt(M, N, K, A, lda, Bm, ldb, C, ldc, acc);
+}
+
+// C[M,N] (+)= A[M,K]·B[K,N]; one row through gemv.
+inline void mm_nn(const Table& k, int M, int N, int K, const float* A, int lda, const float* Bm, int ldb, float* C,
+                  int ldc, bool acc) {
+  if (M == 1)
+    k.gemv_t(K, N, Bm, ldb, A, C, acc);
+  else
+    k.gemm_nn(M, N, K, A, lda, Bm, ldb, C, ldc, acc);
+}
+
+// ---- Gate math. Every loop works on restrict-qualified rows so that the compiler vectorises it; the
+// exponentials come from the kernel table in as few, as long calls as the data layout allows.
+// σ(x) = 1 / (1 + e^{−x}) and tanh(x) = 2 / (1 + e^{−2x}) − 1 (e^{−x} = +inf gives 0 and −1, NaN stays NaN;
+// the tanh form is exact to ≈ 1e-7 absolute, which is all the gradients need).
+
+// x [n] += bias [n]
+inline void add_bias(size_t n, float* __restrict x, const float* __restrict bias) {
+  for (size_t j = 0; j < n; j++) x[j] += bias[j];
+}
+
+// LSTM, one row [4H] of pre-activations (i, f, g, o) without the bias: the exponent of each gate's form, in place.
+inline void lstm_exponents(size_t H, float* __restrict a, const float* __restrict bias) {
+  for (size_t j = 0; j < 2 * H; j++) a[j] = -(a[j] + bias[j]);
+  for (size_t j = 2 * H; j < 3 * H; j++) a[j] = -2.0f * (a[j] + bias[j]);
+  for (size_t j = 3 * H; j < 4 * H; j++) a[j] = -(a[j] + bias[j]);
+}
+
+// LSTM, one row: e [4H] holds the exponentials → the gate activations (i, f, g, o) in place; c = f·c' + i·g.
+inline void lstm_cell(size_t H, float* __restrict e, const float* __restrict cprev, float* __restrict c) {
+  for (size_t i = 0; i < H; i++) {
+    const float ig = 1.0f / (1.0f + e[i]);
+    const float fg = 1.0f / (1.0f + e[H + i]);
+    const float gg = 2.0f / (1.0f + e[2 * H + i]) - 1.0f;
+    const float og = 1.0f / (1.0f + e[3 * H + i]);
+    e[i] = ig;
+    e[H + i] = fg;
+    e[2 * H + i] = gg;
+    e[3 * H + i] = og;
+    c[i] = fg * cprev[i] + ig * gg;
+  }
+}
+
+// LSTM backward, one row: gates g [4H], c_{t−1}, tanh(c_t), dh_t; dc carries dc_{t+1} in and dc_t·f out.
+inline void lstm_backward_row(size_t H, const float* __restrict g, const float* __restrict cprev,
+                              const float* __restrict tc, const float* __restrict dh, float* __restrict dc,
+                              float* __restrict da) {
+  for (size_t i = 0; i < H; i++) {
+    const float ig = g[i], fg = g[H + i], gg = g[2 * H + i], og = g[3 * H + i];
+    const float t = tc[i];
+    const float d = dc[i] + dh[i] * og * (1.0f - t * t);
+    da[i] = d * gg * ig * (1.0f - ig);
+    da[H + i] = d * cprev[i] * fg * (1.0f - fg);
+    da[2 * H + i] = d * ig * (1.0f - gg * gg);
+    da[3 * H + i] = dh[i] * t * og * (1.0f - og);
+    dc[i] = d * fg;
+  }
+}
+
+// GRU, one row: a [3H] = W_ih·x, rec [3H] = W_hh·h', bias = b_ih + b_hh (r, z), b_in (n) → the exponents of r
+// and z in a[0..2H).
+inline void gru_exponents(size_t H, float* __restrict a, const float* __restrict rec, const float* __restrict bias) {
+  for (size_t j = 0; j < 2 * H; j++) a[j] = -(a[j] + rec[j] + bias[j]);
+}
+
+// GRU, one row: a[0..2H) holds e^{−x} → r, z; hn = W_hn·h' + b_hn; a[2H..3H) ← the exponent of n's tanh form,
+// −2·(W_in·x + b_in + r·hn).
+inline void gru_gates(size_t H, float* __restrict a, const float* __restrict rec, const float* __restrict bias,
+                      const float* __restrict bhn, float* __restrict hn) {
+  for (size_t i = 0; i < H; i++) {
+    const float rg = 1.0f / (1.0f + a[i]);
+    a[i] = rg;
+    a[H + i] = 1.0f / (1.0f + a[H + i]);
+    const float v = rec[2 * H + i] + bhn[i];
+    hn[i] = v;
+    a[2 * H + i] = -2.0f * (a[2 * H + i] + bias[2 * H + i] + rg * v);
+  }
+}
+
+// GRU, one row: a[2H..3H) holds e^{−2x} → n; h = (1 − z)·n + z·h'.
+inline void gru_output(size_t H, float* __restrict a, const float* __restrict hprev, float* __restrict h) {
+  for (size_t i = 0; i < H; i++) {
+    const float zg = a[H + i];
+    const float ng = 2.0f / (1.0f + a[2 * H + i]) - 1.0f;
+    a[2 * H + i] = ng;
+    h[i] = (1.0f - zg) * ng + zg * hprev[i];
+  }
+}
+
+// GRU backward, one row: the input-side (da) and hidden-side (dah) pre-activation gradients; dprev (when not
+// null) receives the direct path dh·z of h = … + z·h'.
+inline void gru_backward_row(size_t H, const float* __restrict g, const float* __restrict hn,
+                             const float* __restrict hprev, const float* __restrict dh, float* __restrict da,
+                             float* __restrict dah, float* __restrict dprev) {
+  for (size_t i = 0; i < H; i++) {
+    const float rg = g[i], zg = g[H + i], ng = g[2 * H + i];
+    const float dn = dh[i] * (1.0f - zg) * (1.0f - ng * ng);
+    const float dr = dn * hn[i] * rg * (1.0f - rg);
+    const float dz = dh[i] * (hprev[i] - ng) * zg * (1.0f - zg);
+    da[i] = dr;
+    da[H + i] = dz;
+    da[2 * H + i] = dn;
+    dah[i] = dr;
+    dah[H + i] = dz;
+    dah[2 * H + i] = dn * rg;
+  }
+  if (dprev != nullptr)
+    for (size_t i = 0; i < H; i++) dprev[i] += dh[i] * g[H + i];
+}
+
+// Column sums of rows [R, N] into acc [N] (double): float partial sums over blocks of 32 rows (vectorised, ≤ 32
+// terms each), accumulated in double. part [N] is scratch.
+void column_sums(size_t R, size_t N, const float* rows, double* acc, float* part) {
+  constexpr size_t kBlock = 32;
+  std::fill(acc, acc + N, 0.0);
+  for (size_t r0 = 0; r0 < R; r0 += kBlock) {
+    const size_t r1 = std::min(R, r0 + kBlock);
+    std::memcpy(part, rows + r0 * N, N * sizeof(float));
+    for (size_t r = r0 + 1; r < r1; r++) {
+      const float* __restrict src = rows + r * N;
+      float* __restrict dst = part;
+      for (size_t j = 0; j < N; j++) dst[j] += src[j];
+    }
+    for (size_t j = 0; j < N; j++) acc[j] += part[j];
+  }
+}
+
+inline bool one_hot_table(const StackLayout& L, size_t TB) { return L.config.V <= TB; }
+
+// Grow every buffer a B × T pass needs: forward only (evaluate, step) or forward + backward (training).
+void reserve(const StackLayout& L, int B, int T, bool training, bool drop, StackWorkspace& ws) {
+  const StackConfig& c = L.config;
+  const size_t TB = static_cast<size_t>(T) * B;
+  const bool lstm = c.cell == Cell::kLstm, gru = c.cell == Cell::kGru;
+  for (size_t l = 0; l < L.layers.size(); l++) {
+    const StackLayer& ly = L.layers[l];
+    StackLayerScratch& s = ws.layer[l];
+    s.hs.grow((TB + B) * ly.H);
+    s.acts.grow(TB * ly.GH);
+    if (lstm) {
+      s.cs.grow((TB + B) * ly.H);
+      s.tc.grow(TB * ly.H);
+    }
+    if (gru) s.hn.grow(TB * ly.H);
+    if (drop) {
+      s.mask.grow(TB * ly.H);
+      s.out.grow(TB * ly.H);
+    }
+  }
+  if (c.E > 0) ws.x0.grow(TB * c.E);
+  if (c.E == 0 && one_hot_table(L, TB)) ws.table.grow(c.V * L.layers[0].GH);
+  ws.bias.grow(L.max_gh);
+  if (gru) ws.rec.grow(static_cast<size_t>(B) * L.max_gh);
+  ws.y.grow(TB * c.V);
+  ws.state.grow(L.state_width);
+  if (!training) return;
+  const size_t width = std::max(L.max_h, c.E);
+  ws.dh[0].grow(TB * width);
+  ws.dh[1].grow(TB * width);
+  ws.dai.grow(TB * L.max_gh);
+  if (gru) ws.dah.grow(TB * L.max_gh);
+  if (lstm) ws.dc.grow(static_cast<size_t>(B) * L.max_h);
+  ws.acc.grow(2 * L.max_gh + c.V);
+}
+
+// The input of layer l (l ≥ 1, or l = 0 with an embedding) as left by the forward pass: [T·B, In_l].
+const float* layer_input(const StackLayout& L, size_t l, int B, bool drop, StackWorkspace& ws) {
+  if (l == 0) return ws.x0.data();
+  const StackLayerScratch& below = ws.layer[l - 1];
+  return drop ? below.out.data() : below.hs.data() + static_cast<size_t>(B) * L.layers[l - 1].H;
+}
+
+// Forward of layer l over B streams × T steps: reads its state block from `state`, writes the state after step T
+// back there, and leaves Hs / Cs / tanh(Cs) / acts / hn (and the dropped output) in the workspace.
+void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* params, const std::int32_t* inputs,
+                   int B, int T, float* state, bool drop, StackWorkspace& ws) {
+  const StackConfig& c = L.config;
+  const StackLayer& ly = L.layers[l];
+  StackLayerScratch& s = ws.layer[l];
+  const size_t H = ly.H, GH = ly.GH, In = ly.In, V = c.V;
+  const int Hi = static_cast<int>(H), GHi = static_cast<int>(GH), Ini = static_cast<int>(In);
+  const size_t TB = static_cast<size_t>(T) * B, BH = static_cast<size_t>(B) * H;
+  const bool lstm = c.cell == Cell::kLstm, gru = c.cell == Cell::kGru;
+  float* hs = s.hs.data();
+  float* cs = lstm ? s.cs.data() : nullptr;
+  float* tc = lstm ? s.tc.data() : nullptr;
+  float* A = s.acts.data();
+  float* hn = gru ? s.hn.data() : nullptr;
+  std::memcpy(hs, state + L.h_offset(l, B), BH * sizeof(float));
+  if (lstm) std::memcpy(cs, state + L.c_offset(l, B), BH * sizeof(float));
+
+  // Both biases enter every pre-activation, except GRU's b_hn, which is multiplied by r. They are added in the
+  // step's gate math below (already a pass over the step's pre-activations), not to the whole chunk here.
+  const float* bih = params + ly.bih;
+  const float* bhh = params + ly.bhh;
+  float* bias = ws.bias.data();
+  for (size_t j = 0; j < GH; j++) bias[j] = gru && j >= 2 * H ? bih[j] : bih[j] + bhh[j];
+
+  // Input projection of the whole chunk: A [T·B, G·H] = X·W_ihᵀ (one-hot input: a column lookup).
+  const float* Wih = params + ly.wih;
+  if (l == 0 && c.E == 0) {
+    if (one_hot_table(L, TB)) {
+      float* table = ws.table.data();  // [V, G·H] = W_ihᵀ
+      for (size_t j = 0; j < GH; j++) {
+        const float* w = Wih + j * V;
+        for (size_t v = 0; v < V; v++) table[v * GH + j] = w[v];
+      }
+      for (size_t r = 0; r < TB; r++)
+        std::memcpy(A + r * GH, table + static_cast<size_t>(inputs[r]) * GH, GH * sizeof(float));
+    } else {
+      for (size_t r = 0; r < TB; r++) {
+        const size_t x = static_cast<size_t>(inputs[r]);
+        float* a = A + r * GH;
+        for (size_t j = 0; j < GH; j++) a[j] = Wih[j * V + x];
+      }
+    }
+  } else {
+    mm_nt(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, false);
+  }
+
+  // The recurrence, all B streams per step.
+  const float* Whh = params + ly.whh;
+  for (int t = 0; t < T; t++) {
+    const float* hprev = hs + static_cast<size_t>(t) * BH;
+    float* hcur = hs + static_cast<size_t>(t + 1) * BH;
+    float* a = A + static_cast<size_t>(t) * B * GH;
+    if (c.cell == Cell::kRnn) {
+      mm_nt(k, B, GHi, Hi, hprev, Hi, Whh, Hi, a, GHi, true);  // a [B, H] += h_{t−1}·W_hhᵀ
+      for (int b = 0; b < B; b++) add_bias(H, a + static_cast<size_t>(b) * H, bias);
+      if (c.relu) {
+        for (size_t i = 0; i < BH; i++) a[i] = a[i] > 0 ? a[i] : 0.0f;
+      } else {
+        k.tanh(BH, a, a);
+      }
+      std::memcpy(hcur, a, BH * sizeof(float));
+    } else if (lstm) {
+      // i, f, g, o = σ, σ, tanh, σ of (W_ih·x + b_ih + W_hh·h + b_hh); c = f·c' + i·g; h = o·tanh(c)
+      mm_nt(k, B, GHi, Hi, hprev, Hi, Whh, Hi, a, GHi, true);
+      const float* cprev = cs + static_cast<size_t>(t) * BH;
+      float* ccur = cs + static_cast<size_t>(t + 1) * BH;
+      float* tcur = tc + static_cast<size_t>(t) * BH;
+      for (int b = 0; b < B; b++) lstm_exponents(H, a + static_cast<size_t>(b) * GH, bias);
+      k.exp(static_cast<size_t>(B) * GH, a, a);  // one call over the step's whole [B, 4H] block
+      for (int b = 0; b < B; b++)
+        lstm_cell(H, a + static_cast<size_t>(b) * GH, cprev + static_cast<size_t>(b) * H,
+                  ccur + static_cast<size_t>(b) * H);
+      k.tanh(BH, ccur, tcur);
+      for (int b = 0; b < B; b++) {
+        const float* o = a + static_cast<size_t>(b) * GH + 3 * H;
+        const float* tcb = tcur + static_cast<size_t>(b) * H;
+        float* h = hcur + static_cast<size_t>(b) * H;
+        for (size_t i = 0; i < H; i++) h[i] = o[i] * tcb[i];
+      }
+    } else {
+      // r, z = σ(W_i·x + b_i + W_h·h + b_h); n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)); h = (1−z)·n + z·h'
+      float* rec = ws.rec.data();
+      mm_nt(k, B, GHi, Hi, hprev, Hi, Whh, Hi, rec, GHi, false);
+      const float* bhn = bhh + 2 * H;
+      for (int b = 0; b < B; b++) {
+        float* g = a + static_cast<size_t>(b) * GH;
+        const float* rr = rec + static_cast<size_t>(b) * GH;
+        gru_exponents(H, g, rr, bias);
+        k.exp(2 * H, g, g);
+        gru_gates(H, g, rr, bias, bhn, hn + (static_cast<size_t>(t) * B + b) * H);
+        k.exp(H, g + 2 * H, g + 2 * H);
+        gru_output(H, g, hprev + static_cast<size_t>(b) * H, hcur + static_cast<size_t>(b) * H);
+      }
+    }
+  }
+
+  if (drop) {
+    const float* m = s.mask.data();
+    float* out = s.out.data();
+    const float* h = hs + BH;
+    for (size_t i = 0; i < TB * H; i++) out[i] = h[i] * m[i];
+  }
+  std::memcpy(state + L.h_offset(l, B), hs + static_cast<size_t>(T) * BH, BH * sizeof(float));
+  if (lstm) std::memcpy(state + L.c_offset(l, B), cs + static_cast<size_t>(T) * BH, BH * sizeof(float));
+}
+
+// Forward of the whole stack; returns the decoder's input [T·B, H_top] (inside the workspace).
+const float* forward(const Table& k, const StackLayout& L, const float* params, const std::int32_t* inputs, int B,
+                     int T, float* state, bool drop, StackWorkspace& ws) {
+  const StackConfig& c = L.config;
+  const size_t TB = static_cast<size_t>(T) * B;
+  if (c.E > 0) {
+    float* x0 = ws.x0.data();
+    const float* emb = params + L.emb;
+    for (size_t r = 0; r < TB; r++)
+      std::memcpy(x0 + r * c.E, emb + static_cast<size_t>(inputs[r]) * c.E, c.E * sizeof(float));
+  }
+  for (size_t l = 0; l < L.layers.size(); l++) forward_layer(k, L, l, params, inputs, B, T, state, drop, ws);
+  return layer_input(L, L.layers.size(), B, drop, ws);
+}
+
+// Y [R, V] = X [R, H_top]·decoderᵀ + bias.
+void decode(const Table& k, const StackLayout& L, const float* params, const float* x, int R, float* y) {
+  const int V = static_cast<int>(L.config.V), H = static_cast<int>(L.top_h());
+  mm_nt(k, R, V, H, x, H, params + L.dec_w, H, y, V, false);
+  const float* b = params + L.dec_b;
+  for (int r = 0; r < R; r++) {
+    float* row = y + static_cast<size_t>(r) * V;
+    for (int v = 0; v < V; v++) row[v] += b[v];
+  }
+}
+
+// BPTT of layer l: dH [T·B, H] holds the gradient w.r.t. the layer's raw outputs h_1..h_T (after the dropout mask);
+// it is consumed (through-time terms are added into it). Writes the layer's weight and bias gradients and, unless
+// the layer is a one-hot first layer, the gradient w.r.t. its input into dX [T·B, In].
+void backward_layer(const Table& k, const StackLayout& L, size_t l, const float* params, float* grads,
+                    const std::int32_t* inputs, int B, int T, bool drop, float* dH, float* dX, StackWorkspace& ws) {
+  const StackConfig& c = L.config;
+  const StackLayer& ly = L.layers[l];
+  StackLayerScratch& s = ws.layer[l];
+  const size_t H = ly.H, GH = ly.GH, In = ly.In, V = c.V;
+  const int Hi = static_cast<int>(H), GHi = static_cast<int>(GH), Ini = static_cast<int>(In);
+  const size_t TB = static_cast<size_t>(T) * B, BH = static_cast<size_t>(B) * H;
+  const int TBi = static_cast<int>(TB);
+  const bool lstm = c.cell == Cell::kLstm, gru = c.cell == Cell::kGru;
+  const float* hs = s.hs.data();
+  const float* cs = lstm ? s.cs.data() : nullptr;
+  const float* tc = lstm ? s.tc.data() : nullptr;
+  const float* A = s.acts.data();
+  const float* hn = gru ? s.hn.data() : nullptr;
+  float* dai = ws.dai.data();
+  float* dah = gru ? ws.dah.data() : dai;  // GRU: the hidden side differs in its n slice (× r)
+  float* dc = lstm ? ws.dc.data() : nullptr;
+  if (lstm) std::fill(dc, dc + BH, 0.0f);
+  const float* Whh = params + ly.whh;
+
+  for (int t = T - 1; t >= 0; t--) {
+    float* dh = dH + static_cast<size_t>(t) * BH;  // complete: the step t+1 terms were added into it
+    const float* hprev = hs + static_cast<size_t>(t) * BH;
+    for (int b = 0; b < B; b++) {
+      const size_t row = static_cast<size_t>(t) * B + b;
+      const float* g = A + row * GH;
+      float* di = dai + row * GH;
+      const float* dhb = dh + static_cast<size_t>(b) * H;
+      if (c.cell == Cell::kRnn) {
+        if (c.relu) {
+          for (size_t i = 0; i < H; i++) di[i] = g[i] > 0 ? dhb[i] : 0.0f;
+        } else {
+          for (size_t i = 0; i < H; i++) di[i] = (1.0f - g[i] * g[i]) * dhb[i];
+        }
+      } else if (lstm) {
+        lstm_backward_row(H, g, cs + static_cast<size_t>(t) * BH + static_cast<size_t>(b) * H, tc + row * H, dhb,
+                          dc + static_cast<size_t>(b) * H, di);
+      } else {
+        // t > 0: the direct path h_t = … + z·h_{t−1} into dh_{t−1}
+        float* dprev = t > 0 ? dh - BH + static_cast<size_t>(b) * H : nullptr;
+        gru_backward_row(H, g, hn + row * H, hprev + static_cast<size_t>(b) * H, dhb, di, dah + row * GH, dprev);
+      }
+    }
+    // dh_{t−1} += dA_h[t]·W_hh for all B streams (the gradient w.r.t. the carried-in state is not needed)
+    if (t > 0) mm_nn(k, B, Hi, GHi, dah + static_cast<size_t>(t) * B * GH, GHi, Whh, Hi, dh - BH, Hi, true);
+  }
+
+  // Bias gradients: Σ over the chunk's rows (the same for both biases except GRU's n slice).
+  double* acc = ws.acc.data();
+  column_sums(TB, GH, dai, acc, ws.bias.data());
+  if (gru)
+    column_sums(TB, GH, dah, acc + GH, ws.bias.data());
+  else
+    std::copy(acc, acc + GH, acc + GH);
+  for (size_t j = 0; j < GH; j++) {
+    grads[ly.bih + j] = static_cast<float>(acc[j]);
+    grads[ly.bhh + j] = static_cast<float>(acc[GH + j]);
+  }
+
+  // dW_hh [G·H, H] = dA_hᵀ·H_prev over the whole chunk.
+  k.gemm_tn(GHi, Hi, TBi, dah, GHi, hs, Hi, grads + ly.whh, Hi, false);
+  float* dWih = grads + ly.wih;
+  if (l == 0 && c.E == 0) {
+    // One-hot input: dW_ih[:, x] += dA_i row.
+    if (one_hot_table(L, TB)) {
+      float* table = ws.table.data();  // dW_ihᵀ [V, G·H]
+      std::fill(table, table + V * GH, 0.0f);
+      for (size_t r = 0; r < TB; r++) {
+        float* dst = table + static_cast<size_t>(inputs[r]) * GH;
+        const float* di = dai + r * GH;
+        for (size_t j = 0; j < GH; j++) dst[j] += di[j];
+      }
+      for (size_t j = 0; j < GH; j++)
+        for (size_t v = 0; v < V; v++) dWih[j * V + v] = table[v * GH + j];
+    } else {
+      std::fill(dWih, dWih + GH * V, 0.0f);
+      for (size_t r = 0; r < TB; r++) {
+        const size_t x = static_cast<size_t>(inputs[r]);
+        const float* di = dai + r * GH;
+        for (size_t j = 0; j < GH; j++) dWih[j * V + x] += di[j];
+      }
+    }
+    return;
+  }
+  const float* X = layer_input(L, l, B, drop, ws);
+  k.gemm_tn(GHi, Ini, TBi, dai, GHi, X, Ini, dWih, Ini, false);                        // dW_ih = dA_iᵀ·X
+  mm_nn(k, TBi, Ini, GHi, dai, GHi, params + ly.wih, Ini, dX, Ini, false);             // dX = dA_i·W_ih
+}
+
+}  // namespace
+
+void stack_reserve(const StackLayout& L, int B, int T, StackWorkspace& ws) {
+  reserve(L, B, T, true, L.config.dropout > 0, ws);
+}
+
+double stack_chunk_gradient(const Table& k, const StackLayout& L, const float* params, float* grads,
+                            const std::int32_t* inputs, const std::int32_t* targets, int B, int T, float* state,
+                            Xoshiro128ss* rng, float scale, StackWorkspace& ws) {
+  const StackConfig& c = L.config;
+  const bool drop = c.dropout > 0;
+  stack_reserve(L, B, T, ws);
+  const size_t TB = static_cast<size_t>(T) * B;
+  const int TBi = static_cast<int>(TB), V = static_cast<int>(c.V), Ht = static_cast<int>(L.top_h());
+
+  // Dropout masks, in drawDropoutMasks' order (t → layer → stream → unit) from the shared stream.
+  if (drop) {
+    const double p = c.dropout;
+    const float keep = static_cast<float>(1.0 / (1.0 - p));
+    for (int t = 0; t < T; t++)
+      for (size_t l = 0; l < L.layers.size(); l++) {
+        const size_t H = L.layers[l].H;
+        float* m = ws.layer[l].mask.data() + static_cast<size_t>(t) * B * H;
+        for (size_t i = 0; i < static_cast<size_t>(B) * H; i++) m[i] = rng->next_float() >= p ? keep : 0.0f;
+      }
+  }
+
+  // ---- forward, decoder, softmax + cross-entropy (dY in place, the decoder bias gradient in double) ----
+  const float* xtop = forward(k, L, params, inputs, B, T, state, drop, ws);
+  float* y = ws.y.data();
+  decode(k, L, params, xtop, TBi, y);
+  double* dby = ws.acc.data();
+  std::fill(dby, dby + c.V, 0.0);
+  const double loss = softmax_xent_backward(k, y, TBi, V, targets, scale, dby);
+  for (size_t v = 0; v < c.V; v++) grads[L.dec_b + v] = static_cast<float>(dby[v]);
+
+  // ---- decoder backward: dW = dYᵀ·X_top, dX_top = dY·W ----
+  k.gemm_tn(V, Ht, TBi, y, V, xtop, Ht, grads + L.dec_w, Ht, false);
+  float* dH = ws.dh[0].data();
+  float* dX = ws.dh[1].data();
+  k.gemm_nn(TBi, Ht, V, y, V, params + L.dec_w, Ht, dH, Ht, false);
+
+  // ---- the layers, top down; dH ping-pongs with dX (layer l's input gradient is layer l−1's output gradient) ----
+  for (size_t l = L.layers.size(); l-- > 0;) {
+    if (drop) {
+      const float* m = ws.layer[l].mask.data();
+      for (size_t i = 0; i < TB * L.layers[l].H; i++) dH[i] *= m[i];
+    }
+    backward_layer(k, L, l, params, grads, inputs, B, T, drop, dH, dX, ws);
+    std::swap(dH, dX);
+  }
+
+  // ---- embedding: scatter-add the first layer's input gradient (now in dH) ----
+  if (c.E > 0) {
+    const size_t E = c.E;
+    float* dEmb = grads + L.emb;
+    std::fill(dEmb, dEmb + c.V * E, 0.0f);
+    for (size_t r = 0; r < TB; r++) {
+      float* dst = dEmb + static_cast<size_t>(inputs[r]) * E;
+      const float* src = dH + r * E;
+      for (size_t i = 0; i < E; i++) dst[i] += src[i];
+    }
+  }
+  return loss;
+}
+
+double stack_evaluate(const Table& k, const StackLayout& L, const float* params, const std::int32_t* ids, size_t n,
+                      const float* state0, StackWorkspace& ws) {
+  // Blocks of up to kBlock positions: each layer over the block (input projections as one gemm, the recurrence
+  // step by step), then the decoder over the block.
+  constexpr size_t kBlock = 128;
+  reserve(L, 1, static_cast<int>(std::min(kBlock, n - 1)), false, false, ws);
+  float* state = ws.state.data();
+  if (state0 != nullptr)
+    std::memcpy(state, state0, L.state_width * sizeof(float));
+  else
+    std::fill(state, state + L.state_width, 0.0f);
+  double total = 0.0;
+  for (size_t pos = 0; pos + 1 < n; pos += kBlock) {
+    const int len = static_cast<int>(std::min(kBlock, n - 1 - pos));
+    const float* xtop = forward(k, L, params, ids + pos, 1, len, state, false, ws);
+    float* y = ws.y.data();
+    decode(k, L, params, xtop, len, y);
+    total += softmax_xent_loss(k, y, len, static_cast<int>(L.config.V), ids + pos + 1);
+  }
+  return total;
+}
+
+void stack_step(const Table& k, const StackLayout& L, const float* params, float* state, int token, float* probs,
+                double temperature, StackWorkspace& ws) {
+  reserve(L, 1, 1, false, false, ws);
+  const std::int32_t id = token;
+  const float* xtop = forward(k, L, params, &id, 1, 1, state, false, ws);
+  float* y = ws.y.data();
+  decode(k, L, params, xtop, 1, y);
+  softmax_temperature(k, y, probs, static_cast<int>(L.config.V), temperature);
+}
+
+void stack_sample(const Table& k, const StackLayout& L, const float* params, float* state, const std::int32_t* prime,
+                  size_t n_prime, std::int32_t* out, size_t length, double temperature, bool greedy,
+                  Xoshiro128ss& rng, float* probs, StackWorkspace& ws) {
+  const int V = static_cast<int>(L.config.V);
+  if (greedy) temperature = 1.0;  // as the JS backend: argmax of the untempered distribution
+  for (size_t i = 0; i < n_prime; i++) stack_step(k, L, params, state, prime[i], probs, temperature, ws);
+  for (size_t i = 0; i < length; i++) {
+    const int tok = greedy ? argmax(probs, V) : draw_from_probs(probs, V, rng);
+    out[i] = tok;
+    stack_step(k, L, params, state, tok, probs, temperature, ws);
+  }
+}
+
+}  // namespace nn
+}  // namespace charrnn
