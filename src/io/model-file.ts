@@ -7,7 +7,7 @@
 import { loadSafetensors, saveSafetensors, SafetensorsError, type TensorData } from './safetensors.js';
 import { CharRNN } from '../model/model.js';
 import { isVanilla, resolveModelConfig } from '../model/config.js';
-import { Vocabulary } from '../text/vocabulary.js';
+import { vocabularyFromJSON } from '../text/word-vocabulary.js';
 import type { BackendChoice } from '../backends/index.js';
 
 export const MODEL_FORMAT = 'charrnn';
@@ -69,7 +69,7 @@ export async function loadModel(path: string, options: { backend?: BackendChoice
   let vocabulary;
   try {
     config = resolveModelConfig(parse('config') as never);
-    vocabulary = Vocabulary.fromJSON(parse('vocabulary'));
+    vocabulary = vocabularyFromJSON(parse('vocabulary'));
   } catch (err) {
     if (err instanceof SafetensorsError) throw err;
     return bad('config', (err as Error).message);

@@ -3,14 +3,32 @@
 // Deliberately no training policy (see src/train) and no file format details (see src/io/model-file).
 import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from '../backends/backend.js';
 import { resolveBackend, type BackendChoice } from '../backends/index.js';
-import type { Vocabulary, TokenIds, EncodeOptions } from '../text/vocabulary.js';
+import type { Vocabulary, TokenIds } from '../text/vocabulary.js';
+import type { WordVocabulary } from '../text/word-vocabulary.js';
+import type { ModelCore } from '../generate/core.js';
+import type { GenerateOptions } from '../generate/options.js';
+import { generate, stream, readable } from '../generate/generate.js';
+import { BatchSession, Session, type GenerateResult, type SessionOptions } from '../generate/session.js';
+import { beamSearch, type Beam, type BeamOptions } from '../generate/beam.js';
+import {
+  rank,
+  score,
+  type RankedText,
+  type RankOptions,
+  type ScoreOptions,
+  type ScoreResult,
+} from '../generate/score.js';
+import type { Readable } from 'node:stream';
 import { Rng } from '../util/rng.js';
-import { describe, nonNegativeInt, nonNegativeNumber, positiveInt } from '../util/validate.js';
+import { describe, nonNegativeNumber, positiveInt } from '../util/validate.js';
 import { isVanilla, resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './config.js';
 import { layoutFor, stateSize, type Layout } from './layout.js';
 
+/** A model's vocabulary: characters (Vocabulary) or words (WordVocabulary). */
+export type ModelVocabulary = Vocabulary | WordVocabulary;
+
 export interface CreateModelOptions {
-  vocabulary: Vocabulary;
+  vocabulary: ModelVocabulary;
   /** Recurrent cell: 'rnn' (default), 'lstm' or 'gru'. */
   cell?: CellKind;
   /** Hidden size H of every layer (default 100, as min-char-rnn). */
@@ -52,21 +70,8 @@ export interface EvaluateResult {
   count: number;
 }
 
-export interface SampleOptions {
-  /** Text that primes the hidden state (default: a newline if the vocabulary has one, else its first token). */
-  prime?: string;
-  /** Number of tokens to generate (default 200). */
-  length?: number;
-  /** Softmax temperature > 0 (default 1). */
-  temperature?: number;
-  /** Always pick the most likely token. */
-  greedy?: boolean;
-  /** Seed for the sampling PRNG (default 1); or pass `rng` to continue a stream. */
-  seed?: number;
-  rng?: Rng;
-  /** What to do with prime characters outside the vocabulary (default 'error'). */
-  unknown?: EncodeOptions['unknown'];
-}
+/** model.sample's options: every generation option (see src/generate/options.ts). */
+export type SampleOptions = GenerateOptions;
 
 /**
  * PyTorch's default initialisation: U(−k, k) with k = 1/√H_l for every weight and bias of recurrent layer l,
@@ -95,7 +100,7 @@ const OPT_SLOTS = 2;
 
 export class CharRNN {
   readonly config: ModelConfig;
-  readonly vocabulary: Vocabulary;
+  readonly vocabulary: ModelVocabulary;
   readonly layout: Layout;
   readonly #arenas: Arenas;
   readonly #session: BackendSession;
@@ -107,7 +112,7 @@ export class CharRNN {
 
   private constructor(
     config: ModelConfig,
-    vocabulary: Vocabulary,
+    vocabulary: ModelVocabulary,
     params: Float32Array,
     backend: BackendChoice,
     dropoutRng: Rng,
@@ -167,7 +172,7 @@ export class CharRNN {
   /** A model from existing parameters (copied), e.g. read from a file. */
   static fromParameters(
     config: ModelConfig,
-    vocabulary: Vocabulary,
+    vocabulary: ModelVocabulary,
     tensors: ReadonlyMap<string, Float32Array> | Record<string, Float32Array>,
     backend: BackendChoice = 'auto',
   ): CharRNN {
@@ -285,39 +290,90 @@ export class CharRNN {
     return { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2, count };
   }
 
-  /** Generate text by ancestral sampling (or greedily). Returns the generated text, without the prime. */
+  /**
+   * Generate text (without the prime) by ancestral sampling with every option of generate(); temperature 0
+   * (or greedy) is argmax decoding.
+   */
   sample(options: SampleOptions = {}): string {
+    return this.generate(options).text;
+  }
+
+  // ---- generation and scoring (src/generate) ----
+
+  /** The narrow view generation code works through; every call checks that the model is idle. */
+  #coreView: ModelCore | undefined;
+  get #core(): ModelCore {
+    if (this.#coreView) return this.#coreView;
+    const session = this.#session;
+    const idle = () => this.#checkIdle();
+    return (this.#coreView = Object.freeze({
+      config: this.config,
+      vocabulary: this.vocabulary,
+      stateSize: stateSize(this.config, 1),
+      step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number) {
+        idle();
+        session.step(hidden, token, probs, temperature);
+      },
+      sampleLoop(req: Parameters<BackendSession['sample']>[0]) {
+        idle();
+        return session.sample(req);
+      },
+      evaluate(ids: Int32Array, hidden?: Float32Array) {
+        idle();
+        return session.evaluate(ids, hidden);
+      },
+    }));
+  }
+
+  /**
+   * Generate from the zero state: the text, its token ids and why it stopped. With only temperature / greedy
+   * set, the backend's whole sampling loop runs in one call; other options step token by token.
+   */
+  generate(options: GenerateOptions = {}): GenerateResult {
     this.#checkIdle();
-    const length = nonNegativeInt('length', options.length ?? 200);
-    const greedy = options.greedy ?? false;
-    const temperature = options.temperature ?? 1;
-    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0)
-      throw new RangeError(
-        `Expected a positive finite number for temperature but received ${describe(temperature)}. HINT: use greedy: true for argmax decoding`,
-      );
-    let prime: Int32Array;
-    if (options.prime === undefined || options.prime === '') {
-      const nl = this.vocabulary.idOf('\n');
-      prime = Int32Array.of(nl >= 0 ? nl : 0);
-    } else {
-      if (typeof options.prime !== 'string')
-        throw new TypeError(`Expected a string for prime but received ${describe(options.prime)}`);
-      prime = this.vocabulary.encode(options.prime, { unknown: options.unknown ?? 'error' });
-      if (prime.length === 0)
-        throw new RangeError(
-          `Expected at least one known character in prime but received ${describe(options.prime)}`,
-        );
-    }
-    const rng = options.rng ?? new Rng(options.seed ?? 1);
-    const ids = this.#session.sample({
-      hidden: new Float32Array(stateSize(this.config, 1)),
-      prime,
-      length,
-      temperature,
-      greedy,
-      rngState: rng.state,
-    });
-    return this.vocabulary.decode(ids);
+    return generate(this.#core, options);
+  }
+
+  /** generate() as an async iterator of text pieces, abortable with options.signal. */
+  stream(options: GenerateOptions = {}): AsyncGenerator<string, GenerateResult, undefined> {
+    this.#checkIdle();
+    return stream(this.#core, options);
+  }
+
+  /** generate() as a Node Readable (UTF-8 bytes), abortable with options.signal or destroy(). */
+  readable(options: GenerateOptions = {}): Readable {
+    this.#checkIdle();
+    return readable(this.#core, options);
+  }
+
+  /** A step session: one stream's state with feed / next / sample / generate / stream / fork / reset. */
+  session(options: SessionOptions = {}): Session {
+    this.#checkIdle();
+    return new Session(this.#core, options);
+  }
+
+  /** `size` independent step sessions driven together (stream i seeded with seed + i). */
+  batchSession(size: number, options: { seed?: number } = {}): BatchSession {
+    this.#checkIdle();
+    return new BatchSession(this.#core, size, options);
+  }
+
+  /** The `width` most probable continuations of the prime, best first, with their log-probabilities. */
+  beamSearch(options: BeamOptions = {}): Beam[] {
+    this.#checkIdle();
+    return beamSearch(this.#core, options);
+  }
+
+  /** Total log-probability, per-token surprisal, perplexity and bits per character of `text`. */
+  score(text: string, options: ScoreOptions = {}): ScoreResult {
+    this.#checkIdle();
+    return score(this.#core, text, options);
+  }
+
+  /** Score each text and sort them most likely first. */
+  rank(texts: readonly string[], options: RankOptions = {}): RankedText[] {
+    this.#checkIdle();
+    return rank(this.#core, texts, options);
   }
 
   /** Release backend resources. */
