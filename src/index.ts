@@ -1,10 +1,49 @@
 // The public API of charrnn: exports only.
 export { VERSION } from './version.js';
-export { Vocabulary, type TokenIds, type EncodeOptions, type UnknownPolicy } from './text/vocabulary.js';
+export {
+  Vocabulary,
+  type TokenIds,
+  type EncodeOptions,
+  type UnknownPolicy,
+  type TokenVocabulary,
+} from './text/vocabulary.js';
+export {
+  WordVocabulary,
+  tokenizeWords,
+  vocabularyFromJSON,
+  UNK,
+  EOL,
+  type WordVocabularyOptions,
+  type WordVocabularyJSON,
+} from './text/word-vocabulary.js';
 export { Corpus, readCorpusFile, decodeUtf8Strict, type CorpusOptions } from './text/corpus.js';
 export { Batcher } from './text/batcher.js';
 export { resolveCorpus, SHAKESPEARE_URL, SHAKESPEARE_SHA256 } from './io/resolve-corpus.js';
-export { CharRNN, type CreateModelOptions, type EvaluateResult, type SampleOptions } from './model/model.js';
+export {
+  CharRNN,
+  type CreateModelOptions,
+  type EvaluateResult,
+  type SampleOptions,
+  type ModelVocabulary,
+} from './model/model.js';
+export {
+  Session,
+  BatchSession,
+  type SessionOptions,
+  type GenerateResult,
+  type StopReason,
+} from './generate/session.js';
+export type { GenerateOptions, PickOptions } from './generate/options.js';
+export { Transformer, NO_TRANSFORM, type TransformSpec } from './generate/transform.js';
+export { drawFromProbs, argmax } from './generate/draw.js';
+export type { Beam, BeamOptions } from './generate/beam.js';
+export type {
+  ScoreOptions,
+  ScoreResult,
+  ScoreUnknownPolicy,
+  RankOptions,
+  RankedText,
+} from './generate/score.js';
 export {
   resolveModelConfig,
   type ModelConfig,

@@ -106,7 +106,7 @@ export class Session {
   /** Next-token distribution at temperature #probsT (NaN: not computed). */
   readonly #probs: Float32Array;
   #probsT = NaN;
-  readonly #scratch: Float32Array;
+  #scratch: Float32Array;
   #history: Int32Array;
   #historyLength = 0;
   #fed = 0;
@@ -300,10 +300,15 @@ export class Session {
     return this.#probs;
   }
 
-  /** Feed one (validated) token at temperature t. */
+  /** Feed one (validated) token at temperature t. A step that throws (e.g. model busy) leaves the session as it was. */
   private pushToken(id: number, t: number): void {
-    this.#prevH.set(this.#h);
-    this.#core.step(this.#h, id, this.#probs, t);
+    this.#probsT = NaN; // recomputable from (#prevH, #last) if the step below fails half-way
+    const next = this.#scratch;
+    next.set(this.#h);
+    this.#core.step(next, id, this.#probs, t);
+    this.#scratch = this.#prevH;
+    this.#prevH = this.#h;
+    this.#h = next;
     this.#probsT = t;
     this.#last = id;
     this.#fed++;

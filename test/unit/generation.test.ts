@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { CharRNN } from '../../src/model/model.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
-import { BACKENDS } from '../helpers/generation.js';
+import { BACKENDS, nativeAvailable } from '../helpers/generation.js';
+import type { StepHyper } from '../../src/backends/backend.js';
 
 const vocab = Vocabulary.fromText('abcdefgh \n.');
 const text = 'abc de.\nfeed a bad cab.\nhead bed.\n';
@@ -112,6 +113,38 @@ describe('unknown characters', () => {
       m.generate({ prime: 'ab', length: 5, seed: 2 }).text,
     );
     expect(() => m.session().feed('q')).toThrow(RangeError);
+  });
+});
+
+describe.runIf(nativeAvailable)('sessions while the model trains', () => {
+  it('refuse to step during an asynchronous training chunk (the arenas are being updated)', async () => {
+    const m = model('native');
+    const s = m.session();
+    s.feed('ab');
+    const hyper: StepHyper = {
+      optimizer: { kind: 'adam', lr: 2e-3, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
+      clipValue: 0,
+      clipNorm: 5,
+      step: 1,
+      reduction: 'mean',
+    };
+    const ids = vocab.encode(text.repeat(4));
+    const f = s.fork();
+    const pending = m.trainChunkAsync(ids.slice(0, 64), ids.slice(1, 65), 1, 64, hyper);
+    expect(() => s.feed('c')).toThrow('model is busy');
+    expect(() => m.score(text)).toThrow('model is busy');
+    await pending;
+    // The refused feed left the session untouched: it continues exactly like the fork taken before it.
+    // At temperature 2 the distribution is recomputed from the state before the last token: the first draw
+    // over many seeds (a sample of that distribution) must match the fork's.
+    const draws = (x: typeof s) =>
+      Array.from({ length: 300 }, (_, k) => x.fork().sample({ temperature: 2, seed: k }));
+    expect(draws(s)).toEqual(draws(f));
+    expect(s.feed('c')).toBe(1);
+    f.feed('c');
+    expect(Array.from(s.state())).toEqual(Array.from(f.state()));
+    expect(Array.from(s.next())).toEqual(Array.from(f.next()));
+    expect(s.logProb('a')).toBe(f.logProb('a'));
   });
 });
 
