@@ -341,6 +341,8 @@ export async function train(
   let lastCheckpointIter = iteration;
   let lastGood: { path: string; iteration: number } | undefined =
     ck?.rollbackFrom !== undefined ? { path: ck.rollbackFrom, iteration } : undefined;
+  let cutsSinceGood = 0;
+  let runRollbacks = 0;
   let stoppedBy: TrainResult['stoppedBy'] = 'maxIters';
   if (ck) await cleanCheckpointTemporaries(ck);
 
@@ -364,19 +366,17 @@ export async function train(
   const diverged = async (reason: string): Promise<void> => {
     const where = `Training diverged at iteration ${iteration}: ${reason}`;
     const kept = lastGood
-      ? `; the last good checkpoint is ${lastGood.path} (iteration ${lastGood.iteration})`
-      : '; no checkpoint was written from this state';
-    if (onNonFinite === 'stop' || lastGood === undefined || rollbacks >= maxRollbacks)
+      ? `; nothing was saved from this point: the last good checkpoint is ${lastGood.path} (iteration ${lastGood.iteration})`
+      : '; nothing was saved';
+    if (onNonFinite === 'stop' || lastGood === undefined || runRollbacks >= maxRollbacks)
       throw new NonFiniteError(
         where +
           kept +
           (onNonFinite === 'rollback' && lastGood !== undefined
-            ? `; gave up after ${rollbacks} roll-backs`
+            ? `; gave up after ${runRollbacks} roll-backs`
             : '') +
-          '. HINT: lower the learning rate, enable clipping (--clip-norm), ' +
-          (onNonFinite === 'stop'
-            ? 'or roll back automatically (--on-nonfinite rollback)'
-            : 'or resume from it'),
+          '. HINT: lower the learning rate or enable clipping (--clip-norm), ' +
+          (onNonFinite === 'stop' ? 'or roll back automatically (--on-nonfinite rollback)' : 'then resume'),
         iteration,
       );
     const from = iteration;
@@ -388,10 +388,12 @@ export async function train(
       );
     model.setParameters(back.parameters);
     model.importTrainingState(back.training.model);
-    const done = rollbacks + 1;
+    runRollbacks++;
+    // Each roll-back to the same checkpoint lowers the lr once more than the previous one did.
+    cutsSinceGood++;
     restore(back.training.state);
-    rollbacks = Math.max(rollbacks, done);
-    schedule.scale *= rollbackFactor;
+    rollbacks += cutsSinceGood;
+    schedule.scale *= Math.pow(rollbackFactor, cutsSinceGood);
     const lr = currentLr();
     emit({ type: 'rollback', iteration: from, to: iteration, path: lastGood.path, reason, lr });
     emit({ type: 'lr', iteration, lr, reason: 'rollback' });
@@ -407,11 +409,15 @@ export async function train(
     }
     const paths = await writeLatest(model, snapshot(), ck);
     lastGood = { path: ck.path, iteration };
+    cutsSinceGood = 0;
     lastCheckpointTime = performance.now();
     lastCheckpointIter = iteration;
     emit({ type: 'checkpoint', iteration, reason, paths });
     return true;
   };
+
+  // A roll-back needs a good checkpoint to go back to from the very start.
+  if (ck && onNonFinite === 'rollback' && lastGood === undefined) await writeCheckpoint('periodic');
 
   for (;;) {
     if (iteration >= maxIters) {
