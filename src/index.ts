@@ -25,6 +25,7 @@ export {
   type EvaluateResult,
   type SampleOptions,
   type ModelVocabulary,
+  type ModelTrainingState,
 } from './model/model.js';
 export {
   Session,
@@ -52,7 +53,30 @@ export {
   type Activation,
 } from './model/config.js';
 export { layoutFor, stateSize, type Layout, type TensorView } from './model/layout.js';
-export { train, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer.js';
+export {
+  train,
+  NonFiniteError,
+  type TrainOptions,
+  type TrainResult,
+  type TrainEvent,
+  type CheckpointOptions,
+} from './train/trainer.js';
+export {
+  parseSchedule,
+  resolveSchedule,
+  lrAt,
+  type LrSchedule,
+  type LrScheduleOptions,
+  type LrScheduleState,
+} from './train/schedule.js';
+export type { TrainingState, CorpusReference } from './train/state.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpoint,
+  decodeCheckpoint,
+  type Checkpoint,
+} from './io/checkpoint.js';
 export { resolveOptimizer, type OptimizerOptions } from './train/optim.js';
 export { saveModel, loadModel } from './io/model-file.js';
 export { saveSafetensors, loadSafetensors, SafetensorsError } from './io/safetensors.js';

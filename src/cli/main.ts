@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `charrnn` command: train, sample (and info) over the library's public API.
+// The `charrnn` command: train (and resume), sample, inspect and info over the library's public API.
 // Deliberately thin: argument parsing (commander), rendering of progress events, one-line errors.
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,10 +10,20 @@ import { resolveCorpus } from '../io/resolve-corpus.js';
 import { Corpus, decodeUtf8Strict } from '../text/corpus.js';
 import { WordVocabulary } from '../text/word-vocabulary.js';
 import type { ScoreUnknownPolicy } from '../generate/score.js';
-import { CharRNN } from '../model/model.js';
+import { CharRNN, type ModelVocabulary } from '../model/model.js';
 import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } from '../model/config.js';
-import { train, type TrainEvent } from '../train/trainer.js';
-import { loadModel, saveModel } from '../io/model-file.js';
+import { train, type CheckpointOptions, type TrainEvent, type TrainOptions } from '../train/trainer.js';
+import { loadModel } from '../io/model-file.js';
+import { modelFromCheckpoint } from '../io/checkpoint.js';
+import { resolveSchedule } from '../train/schedule.js';
+import {
+  checkResumeOptions,
+  checkSameVocabulary,
+  CheckpointUsageError,
+  inspectText,
+  readResumable,
+} from './checkpoint-cli.js';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { capabilities, resolveBackend, type BackendChoice } from '../backends/index.js';
 import { OPTIMIZERS } from '../train/optim.js';
 import { ProgressRenderer } from './progress.js';
@@ -80,6 +90,14 @@ interface TrainCliOptions {
   tokens: 'char' | 'word';
   minFreq: number;
   maxVocab: number;
+  lrSchedule?: string;
+  resume?: string;
+  checkpointEvery?: number;
+  checkpointInterval: number;
+  keepLast: number;
+  best?: string;
+  onNonfinite: 'stop' | 'rollback';
+  rollbackFactor: number;
 }
 
 /** "a vanilla RNN (hidden 100", "a 2-layer LSTM (hidden 256, embedding 64, dropout 0.2" … for the start line. */
@@ -92,50 +110,123 @@ function describeModel(c: ModelConfig): string {
   return `${head === 'a RNN' ? 'a vanilla RNN' : head} (${parts.join(', ')})`;
 }
 
-async function trainCommand(opts: TrainCliOptions): Promise<void> {
+/** --lr-schedule: validated at parse time so a typo is one clear line. */
+function scheduleArg(value: string): string {
+  try {
+    resolveSchedule(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const log = (msg: string) => process.stderr.write(msg + '\n');
-  const { path, text } = await resolveCorpus(opts.corpus, { log });
-  const corpus =
-    opts.tokens === 'word'
-      ? Corpus.fromText(text, {
-          validationFraction: opts.valFraction,
-          vocabulary: WordVocabulary.fromText(text, { minFreq: opts.minFreq, maxSize: opts.maxVocab }),
-        })
-      : Corpus.fromText(text, { validationFraction: opts.valFraction });
-  const unit = opts.tokens === 'word' ? 'word' : 'char';
-  const config = resolveModelConfig({
-    cell: opts.cell,
-    vocabSize: corpus.vocabulary.size,
-    hiddenSize: opts.hidden,
-    layers: opts.layers,
-    embeddingSize: opts.embedding,
-    dropout: opts.dropout,
-    activation: opts.activation,
-  });
-  const backend = resolveBackend(opts.backend, { warn: log, config });
-  const model = CharRNN.create({
-    vocabulary: corpus.vocabulary,
-    cell: config.cell,
-    hiddenSize: config.hiddenSize,
-    layers: config.layers,
-    embeddingSize: config.embeddingSize,
-    dropout: config.dropout,
-    activation: config.activation,
-    seed: opts.seed,
-    backend: backend.name,
-  });
-  const unbounded = opts.maxTime === undefined && opts.maxIters === undefined && opts.maxEpochs === undefined;
-  log(
-    `charrnn ${VERSION}: training ${describeModel(config)} (${model.parameterCount.toLocaleString('en-US')} parameters) ` +
-      `on ${path} (${corpus.length.toLocaleString('en-US')} ${unit}s, vocabulary ${corpus.vocabulary.size}; ` +
-      `${corpus.train.length.toLocaleString('en-US')} train / ${corpus.validation.length.toLocaleString('en-US')} validation) ` +
-      `with the ${model.backend} backend` +
-      (unbounded ? '; press Ctrl-C to stop and save' : ''),
-  );
+  const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+  let model: CharRNN;
+  let corpus: Corpus<ModelVocabulary>;
+  let path: string;
+  let corpusRef: string;
+  let base: TrainOptions;
+  let out = opts.out;
+  if (opts.resume !== undefined) {
+    // Resume: the model, the corpus reference and the training settings come from the checkpoint.
+    checkResumeOptions(given);
+    const ck = await readResumable(opts.resume);
+    const state = ck.training.state;
+    if (!given('out')) out = opts.resume;
+    corpusRef = given('corpus') ? opts.corpus : (state.corpus?.ref ?? opts.corpus);
+    const resolved = await resolveCorpus(corpusRef, { log });
+    path = resolved.path;
+    checkSameVocabulary(resolved.text, ck.vocabulary, path, opts.resume);
+    corpus = Corpus.fromText(resolved.text, {
+      validationFraction: given('valFraction')
+        ? opts.valFraction
+        : (state.corpus?.validationFraction ?? opts.valFraction),
+      vocabulary: ck.vocabulary,
+    });
+    const backend = resolveBackend(opts.backend, { warn: log, config: ck.config });
+    model = modelFromCheckpoint(ck, backend.name);
+    base = {
+      resume: state,
+      evalEvery: given('evalEvery') || state.evalEvery === 0 ? opts.evalEvery : state.evalEvery,
+    };
+    log(
+      `charrnn ${VERSION}: resuming ${opts.resume} at iteration ${state.iteration} (epoch ${state.epoch}): ` +
+        `${describeModel(ck.config)} (${model.parameterCount.toLocaleString('en-US')} parameters) on ${path} ` +
+        `with the ${model.backend} backend; saving to ${out}`,
+    );
+  } else {
+    const resolved = await resolveCorpus(opts.corpus, { log });
+    path = resolved.path;
+    corpusRef =
+      opts.corpus === 'shakespeare' || isAbsolute(opts.corpus) ? opts.corpus : resolvePath(opts.corpus);
+    corpus =
+      opts.tokens === 'word'
+        ? Corpus.fromText(resolved.text, {
+            validationFraction: opts.valFraction,
+            vocabulary: WordVocabulary.fromText(resolved.text, {
+              minFreq: opts.minFreq,
+              maxSize: opts.maxVocab,
+            }),
+          })
+        : Corpus.fromText(resolved.text, { validationFraction: opts.valFraction });
+    const config = resolveModelConfig({
+      cell: opts.cell,
+      vocabSize: corpus.vocabulary.size,
+      hiddenSize: opts.hidden,
+      layers: opts.layers,
+      embeddingSize: opts.embedding,
+      dropout: opts.dropout,
+      activation: opts.activation,
+    });
+    const backend = resolveBackend(opts.backend, { warn: log, config });
+    model = CharRNN.create({
+      vocabulary: corpus.vocabulary,
+      cell: config.cell,
+      hiddenSize: config.hiddenSize,
+      layers: config.layers,
+      embeddingSize: config.embeddingSize,
+      dropout: config.dropout,
+      activation: config.activation,
+      seed: opts.seed,
+      backend: backend.name,
+    });
+    base = {
+      seqLength: opts.seqLength,
+      batchSize: opts.batchSize,
+      optimizer: { kind: opts.optimizer, lr: opts.lr },
+      clipValue: opts.clipValue,
+      clipNorm: opts.clipNorm,
+      reduction: opts.reduction,
+      lrSchedule: opts.lrSchedule,
+      evalEvery: opts.evalEvery,
+      seed: opts.seed,
+    };
+    const unbounded =
+      opts.maxTime === undefined && opts.maxIters === undefined && opts.maxEpochs === undefined;
+    log(
+      `charrnn ${VERSION}: training ${describeModel(config)} (${model.parameterCount.toLocaleString('en-US')} parameters) ` +
+        `on ${path} (${corpus.length.toLocaleString('en-US')} ${opts.tokens === 'word' ? 'word' : 'char'}s, vocabulary ${corpus.vocabulary.size}; ` +
+        `${corpus.train.length.toLocaleString('en-US')} train / ${corpus.validation.length.toLocaleString('en-US')} validation) ` +
+        `with the ${model.backend} backend` +
+        (unbounded ? '; press Ctrl-C to stop and save' : ''),
+    );
+  }
+  const checkpoint: CheckpointOptions = {
+    path: out,
+    every: opts.checkpointEvery,
+    interval: opts.checkpointInterval,
+    keepLast: opts.keepLast,
+    bestPath: opts.best,
+    rollbackFrom: opts.resume,
+    extra: { corpus: path },
+  };
+  const unit = corpus.vocabulary.kind === 'word' ? 'word' : 'char';
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
-    log('\nstopping after this chunk (Ctrl-C again to quit without saving)…');
+    log('\nstopping after this chunk, then saving a checkpoint (Ctrl-C again to quit without saving)…');
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -143,21 +234,19 @@ async function trainCommand(opts: TrainCliOptions): Promise<void> {
   const renderer = new ProgressRenderer({ tty: opts.progress && process.stderr.isTTY === true, write: log });
   try {
     const result = await train(model, corpus.train, corpus.validation, {
-      seqLength: opts.seqLength,
-      batchSize: opts.batchSize,
-      optimizer: { kind: opts.optimizer, lr: opts.lr },
-      clipValue: opts.clipValue,
-      clipNorm: opts.clipNorm,
-      reduction: opts.reduction,
+      ...base,
       maxTime: opts.maxTime,
       maxIters: opts.maxIters,
       maxEpochs: opts.maxEpochs,
-      evalEvery: opts.evalEvery,
-      evalInterval: opts.evalEvery === undefined ? opts.evalInterval : undefined,
+      evalInterval: base.evalEvery === undefined ? opts.evalInterval : undefined,
       sampleEvery: opts.sampleEvery,
       sampleLength: opts.sampleLength,
       logEvery: opts.logEvery,
       logInterval: opts.logInterval ?? (process.stderr.isTTY ? 0.2 : 2),
+      checkpoint,
+      onNonFinite: opts.onNonfinite,
+      rollbackFactor: opts.rollbackFactor,
+      corpus: { ref: corpusRef, validationFraction: corpus.validationFraction },
       signal: controller.signal,
       onEvent: (ev: TrainEvent) => renderer.event(ev),
     });
@@ -171,8 +260,7 @@ async function trainCommand(opts: TrainCliOptions): Promise<void> {
             `perplexity ${v.perplexity.toFixed(2)} per ${unit})`
           : ''),
     );
-    await saveModel(model, opts.out, { corpus: path });
-    log(`saved ${opts.out}`);
+    log(`saved ${out}`);
   } finally {
     renderer.stop();
     process.off('SIGINT', onSignal);
@@ -435,7 +523,45 @@ export function buildProgram(): Command {
       int('--max-vocab', 3),
       65536,
     )
-    .action((opts: TrainCliOptions) => trainCommand(opts));
+    .option(
+      '--lr-schedule <spec>',
+      'learning-rate schedule: none | step:EVERY[:GAMMA] | exp:GAMMA[:EVERY] | plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]] (e.g. step:1000:0.5, exp:0.9999, plateau:0.5:3)',
+      scheduleArg,
+    )
+    .option(
+      '--resume <checkpoint>',
+      'continue the run saved in this checkpoint exactly (model, corpus and settings from it; --max-iters counts the whole run)',
+    )
+    .option(
+      '--checkpoint-every <n>',
+      'write a checkpoint to --out every n chunks',
+      int('--checkpoint-every', 1),
+    )
+    .option(
+      '--checkpoint-interval <seconds>',
+      'write a checkpoint to --out every this many seconds (0 = off)',
+      num('--checkpoint-interval', { min: 0 }),
+      300,
+    )
+    .option(
+      '--keep-last <n>',
+      'also keep the n newest checkpoints as <out>.iter-<N>.safetensors',
+      int('--keep-last'),
+      0,
+    )
+    .option('--best <file>', 'also write the best checkpoint by validation loss here')
+    .addOption(
+      new Option('--on-nonfinite <policy>', 'when the loss or parameters become NaN/Inf')
+        .choices(['stop', 'rollback'])
+        .default('stop'),
+    )
+    .option(
+      '--rollback-factor <f>',
+      'multiply the learning rate by f at each roll-back to the last good checkpoint',
+      num('--rollback-factor', { min: 0, exclusiveMin: true }),
+      0.5,
+    )
+    .action((opts: TrainCliOptions, cmd: Command) => trainCommand(opts, cmd));
 
   const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
@@ -501,6 +627,17 @@ export function buildProgram(): Command {
     .action((modelFile: string, file: string, opts: ScoreCliOptions) => scoreCommand(modelFile, file, opts));
 
   program
+    .command('inspect')
+    .description(
+      'print what a model or checkpoint file holds: config, vocabulary, parameters, training state',
+    )
+    .argument('<file>', 'a model or checkpoint written by `charrnn train`')
+    .option('--json', 'print everything as JSON', false)
+    .action(async (file: string, opts: { json: boolean }) => {
+      process.stdout.write((await inspectText(file, opts.json)) + '\n');
+    });
+
+  program
     .command('info')
     .description('print the version, the active backend and CPU capabilities')
     .action(() => {
@@ -522,7 +659,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode ?? 1;
     }
     if (process.env.CHARRNN_DEBUG) console.error(e);
-    const message = e instanceof UsageError ? e.message : (e.message ?? String(e));
+    const message =
+      e instanceof UsageError || e instanceof CheckpointUsageError ? e.message : (e.message ?? String(e));
     process.stderr.write(`charrnn: ${message.split('\n')[0]}\n`);
     return 1;
   }

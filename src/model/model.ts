@@ -95,6 +95,17 @@ function initPyTorch(config: ModelConfig, layout: Layout, params: Float32Array, 
   uniform('decoder.bias', k);
 }
 
+/** What a training run carries besides the parameters (see CharRNN.exportTrainingState). */
+export interface ModelTrainingState {
+  /** Optimizer slots: k·P elements (k ≤ 2), slot j of parameter i at j·P + offset(i). */
+  optState: Float32Array;
+  /** Carried recurrent state of hiddenBatch streams: stateSize(config, hiddenBatch) elements. */
+  hidden: Float32Array;
+  hiddenBatch: number;
+  /** xoshiro128** state of the dropout mask stream. */
+  dropoutRng: Uint32Array;
+}
+
 /** Largest optimizer-state footprint: two slots per parameter (Adam). */
 const OPT_SLOTS = 2;
 
@@ -376,9 +387,112 @@ export class CharRNN {
     return rank(this.#core, texts, options);
   }
 
+  // -------------------------------------------------------------------------------------------------
+  // Training state (checkpoints): copies in, copies out; the arenas stay private.
+
+  /**
+   * Copies of what a training run carries besides the parameters: the optimizer slots (the whole
+   * optimizer arena, optimizerSlots-many copies of the layout, unused slots zero), the carried hidden
+   * state with its batch size B (stateSize(config, B) elements), and the dropout PRNG state.
+   */
+  exportTrainingState(): ModelTrainingState {
+    this.#checkIdle();
+    const perStream = stateSize(this.config, 1);
+    return {
+      optState: this.#arenas.optState.slice(),
+      hidden: this.#hidden.slice(),
+      hiddenBatch: this.#hidden.length / perStream,
+      dropoutRng: this.#dropoutRng.state.slice(),
+    };
+  }
+
+  /** Restore what exportTrainingState returned (every field validated; the model keeps copies). */
+  importTrainingState(state: ModelTrainingState): void {
+    this.#checkIdle();
+    if (state === null || typeof state !== 'object')
+      throw new TypeError(`Expected a training state object but received ${describe(state)}`);
+    const { optState, hidden, dropoutRng } = state;
+    const batch = positiveInt('hiddenBatch', state.hiddenBatch);
+    const want = this.#arenas.optState.length;
+    if (!(optState instanceof Float32Array) || optState.length > want || optState.length % this.layout.size)
+      throw new RangeError(
+        `Expected a Float32Array of a multiple of ${this.layout.size} elements, at most ${want}, for optState but received ${describe(optState)}`,
+      );
+    const n = stateSize(this.config, batch);
+    if (!(hidden instanceof Float32Array) || hidden.length !== n)
+      throw new RangeError(
+        `Expected a Float32Array of length ${n} (batch ${batch}) for hidden but received ${describe(hidden)}`,
+      );
+    if (!(dropoutRng instanceof Uint32Array) || dropoutRng.length !== 4)
+      throw new RangeError(
+        `Expected a Uint32Array of length 4 for dropoutRng but received ${describe(dropoutRng)}`,
+      );
+    if ((dropoutRng[0] | dropoutRng[1] | dropoutRng[2] | dropoutRng[3]) === 0)
+      throw new RangeError('Expected a non-zero xoshiro128** state for dropoutRng but received all zeros');
+    for (const [name, a] of [
+      ['optState', optState],
+      ['hidden', hidden],
+    ] as const)
+      for (let i = 0; i < a.length; i++)
+        if (!Number.isFinite(a[i]))
+          throw new RangeError(`Expected finite values for ${name} but received ${a[i]} at index ${i}`);
+    this.#arenas.optState.fill(0);
+    this.#arenas.optState.set(optState);
+    this.#hidden = hidden.slice();
+    this.#dropoutRng.state.set(dropoutRng);
+  }
+
+  /** Overwrite every parameter from named copies (as parameters() returns; all finite, exact sizes). */
+  setParameters(tensors: ReadonlyMap<string, Float32Array>): void {
+    this.#checkIdle();
+    const params = new Float32Array(this.layout.size);
+    copyParameters(this.layout, tensors, params);
+    this.#arenas.params.set(params);
+  }
+
+  /**
+   * Where the first NaN/±Inf is among the parameters (or the optimizer state), e.g. "rnn.weight_hh_l0[12]",
+   * or undefined when all are finite.
+   */
+  findNonFinite(): string | undefined {
+    this.#checkIdle();
+    const { params, optState } = this.#arenas;
+    for (const t of this.layout.tensors)
+      for (let i = t.offset; i < t.offset + t.size; i++)
+        if (!Number.isFinite(params[i])) return `${t.name}[${i - t.offset}]`;
+    for (let i = 0; i < optState.length; i++)
+      if (!Number.isFinite(optState[i])) return `optimizer state[${i}]`;
+    return undefined;
+  }
+
   /** Release backend resources. */
   dispose(): void {
     this.#checkIdle();
     this.#session.dispose();
+  }
+}
+
+/** Copy named tensors into `params` by `layout`, checking type, size and finiteness of each (setParameters). */
+function copyParameters(
+  layout: Layout,
+  tensors: ReadonlyMap<string, Float32Array> | Record<string, Float32Array>,
+  params: Float32Array,
+): void {
+  const get = (name: string) =>
+    tensors instanceof Map ? tensors.get(name) : (tensors as Record<string, Float32Array>)[name];
+  for (const t of layout.tensors) {
+    const data = get(t.name);
+    if (!(data instanceof Float32Array))
+      throw new TypeError(`Expected a Float32Array for parameter ${t.name} but received ${describe(data)}`);
+    if (data.length !== t.size)
+      throw new RangeError(
+        `Expected ${t.size} elements (shape [${t.shape.join(', ')}]) for parameter ${t.name} but received ${data.length}`,
+      );
+    for (let i = 0; i < data.length; i++)
+      if (!Number.isFinite(data[i]))
+        throw new RangeError(
+          `Expected finite values for parameter ${t.name} but received ${data[i]} at index ${i}`,
+        );
+    params.set(data, t.offset);
   }
 }
