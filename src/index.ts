@@ -1,10 +1,50 @@
 // The public API of charrnn: exports only.
 export { VERSION } from './version.js';
-export { Vocabulary, type TokenIds, type EncodeOptions, type UnknownPolicy } from './text/vocabulary.js';
+export {
+  Vocabulary,
+  type TokenIds,
+  type EncodeOptions,
+  type UnknownPolicy,
+  type TokenVocabulary,
+} from './text/vocabulary.js';
+export {
+  WordVocabulary,
+  tokenizeWords,
+  vocabularyFromJSON,
+  UNK,
+  EOL,
+  type WordVocabularyOptions,
+  type WordVocabularyJSON,
+} from './text/word-vocabulary.js';
 export { Corpus, readCorpusFile, decodeUtf8Strict, type CorpusOptions } from './text/corpus.js';
 export { Batcher } from './text/batcher.js';
 export { resolveCorpus, SHAKESPEARE_URL, SHAKESPEARE_SHA256 } from './io/resolve-corpus.js';
-export { CharRNN, type CreateModelOptions, type EvaluateResult, type SampleOptions } from './model/model.js';
+export {
+  CharRNN,
+  type CreateModelOptions,
+  type EvaluateResult,
+  type SampleOptions,
+  type ModelVocabulary,
+  type ModelTrainingState,
+} from './model/model.js';
+export {
+  Session,
+  BatchSession,
+  type SessionOptions,
+  type GenerateResult,
+  type StopReason,
+} from './generate/session.js';
+export type { GenerateOptions, PickOptions } from './generate/options.js';
+export { Transformer, NO_TRANSFORM, type TransformSpec } from './generate/transform.js';
+export { drawFromProbs, argmax } from './generate/draw.js';
+export type { Beam, BeamOptions } from './generate/beam.js';
+export type {
+  ScoreOptions,
+  ScoreResult,
+  ScoreUnknownPolicy,
+  RankOptions,
+  RankedText,
+} from './generate/score.js';
 export {
   resolveModelConfig,
   type ModelConfig,
@@ -13,7 +53,30 @@ export {
   type Activation,
 } from './model/config.js';
 export { layoutFor, stateSize, type Layout, type TensorView } from './model/layout.js';
-export { train, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer.js';
+export {
+  train,
+  NonFiniteError,
+  type TrainOptions,
+  type TrainResult,
+  type TrainEvent,
+  type CheckpointOptions,
+} from './train/trainer.js';
+export {
+  parseSchedule,
+  resolveSchedule,
+  lrAt,
+  type LrSchedule,
+  type LrScheduleOptions,
+  type LrScheduleState,
+} from './train/schedule.js';
+export type { TrainingState, CorpusReference } from './train/state.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpoint,
+  decodeCheckpoint,
+  type Checkpoint,
+} from './io/checkpoint.js';
 export { resolveOptimizer, type OptimizerOptions } from './train/optim.js';
 export { saveModel, loadModel } from './io/model-file.js';
 export { saveSafetensors, loadSafetensors, SafetensorsError } from './io/safetensors.js';

@@ -67,6 +67,20 @@ export class ProgressRenderer {
       case 'sample':
         this.print(`----- sample at iter ${ev.iteration} -----\n${ev.text}\n-----`);
         break;
+      case 'lr':
+        if (ev.reason === 'plateau')
+          this.print(
+            `learning rate lowered to ${ev.lr} at iter ${ev.iteration} (validation loss on a plateau)`,
+          );
+        break;
+      case 'rollback':
+        this.print(
+          `${ev.reason} at iter ${ev.iteration}: rolled back to ${ev.path} (iter ${ev.to}), learning rate now ${ev.lr}`,
+        );
+        break;
+      case 'checkpoint':
+        if (ev.reason === 'best') this.print(`new best validation loss: saved ${ev.paths.join(', ')}`);
+        break;
     }
   }
 

@@ -1,8 +1,9 @@
 // Atomic file replacement: write a temp sibling, fsync it, rename it over the target, fsync the folder.
-// Deliberately no locking and no mode/owner preservation: concurrent writers race and the last rename wins.
+// Also removes the temporaries of writers that were killed mid-write. Deliberately no locking and no
+// mode/owner preservation: concurrent writers race and the last rename wins.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { typeError } from '../util/validate.js';
 
@@ -30,6 +31,50 @@ function checkArgs(path: unknown, data: unknown): Uint8Array[] {
 /** `.<base>.tmp-<pid>-<random>` in the target's own directory, so the rename never crosses devices. */
 function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+const TEMP_NAME = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{12}$/;
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * Remove the temporaries in `dir` that a writer killed mid-write left behind (named as tempPathFor names
+ * them, by a process that no longer runs), for targets whose base name passes `match` (default: any).
+ * A temporary is never mistaken for the file itself, so this is housekeeping, not a safety measure.
+ * Returns the paths removed; a folder that cannot be listed yields [].
+ */
+export async function removeStaleTemporaries(
+  dir: string,
+  match: (target: string) => boolean = () => true,
+): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (m === null || !match(m[1])) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || processIsAlive(pid)) continue;
+    const path = join(dir, name);
+    try {
+      await unlink(path);
+      removed.push(path);
+    } catch {
+      // already gone (another cleaner), or not ours to remove
+    }
+  }
+  return removed;
 }
 
 /**

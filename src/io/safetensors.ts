@@ -376,6 +376,53 @@ class HeaderReader {
   }
 }
 
+/** Nesting limit of a JSON value inside `__metadata__` (a config or training state is 3 deep). */
+const MAX_METADATA_JSON_DEPTH = 32;
+
+/**
+ * Parse a JSON text found inside `__metadata__` (config, vocabulary, training state) as strictly as the
+ * header itself: duplicate keys and the names __proto__ / constructor / prototype are rejected, objects
+ * are prototype-less, nesting is bounded. `fail(message)` is called with the reason on any error.
+ */
+export function parseJsonStrict(text: string, fail: (message: string) => never): unknown {
+  if (typeof text !== 'string') return fail(`expected a JSON string but found ${describe(text)}`);
+  const r = new HeaderReader(text, (msg) => fail(`not valid JSON: ${msg}`));
+  const value = (depth: number): unknown => {
+    if (depth > MAX_METADATA_JSON_DEPTH) r.err(`nesting deeper than ${MAX_METADATA_JSON_DEPTH} levels`);
+    const c = r.peek();
+    if (c === '{') {
+      const o = Object.create(null) as Record<string, unknown>;
+      r.object((key) => {
+        if (RESERVED_NAMES.has(key)) r.err(`reserved key ${JSON.stringify(key)}`);
+        o[key] = value(depth + 1);
+      });
+      return o;
+    }
+    if (c === '[') {
+      const a: unknown[] = [];
+      r.array(() => a.push(value(depth + 1)));
+      return a;
+    }
+    if (c === '"') return r.string();
+    if (c === '-' || (c >= '0' && c <= '9')) return Number(r.numberText());
+    for (const [lit, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (text.startsWith(lit, r.pos)) {
+        r.pos += lit.length;
+        return v;
+      }
+    }
+    return r.err(`unexpected ${r.peekText()}`);
+  };
+  if (r.done) return fail('not valid JSON: empty');
+  const out = value(0);
+  if (!r.done) r.err(`unexpected ${r.peekText()} after the value`);
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Header validation
 

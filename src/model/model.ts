@@ -3,14 +3,32 @@
 // Deliberately no training policy (see src/train) and no file format details (see src/io/model-file).
 import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from '../backends/backend.js';
 import { resolveBackend, type BackendChoice } from '../backends/index.js';
-import type { Vocabulary, TokenIds, EncodeOptions } from '../text/vocabulary.js';
+import type { Vocabulary, TokenIds } from '../text/vocabulary.js';
+import type { WordVocabulary } from '../text/word-vocabulary.js';
+import type { ModelCore } from '../generate/core.js';
+import type { GenerateOptions } from '../generate/options.js';
+import { generate, stream, readable } from '../generate/generate.js';
+import { BatchSession, Session, type GenerateResult, type SessionOptions } from '../generate/session.js';
+import { beamSearch, type Beam, type BeamOptions } from '../generate/beam.js';
+import {
+  rank,
+  score,
+  type RankedText,
+  type RankOptions,
+  type ScoreOptions,
+  type ScoreResult,
+} from '../generate/score.js';
+import type { Readable } from 'node:stream';
 import { Rng } from '../util/rng.js';
-import { describe, nonNegativeInt, nonNegativeNumber, positiveInt } from '../util/validate.js';
+import { describe, nonNegativeNumber, positiveInt } from '../util/validate.js';
 import { isVanilla, resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './config.js';
 import { layoutFor, stateSize, type Layout } from './layout.js';
 
+/** A model's vocabulary: characters (Vocabulary) or words (WordVocabulary). */
+export type ModelVocabulary = Vocabulary | WordVocabulary;
+
 export interface CreateModelOptions {
-  vocabulary: Vocabulary;
+  vocabulary: ModelVocabulary;
   /** Recurrent cell: 'rnn' (default), 'lstm' or 'gru'. */
   cell?: CellKind;
   /** Hidden size H of every layer (default 100, as min-char-rnn). */
@@ -52,21 +70,8 @@ export interface EvaluateResult {
   count: number;
 }
 
-export interface SampleOptions {
-  /** Text that primes the hidden state (default: a newline if the vocabulary has one, else its first token). */
-  prime?: string;
-  /** Number of tokens to generate (default 200). */
-  length?: number;
-  /** Softmax temperature > 0 (default 1). */
-  temperature?: number;
-  /** Always pick the most likely token. */
-  greedy?: boolean;
-  /** Seed for the sampling PRNG (default 1); or pass `rng` to continue a stream. */
-  seed?: number;
-  rng?: Rng;
-  /** What to do with prime characters outside the vocabulary (default 'error'). */
-  unknown?: EncodeOptions['unknown'];
-}
+/** model.sample's options: every generation option (see src/generate/options.ts). */
+export type SampleOptions = GenerateOptions;
 
 /**
  * PyTorch's default initialisation: U(−k, k) with k = 1/√H_l for every weight and bias of recurrent layer l,
@@ -90,12 +95,23 @@ function initPyTorch(config: ModelConfig, layout: Layout, params: Float32Array, 
   uniform('decoder.bias', k);
 }
 
+/** What a training run carries besides the parameters (see CharRNN.exportTrainingState). */
+export interface ModelTrainingState {
+  /** Optimizer slots: k·P elements (k ≤ 2), slot j of parameter i at j·P + offset(i). */
+  optState: Float32Array;
+  /** Carried recurrent state of hiddenBatch streams: stateSize(config, hiddenBatch) elements. */
+  hidden: Float32Array;
+  hiddenBatch: number;
+  /** xoshiro128** state of the dropout mask stream. */
+  dropoutRng: Uint32Array;
+}
+
 /** Largest optimizer-state footprint: two slots per parameter (Adam). */
 const OPT_SLOTS = 2;
 
 export class CharRNN {
   readonly config: ModelConfig;
-  readonly vocabulary: Vocabulary;
+  readonly vocabulary: ModelVocabulary;
   readonly layout: Layout;
   readonly #arenas: Arenas;
   readonly #session: BackendSession;
@@ -107,7 +123,7 @@ export class CharRNN {
 
   private constructor(
     config: ModelConfig,
-    vocabulary: Vocabulary,
+    vocabulary: ModelVocabulary,
     params: Float32Array,
     backend: BackendChoice,
     dropoutRng: Rng,
@@ -167,7 +183,7 @@ export class CharRNN {
   /** A model from existing parameters (copied), e.g. read from a file. */
   static fromParameters(
     config: ModelConfig,
-    vocabulary: Vocabulary,
+    vocabulary: ModelVocabulary,
     tensors: ReadonlyMap<string, Float32Array> | Record<string, Float32Array>,
     backend: BackendChoice = 'auto',
   ): CharRNN {
@@ -285,44 +301,198 @@ export class CharRNN {
     return { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2, count };
   }
 
-  /** Generate text by ancestral sampling (or greedily). Returns the generated text, without the prime. */
+  /**
+   * Generate text (without the prime) by ancestral sampling with every option of generate(); temperature 0
+   * (or greedy) is argmax decoding.
+   */
   sample(options: SampleOptions = {}): string {
+    return this.generate(options).text;
+  }
+
+  // ---- generation and scoring (src/generate) ----
+
+  /** The narrow view generation code works through; every call checks that the model is idle. */
+  #coreView: ModelCore | undefined;
+  get #core(): ModelCore {
+    if (this.#coreView) return this.#coreView;
+    const session = this.#session;
+    const idle = () => this.#checkIdle();
+    return (this.#coreView = Object.freeze({
+      config: this.config,
+      vocabulary: this.vocabulary,
+      stateSize: stateSize(this.config, 1),
+      step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number) {
+        idle();
+        session.step(hidden, token, probs, temperature);
+      },
+      sampleLoop(req: Parameters<BackendSession['sample']>[0]) {
+        idle();
+        return session.sample(req);
+      },
+      evaluate(ids: Int32Array, hidden?: Float32Array) {
+        idle();
+        return session.evaluate(ids, hidden);
+      },
+    }));
+  }
+
+  /**
+   * Generate from the zero state: the text, its token ids and why it stopped. With only temperature / greedy
+   * set, the backend's whole sampling loop runs in one call; other options step token by token.
+   */
+  generate(options: GenerateOptions = {}): GenerateResult {
     this.#checkIdle();
-    const length = nonNegativeInt('length', options.length ?? 200);
-    const greedy = options.greedy ?? false;
-    const temperature = options.temperature ?? 1;
-    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0)
+    return generate(this.#core, options);
+  }
+
+  /** generate() as an async iterator of text pieces, abortable with options.signal. */
+  stream(options: GenerateOptions = {}): AsyncGenerator<string, GenerateResult, undefined> {
+    this.#checkIdle();
+    return stream(this.#core, options);
+  }
+
+  /** generate() as a Node Readable (UTF-8 bytes), abortable with options.signal or destroy(). */
+  readable(options: GenerateOptions = {}): Readable {
+    this.#checkIdle();
+    return readable(this.#core, options);
+  }
+
+  /** A step session: one stream's state with feed / next / sample / generate / stream / fork / reset. */
+  session(options: SessionOptions = {}): Session {
+    this.#checkIdle();
+    return new Session(this.#core, options);
+  }
+
+  /** `size` independent step sessions driven together (stream i seeded with seed + i). */
+  batchSession(size: number, options: { seed?: number } = {}): BatchSession {
+    this.#checkIdle();
+    return new BatchSession(this.#core, size, options);
+  }
+
+  /** The `width` most probable continuations of the prime, best first, with their log-probabilities. */
+  beamSearch(options: BeamOptions = {}): Beam[] {
+    this.#checkIdle();
+    return beamSearch(this.#core, options);
+  }
+
+  /** Total log-probability, per-token surprisal, perplexity and bits per character of `text`. */
+  score(text: string, options: ScoreOptions = {}): ScoreResult {
+    this.#checkIdle();
+    return score(this.#core, text, options);
+  }
+
+  /** Score each text and sort them most likely first. */
+  rank(texts: readonly string[], options: RankOptions = {}): RankedText[] {
+    this.#checkIdle();
+    return rank(this.#core, texts, options);
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // Training state (checkpoints): copies in, copies out; the arenas stay private.
+
+  /**
+   * Copies of what a training run carries besides the parameters: the optimizer slots (the whole
+   * optimizer arena, optimizerSlots-many copies of the layout, unused slots zero), the carried hidden
+   * state with its batch size B (stateSize(config, B) elements), and the dropout PRNG state.
+   */
+  exportTrainingState(): ModelTrainingState {
+    this.#checkIdle();
+    const perStream = stateSize(this.config, 1);
+    return {
+      optState: this.#arenas.optState.slice(),
+      hidden: this.#hidden.slice(),
+      hiddenBatch: this.#hidden.length / perStream,
+      dropoutRng: this.#dropoutRng.state.slice(),
+    };
+  }
+
+  /** Restore what exportTrainingState returned (every field validated; the model keeps copies). */
+  importTrainingState(state: ModelTrainingState): void {
+    this.#checkIdle();
+    if (state === null || typeof state !== 'object')
+      throw new TypeError(`Expected a training state object but received ${describe(state)}`);
+    const { optState, hidden, dropoutRng } = state;
+    const batch = positiveInt('hiddenBatch', state.hiddenBatch);
+    const want = this.#arenas.optState.length;
+    if (!(optState instanceof Float32Array) || optState.length > want || optState.length % this.layout.size)
       throw new RangeError(
-        `Expected a positive finite number for temperature but received ${describe(temperature)}. HINT: use greedy: true for argmax decoding`,
+        `Expected a Float32Array of a multiple of ${this.layout.size} elements, at most ${want}, for optState but received ${describe(optState)}`,
       );
-    let prime: Int32Array;
-    if (options.prime === undefined || options.prime === '') {
-      const nl = this.vocabulary.idOf('\n');
-      prime = Int32Array.of(nl >= 0 ? nl : 0);
-    } else {
-      if (typeof options.prime !== 'string')
-        throw new TypeError(`Expected a string for prime but received ${describe(options.prime)}`);
-      prime = this.vocabulary.encode(options.prime, { unknown: options.unknown ?? 'error' });
-      if (prime.length === 0)
-        throw new RangeError(
-          `Expected at least one known character in prime but received ${describe(options.prime)}`,
-        );
-    }
-    const rng = options.rng ?? new Rng(options.seed ?? 1);
-    const ids = this.#session.sample({
-      hidden: new Float32Array(stateSize(this.config, 1)),
-      prime,
-      length,
-      temperature,
-      greedy,
-      rngState: rng.state,
-    });
-    return this.vocabulary.decode(ids);
+    const n = stateSize(this.config, batch);
+    if (!(hidden instanceof Float32Array) || hidden.length !== n)
+      throw new RangeError(
+        `Expected a Float32Array of length ${n} (batch ${batch}) for hidden but received ${describe(hidden)}`,
+      );
+    if (!(dropoutRng instanceof Uint32Array) || dropoutRng.length !== 4)
+      throw new RangeError(
+        `Expected a Uint32Array of length 4 for dropoutRng but received ${describe(dropoutRng)}`,
+      );
+    if ((dropoutRng[0] | dropoutRng[1] | dropoutRng[2] | dropoutRng[3]) === 0)
+      throw new RangeError('Expected a non-zero xoshiro128** state for dropoutRng but received all zeros');
+    for (const [name, a] of [
+      ['optState', optState],
+      ['hidden', hidden],
+    ] as const)
+      for (let i = 0; i < a.length; i++)
+        if (!Number.isFinite(a[i]))
+          throw new RangeError(`Expected finite values for ${name} but received ${a[i]} at index ${i}`);
+    this.#arenas.optState.fill(0);
+    this.#arenas.optState.set(optState);
+    this.#hidden = hidden.slice();
+    this.#dropoutRng.state.set(dropoutRng);
+  }
+
+  /** Overwrite every parameter from named copies (as parameters() returns; all finite, exact sizes). */
+  setParameters(tensors: ReadonlyMap<string, Float32Array>): void {
+    this.#checkIdle();
+    const params = new Float32Array(this.layout.size);
+    copyParameters(this.layout, tensors, params);
+    this.#arenas.params.set(params);
+  }
+
+  /**
+   * Where the first NaN/±Inf is among the parameters (or the optimizer state), e.g. "rnn.weight_hh_l0[12]",
+   * or undefined when all are finite.
+   */
+  findNonFinite(): string | undefined {
+    this.#checkIdle();
+    const { params, optState } = this.#arenas;
+    for (const t of this.layout.tensors)
+      for (let i = t.offset; i < t.offset + t.size; i++)
+        if (!Number.isFinite(params[i])) return `${t.name}[${i - t.offset}]`;
+    for (let i = 0; i < optState.length; i++)
+      if (!Number.isFinite(optState[i])) return `optimizer state[${i}]`;
+    return undefined;
   }
 
   /** Release backend resources. */
   dispose(): void {
     this.#checkIdle();
     this.#session.dispose();
+  }
+}
+
+/** Copy named tensors into `params` by `layout`, checking type, size and finiteness of each (setParameters). */
+function copyParameters(
+  layout: Layout,
+  tensors: ReadonlyMap<string, Float32Array> | Record<string, Float32Array>,
+  params: Float32Array,
+): void {
+  const get = (name: string) =>
+    tensors instanceof Map ? tensors.get(name) : (tensors as Record<string, Float32Array>)[name];
+  for (const t of layout.tensors) {
+    const data = get(t.name);
+    if (!(data instanceof Float32Array))
+      throw new TypeError(`Expected a Float32Array for parameter ${t.name} but received ${describe(data)}`);
+    if (data.length !== t.size)
+      throw new RangeError(
+        `Expected ${t.size} elements (shape [${t.shape.join(', ')}]) for parameter ${t.name} but received ${data.length}`,
+      );
+    for (let i = 0; i < data.length; i++)
+      if (!Number.isFinite(data[i]))
+        throw new RangeError(
+          `Expected finite values for parameter ${t.name} but received ${data[i]} at index ${i}`,
+        );
+    params.set(data, t.offset);
   }
 }

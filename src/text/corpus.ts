@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { numberInRange, typeError } from '../util/validate.js';
 import { formatChar, Vocabulary, type TokenIds } from './vocabulary.js';
+import { isTokenVocabulary, type WordVocabulary } from './word-vocabulary.js';
 
 const FIX_ENCODING_HINT =
   'save the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8) or pass another --corpus FILE';
@@ -98,15 +99,15 @@ export async function readCorpusFile(path: string): Promise<string> {
   return decodeUtf8Strict(bytes, path);
 }
 
-export interface CorpusOptions {
+export interface CorpusOptions<V extends Vocabulary | WordVocabulary = Vocabulary> {
   /** Fraction of the tokens (the tail) held out for validation, in [0, 0.5]; default 0.1. */
   validationFraction?: number;
-  /** Encode with this vocabulary (e.g. a checkpoint's) instead of building one from the text. */
-  vocabulary?: Vocabulary;
+  /** Encode with this vocabulary (e.g. a checkpoint's, or a WordVocabulary) instead of building one from the text. */
+  vocabulary?: V;
 }
 
 /** A text encoded once, split into a training head and a validation tail (views, no copies). */
-export class Corpus {
+export class Corpus<V extends Vocabulary | WordVocabulary = Vocabulary> {
   /** Token ids of the whole text. */
   readonly ids: TokenIds;
   /** ids[0, length - validation.length): the first (1 − validationFraction) of the tokens. */
@@ -115,7 +116,7 @@ export class Corpus {
   readonly validation: TokenIds;
 
   private constructor(
-    readonly vocabulary: Vocabulary,
+    readonly vocabulary: V,
     ids: TokenIds,
     readonly validationFraction: number,
   ) {
@@ -139,17 +140,20 @@ export class Corpus {
   }
 
   /** Encode `text` (with its own vocabulary unless one is given) and split it. */
-  static fromText(text: string, options: CorpusOptions = {}): Corpus {
+  static fromText<V extends Vocabulary | WordVocabulary = Vocabulary>(
+    text: string,
+    options: CorpusOptions<V> = {},
+  ): Corpus<V> {
     if (typeof text !== 'string') typeError('a string', 'text', text);
     const { validationFraction = 0.1, vocabulary } = options;
     numberInRange('validationFraction', validationFraction, 0, 0.5);
-    if (vocabulary !== undefined && !(vocabulary instanceof Vocabulary))
-      typeError('a Vocabulary', 'vocabulary', vocabulary);
+    if (vocabulary !== undefined && !isTokenVocabulary(vocabulary))
+      typeError('a Vocabulary or WordVocabulary', 'vocabulary', vocabulary);
     if (text.length === 0)
       throw new RangeError(
         'The corpus is empty. HINT: pass a UTF-8 text file with at least 2 distinct characters',
       );
-    const vocab = vocabulary ?? Vocabulary.fromText(text);
+    const vocab = vocabulary ?? (Vocabulary.fromText(text) as V);
     const ids = vocab.encodeCompact(text);
     const distinct = countDistinct(ids, vocab.size);
     if (distinct < 2) {

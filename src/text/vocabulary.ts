@@ -1,4 +1,5 @@
-// Char-level vocabulary over Unicode code points: text ↔ token ids, sorted by code point, JSON round-trip.
+// Char-level vocabulary over Unicode code points: text ↔ token ids, sorted by code point, JSON round-trip;
+// and TokenVocabulary, the interface every vocabulary (this one, word-vocabulary.ts) gives models and trainers.
 // Deliberately no normalisation (NFC/NFD), no grapheme clustering and no corpus-level checks (see corpus.ts).
 import { describe as describeValue, rangeError, typeError } from '../util/validate.js';
 
@@ -17,6 +18,29 @@ export interface EncodeOptions {
 export interface VocabularyJSON {
   kind: 'char';
   tokens: string[];
+}
+
+/**
+ * What a model, a trainer and the generation code need from a vocabulary: ids 0 … size-1, text ↔ ids,
+ * and a JSON form whose `kind` field says which class reads it back (see vocabularyFromJSON in
+ * word-vocabulary.ts). Implemented by Vocabulary (kind 'char') and WordVocabulary (kind 'word').
+ */
+export interface TokenVocabulary {
+  readonly kind: 'char' | 'word';
+  readonly size: number;
+  /** Token ids of `text` (unknown tokens follow options.unknown; each vocabulary documents its default). */
+  encode(text: string, options?: EncodeOptions): Int32Array;
+  /** As encode, in a Uint16Array when size ≤ 65536. */
+  encodeCompact(text: string, options?: EncodeOptions): TokenIds;
+  /** The text of `ids`: the concatenation of decodeStep(ids[i-1], ids[i]) (with -1 before the first). */
+  decode(ids: ArrayLike<number>): string;
+  /** The text that token `id` adds after token `prev` (-1: at the start), for streaming output. */
+  decodeStep(prev: number, id: number): string;
+  /** The id of a token, or -1 when absent. */
+  idOf(token: string): number;
+  /** The token of `id`. */
+  tokenOf(id: number): string;
+  toJSON(): { kind: 'char' | 'word' };
 }
 
 const BMP = 0x10000;
@@ -38,7 +62,8 @@ function singleCodePoint(s: string): number {
 
 type Out = { [i: number]: number; slice(begin: number, end: number): Out };
 
-export class Vocabulary {
+export class Vocabulary implements TokenVocabulary {
+  readonly kind = 'char' as const;
   /** Number of tokens (ids are 0 … size-1). */
   readonly size: number;
   /** Tokens sorted by code point; tokens[id] is the character of id. */
@@ -91,13 +116,13 @@ export class Vocabulary {
     return new Vocabulary(Int32Array.from(cps));
   }
 
-  /** Load and validate the output of toJSON(). */
+  /** Load and validate the output of toJSON(). A missing `kind` (files older than word vocabularies) means 'char'. */
   static fromJSON(json: unknown): Vocabulary {
     const shape = "an object { kind: 'char', tokens: string[] }";
     if (typeof json !== 'object' || json === null || Array.isArray(json))
       typeError(shape, 'vocabulary', json);
     const { kind, tokens } = json as { kind?: unknown; tokens?: unknown };
-    if (kind !== 'char') {
+    if (kind !== 'char' && kind !== undefined) {
       const msg = `Expected kind 'char' for vocabulary.kind but received ${describeValue(kind)}`;
       throw typeof kind === 'string' ? new RangeError(msg) : new TypeError(msg);
     }
@@ -188,6 +213,11 @@ export class Vocabulary {
         String.fromCharCode.apply(null, units.subarray(i, Math.min(u, i + 8192)) as unknown as number[]),
       );
     return parts.join('');
+  }
+
+  /** The character of `id` (a char vocabulary's text never depends on the previous token). */
+  decodeStep(prev: number, id: number): string {
+    return this.tokenOf(id);
   }
 
   private idOfCodePoint(cp: number): number {

@@ -1,12 +1,50 @@
-// The training loop: chunks from a Batcher, one backend call each, smoothed loss, periodic validation
-// and sample previews, progress events, and stopping by iterations / epochs / wall time / abort signal.
-// Deliberately no printing (the CLI renders events) and no file I/O (checkpoints are the caller's).
-import type { StepHyper } from '../backends/backend.js';
+// The training loop: chunks from a Batcher, one backend call each, smoothed loss, learning-rate
+// schedules, periodic validation and sample previews, progress events, stopping by iterations / epochs /
+// wall time / abort signal, exact resume from a TrainingState, periodic / best / final checkpoints (the
+// files through src/io/checkpoint.ts) and the NaN/Inf policy (stop, or roll back to the last good
+// checkpoint with a lower lr). Deliberately no printing (the CLI renders events).
+import type { OptimizerHyper, StepHyper } from '../backends/backend.js';
 import type { CharRNN, EvaluateResult } from '../model/model.js';
 import { Batcher } from '../text/batcher.js';
 import type { TokenIds } from '../text/vocabulary.js';
-import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from '../util/validate.js';
+import {
+  describe,
+  nonNegativeInt,
+  nonNegativeNumber,
+  numberInRange,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+} from '../util/validate.js';
+import {
+  cleanCheckpointTemporaries,
+  readCheckpoint,
+  writeBest,
+  writeLatest,
+  type CheckpointFiles,
+} from '../io/checkpoint.js';
 import { resolveOptimizer, type OptimizerOptions } from './optim.js';
+import {
+  formatSchedule,
+  initialScheduleState,
+  lrAt,
+  observeValidation,
+  resolveSchedule,
+  type LrScheduleOptions,
+  type LrScheduleState,
+} from './schedule.js';
+import type { CorpusReference, TrainingState } from './state.js';
+
+export interface CheckpointOptions extends CheckpointFiles {
+  /** Write the latest checkpoint every N iterations (0 = off, default). */
+  every?: number;
+  /** Write the latest checkpoint every this many seconds of training (0 = off, default). */
+  interval?: number;
+  /** Write the latest checkpoint when the run stops (maxIters/… or the signal; default true). */
+  atEnd?: boolean;
+  /** A checkpoint to roll back to before this run has written one (the file it resumed from). */
+  rollbackFrom?: string;
+}
 
 export interface TrainOptions {
   /** Steps of backprop-through-time per chunk (T, default 25). */
@@ -40,8 +78,46 @@ export interface TrainOptions {
   logInterval?: number;
   /** EMA factor of the smoothed loss (default 0.999, as min-char-rnn). */
   smoothing?: number;
+  /**
+   * Learning-rate schedule: an object or the CLI spelling ('step:1000:0.5', 'exp:0.9999', 'plateau:0.5:3',
+   * see src/train/schedule.ts). Default none. Plateau is fed by the periodic validations (evalEvery).
+   */
+  lrSchedule?: LrScheduleOptions | string;
+  /**
+   * Continue a run exactly from a checkpoint's state (loadCheckpoint returns it with the model restored).
+   * seqLength, batchSize, optimizer, clipping, reduction and lrSchedule come from it (passing a different
+   * value is a RangeError); maxIters / maxEpochs count the whole run, so they include its iterations.
+   */
+  resume?: TrainingState;
+  /** Where and when to write checkpoints (none by default). */
+  checkpoint?: CheckpointOptions;
+  /**
+   * When the loss, gradient or parameters become NaN/Inf: 'stop' (default: throw NonFiniteError, write
+   * nothing) or 'rollback' (reload the last good checkpoint, multiply the lr by rollbackFactor, go on).
+   */
+  onNonFinite?: 'stop' | 'rollback';
+  /** Learning-rate multiplier applied at each roll-back (default 0.5). */
+  rollbackFactor?: number;
+  /** Roll-backs allowed in the whole run before stopping anyway (default 3). */
+  maxRollbacks?: number;
+  /** Stored in checkpoints: where the training text came from. trainTokens is filled in here. */
+  corpus?: Omit<CorpusReference, 'trainTokens'>;
+  /** Stored in checkpoints: the model's initialisation seed. */
+  seed?: number;
   onEvent?: (event: TrainEvent) => void;
   signal?: AbortSignal;
+}
+
+/** Training produced NaN/Inf; nothing from that point was written. */
+export class NonFiniteError extends Error {
+  override readonly name = 'NonFiniteError';
+  constructor(
+    message: string,
+    /** Iteration at which it was detected. */
+    readonly iteration: number,
+  ) {
+    super(message);
+  }
 }
 
 export interface ProgressEvent {
@@ -58,6 +134,8 @@ export interface ProgressEvent {
   elapsed: number;
   /** Estimated seconds left when a stop criterion allows it, else undefined. */
   eta?: number;
+  /** Learning rate of the last update. */
+  lr?: number;
   /** Fraction of the whole run done (by the stop criterion closest to firing), if known. */
   fraction?: number;
 }
@@ -77,7 +155,34 @@ export interface SampleEvent {
   text: string;
 }
 
-export type TrainEvent = ProgressEvent | EvalEvent | SampleEvent;
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  iteration: number;
+  /** 'periodic' (every / interval), 'best' (validation improved), 'end' (the run stopped). */
+  reason: 'periodic' | 'best' | 'end';
+  paths: string[];
+}
+
+export interface LrEvent {
+  type: 'lr';
+  iteration: number;
+  lr: number;
+  /** 'plateau' (validation stopped improving) or 'rollback'. */
+  reason: 'plateau' | 'rollback';
+}
+
+export interface RollbackEvent {
+  type: 'rollback';
+  /** Where NaN/Inf appeared. */
+  iteration: number;
+  /** The iteration of the checkpoint training resumes from. */
+  to: number;
+  path: string;
+  reason: string;
+  lr: number;
+}
+
+export type TrainEvent = ProgressEvent | EvalEvent | SampleEvent | CheckpointEvent | LrEvent | RollbackEvent;
 
 export interface TrainResult {
   iterations: number;
@@ -88,6 +193,13 @@ export interface TrainResult {
   stoppedBy: 'maxIters' | 'maxEpochs' | 'maxTime' | 'signal';
   /** Validation losses recorded during the run. */
   history: EvalEvent[];
+  /** The state at the end (what the final checkpoint holds): pass as `resume` to continue. */
+  state: TrainingState;
+}
+
+/** Same options, same values? (JSON of plain data; key order as written by the resolvers.) */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -100,8 +212,35 @@ export async function train(
   validation: TokenIds | undefined,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const T = positiveInt('seqLength', options.seqLength ?? 25);
-  const B = positiveInt('batchSize', options.batchSize ?? 1);
+  const resume = options.resume;
+  // Settings that fix the arithmetic: from the checkpoint when resuming, else from the options.
+  const fixed = {
+    seqLength: positiveInt('seqLength', options.seqLength ?? resume?.seqLength ?? 25),
+    batchSize: positiveInt('batchSize', options.batchSize ?? resume?.batchSize ?? 1),
+    optimizer:
+      options.optimizer === undefined && resume ? resume.optimizer : resolveOptimizer(options.optimizer),
+    clipValue: nonNegativeNumber('clipValue', options.clipValue ?? resume?.clipValue ?? 5),
+    clipNorm: nonNegativeNumber('clipNorm', options.clipNorm ?? resume?.clipNorm ?? 0),
+    reduction: oneOf('reduction', options.reduction ?? resume?.reduction ?? 'sum', ['sum', 'mean'] as const),
+    lrSchedule:
+      options.lrSchedule === undefined && resume ? resume.lrSchedule : resolveSchedule(options.lrSchedule),
+  };
+  if (resume) {
+    for (const key of Object.keys(fixed) as (keyof typeof fixed)[])
+      if (!sameJson(fixed[key], resume[key]))
+        throw new RangeError(
+          `Expected ${key === 'lrSchedule' ? formatSchedule(resume.lrSchedule) : JSON.stringify(resume[key])} ` +
+            `(the checkpoint's) for ${key} but received ${key === 'lrSchedule' ? formatSchedule(fixed.lrSchedule) : JSON.stringify(fixed[key])}. ` +
+            'HINT: an exact resume keeps the settings the run started with; leave this option out',
+        );
+    if (resume.corpus && resume.corpus.trainTokens !== trainIds.length)
+      throw new RangeError(
+        `Expected a training split of ${resume.corpus.trainTokens} tokens (the checkpoint's) for trainIds but received ` +
+          `${trainIds.length}. HINT: resume on the same corpus with the same validation fraction`,
+      );
+  }
+  const T = fixed.seqLength;
+  const B = fixed.batchSize;
   const maxIters = options.maxIters === undefined ? Infinity : positiveInt('maxIters', options.maxIters);
   const maxEpochs = options.maxEpochs === undefined ? Infinity : positiveInt('maxEpochs', options.maxEpochs);
   const maxTime = options.maxTime === undefined ? Infinity : nonNegativeNumber('maxTime', options.maxTime);
@@ -111,34 +250,104 @@ export async function train(
     );
   const evalInterval =
     options.evalInterval === undefined ? undefined : positiveNumber('evalInterval', options.evalInterval);
-  const evalEvery = evalInterval !== undefined ? 0 : nonNegativeInt('evalEvery', options.evalEvery ?? 1000);
+  const evalEvery =
+    evalInterval !== undefined
+      ? 0
+      : nonNegativeInt('evalEvery', options.evalEvery ?? resume?.evalEvery ?? 1000);
   const sampleEvery = nonNegativeInt('sampleEvery', options.sampleEvery ?? 0);
   const logEvery = options.logEvery === undefined ? undefined : positiveInt('logEvery', options.logEvery);
   const logInterval = positiveNumber('logInterval', options.logInterval ?? 1);
-  const smoothing = options.smoothing ?? 0.999;
+  const smoothing = numberInRange('smoothing', options.smoothing ?? resume?.smoothing ?? 0.999, 0, 1);
+  const onNonFinite = oneOf('onNonFinite', options.onNonFinite ?? 'stop', ['stop', 'rollback'] as const);
+  const rollbackFactor = numberInRange('rollbackFactor', options.rollbackFactor ?? 0.5, 0, 1, true);
+  if (rollbackFactor === 0)
+    throw new RangeError('Expected a number in (0, 1) for rollbackFactor but received 0');
+  const maxRollbacks = nonNegativeInt('maxRollbacks', options.maxRollbacks ?? 3);
+  const ck = options.checkpoint;
+  if (ck !== undefined) {
+    if (ck === null || typeof ck !== 'object')
+      throw new TypeError(`Expected an options object for checkpoint but received ${describe(ck)}`);
+    if (typeof ck.path !== 'string' || ck.path === '')
+      throw new TypeError(`Expected a file path for checkpoint.path but received ${describe(ck.path)}`);
+    nonNegativeInt('checkpoint.every', ck.every ?? 0);
+    nonNegativeNumber('checkpoint.interval', ck.interval ?? 0);
+    nonNegativeInt('checkpoint.keepLast', ck.keepLast ?? 0);
+  }
+  if (onNonFinite === 'rollback' && ck === undefined)
+    throw new RangeError(
+      "Expected checkpoint options for onNonFinite 'rollback' but received none. HINT: a roll-back needs a checkpoint to go back to",
+    );
+  const corpusRef: CorpusReference | null = options.corpus
+    ? { ...options.corpus, trainTokens: trainIds.length }
+    : (resume?.corpus ?? null);
+  const seed = options.seed ?? resume?.seed ?? null;
+
   const hyperBase = {
-    optimizer: resolveOptimizer(options.optimizer),
-    clipValue: nonNegativeNumber('clipValue', options.clipValue ?? 5),
-    clipNorm: nonNegativeNumber('clipNorm', options.clipNorm ?? 0),
-    reduction: oneOf('reduction', options.reduction ?? 'sum', ['sum', 'mean'] as const),
+    clipValue: fixed.clipValue,
+    clipNorm: fixed.clipNorm,
+    reduction: fixed.reduction,
   };
   const batcher = new Batcher(trainIds, B, T);
   const valIds = validation && validation.length >= 2 ? validation : undefined;
   const emit = options.onEvent ?? (() => {});
   const history: EvalEvent[] = [];
 
+  // The resumable state of the loop (everything else is in the model).
+  let iteration = 0;
+  let smoothLoss = Math.log(model.config.vocabSize);
+  let bestValLoss: number | null = null;
+  let schedule: LrScheduleState = initialScheduleState(fixed.optimizer.lr);
+  let rollbacks = 0;
+  const restore = (s: TrainingState) => {
+    iteration = s.iteration;
+    smoothLoss = s.smoothLoss;
+    bestValLoss = s.bestValLoss;
+    schedule = { ...s.schedule };
+    rollbacks = s.rollbacks;
+    batcher.epoch = s.epoch;
+    batcher.position = s.position;
+  };
+  if (resume) restore(resume);
+  const currentLr = () => lrAt(fixed.lrSchedule, schedule, iteration);
+  const snapshot = (): TrainingState => ({
+    iteration,
+    epoch: batcher.epoch,
+    position: batcher.position,
+    smoothLoss,
+    bestValLoss,
+    lr: currentLr(),
+    optimizer: fixed.optimizer,
+    lrSchedule: fixed.lrSchedule,
+    schedule: { ...schedule },
+    clipValue: fixed.clipValue,
+    clipNorm: fixed.clipNorm,
+    reduction: fixed.reduction,
+    seqLength: T,
+    batchSize: B,
+    smoothing,
+    evalEvery,
+    rollbacks,
+    seed,
+    corpus: corpusRef,
+  });
+
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
-  let smoothLoss = Math.log(model.config.vocabSize);
-  let iteration = 0;
   let lastLogTime = t0;
-  let lastLogIter = 0;
+  let lastLogIter = iteration;
   let lastYield = t0;
   let lastEvalTime = t0;
+  let lastCheckpointTime = t0;
+  let lastCheckpointIter = iteration;
+  let lastGood: { path: string; iteration: number } | undefined =
+    ck?.rollbackFrom !== undefined ? { path: ck.rollbackFrom, iteration } : undefined;
+  let cutsSinceGood = 0;
+  let runRollbacks = 0;
   let stoppedBy: TrainResult['stoppedBy'] = 'maxIters';
+  if (ck) await cleanCheckpointTemporaries(ck);
 
-  const validate = () => {
-    if (!valIds) return;
+  const evaluate = (): EvalEvent | undefined => {
+    if (!valIds) return undefined;
     const r = model.evaluate(valIds);
     const ev: EvalEvent = {
       type: 'eval',
@@ -150,8 +359,65 @@ export async function train(
     };
     history.push(ev);
     emit(ev);
-    return r;
+    return ev;
   };
+
+  /** NaN/Inf: throw (stop), or reload the last good checkpoint with a lower lr (rollback). */
+  const diverged = async (reason: string): Promise<void> => {
+    const where = `Training diverged at iteration ${iteration}: ${reason}`;
+    const kept = lastGood
+      ? `; nothing was saved from this point: the last good checkpoint is ${lastGood.path} (iteration ${lastGood.iteration})`
+      : '; nothing was saved';
+    if (onNonFinite === 'stop' || lastGood === undefined || runRollbacks >= maxRollbacks)
+      throw new NonFiniteError(
+        where +
+          kept +
+          (onNonFinite === 'rollback' && lastGood !== undefined
+            ? `; gave up after ${runRollbacks} roll-backs`
+            : '') +
+          '. HINT: lower the learning rate or enable clipping (--clip-norm), ' +
+          (onNonFinite === 'stop' ? 'or roll back automatically (--on-nonfinite rollback)' : 'then resume'),
+        iteration,
+      );
+    const from = iteration;
+    const back = await readCheckpoint(lastGood.path);
+    if (back.training === null || !sameJson(back.config, model.config))
+      throw new NonFiniteError(
+        `${where}; cannot roll back: ${lastGood.path} is not a checkpoint of this model`,
+        from,
+      );
+    model.setParameters(back.parameters);
+    model.importTrainingState(back.training.model);
+    runRollbacks++;
+    // Each roll-back to the same checkpoint lowers the lr once more than the previous one did.
+    cutsSinceGood++;
+    restore(back.training.state);
+    rollbacks += cutsSinceGood;
+    schedule.scale *= Math.pow(rollbackFactor, cutsSinceGood);
+    const lr = currentLr();
+    emit({ type: 'rollback', iteration: from, to: iteration, path: lastGood.path, reason, lr });
+    emit({ type: 'lr', iteration, lr, reason: 'rollback' });
+  };
+
+  /** Write the latest checkpoint (and numbered copy); false when the model turned out non-finite. */
+  const writeCheckpoint = async (reason: 'periodic' | 'end'): Promise<boolean> => {
+    if (!ck) return true;
+    const bad = model.findNonFinite();
+    if (bad !== undefined) {
+      await diverged(`${bad} is not finite`);
+      return false;
+    }
+    const paths = await writeLatest(model, snapshot(), ck);
+    lastGood = { path: ck.path, iteration };
+    cutsSinceGood = 0;
+    lastCheckpointTime = performance.now();
+    lastCheckpointIter = iteration;
+    emit({ type: 'checkpoint', iteration, reason, paths });
+    return true;
+  };
+
+  // A roll-back needs a good checkpoint to go back to from the very start.
+  if (ck && onNonFinite === 'rollback' && lastGood === undefined) await writeCheckpoint('periodic');
 
   for (;;) {
     if (iteration >= maxIters) {
@@ -171,14 +437,17 @@ export async function train(
       break;
     }
     if (batcher.next()) model.resetState(); // a new pass over the data starts from a zero state
-    const hyper: StepHyper = { ...hyperBase, step: iteration + 1 };
+    const lr = currentLr();
+    const optimizer: OptimizerHyper =
+      lr === fixed.optimizer.lr ? fixed.optimizer : { ...fixed.optimizer, lr };
+    const hyper: StepHyper = { ...hyperBase, optimizer, step: iteration + 1 };
     const r = model.trainChunk(batcher.inputs, batcher.targets, B, T, hyper);
     iteration++;
+    if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
+      await diverged(Number.isFinite(r.loss) ? `gradient norm is ${r.gradNorm}` : `loss is ${r.loss}`);
+      continue;
+    }
     smoothLoss = smoothing * smoothLoss + (1 - smoothing) * r.loss;
-    if (!Number.isFinite(r.loss))
-      throw new Error(
-        `Training diverged at iteration ${iteration}: loss is ${r.loss}. HINT: lower the learning rate or enable clipping`,
-      );
 
     const now = performance.now();
     if (logEvery !== undefined ? iteration % logEvery === 0 : now - lastLogTime >= logInterval * 1000) {
@@ -201,14 +470,32 @@ export async function train(
         elapsed: el,
         fraction,
         eta: fraction ? (el / fraction) * (1 - fraction) : undefined,
+        lr,
       });
       lastLogTime = now;
       lastLogIter = iteration;
     }
-    if (evalEvery > 0 && iteration % evalEvery === 0) validate();
+    let ev: EvalEvent | undefined;
+    if (evalEvery > 0 && iteration % evalEvery === 0) ev = evaluate();
     else if (evalInterval !== undefined && now - lastEvalTime >= evalInterval * 1000) {
-      validate();
+      ev = evaluate();
       lastEvalTime = performance.now();
+    }
+    if (ev) {
+      if (observeValidation(fixed.lrSchedule, schedule, ev.valLoss, iteration))
+        emit({ type: 'lr', iteration, lr: currentLr(), reason: 'plateau' });
+      if (Number.isFinite(ev.valLoss) && (bestValLoss === null || ev.valLoss < bestValLoss)) {
+        bestValLoss = ev.valLoss;
+        if (ck?.bestPath !== undefined) {
+          const bad = model.findNonFinite();
+          if (bad !== undefined) {
+            await diverged(`${bad} is not finite`);
+            continue;
+          }
+          await writeBest(model, snapshot(), ck);
+          emit({ type: 'checkpoint', iteration, reason: 'best', paths: [ck.bestPath] });
+        }
+      }
     }
     if (sampleEvery > 0 && iteration % sampleEvery === 0)
       emit({
@@ -220,24 +507,48 @@ export async function train(
           seed: iteration,
         }),
       });
+    if (
+      ck &&
+      iteration > lastCheckpointIter &&
+      (((ck.every ?? 0) > 0 && iteration % ck.every! === 0) ||
+        ((ck.interval ?? 0) > 0 && performance.now() - lastCheckpointTime >= ck.interval! * 1000))
+    )
+      await writeCheckpoint('periodic');
     // Let timers, signal handlers and the progress bar run about every 50 ms.
     if (performance.now() - lastYield > 50) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       lastYield = performance.now();
     }
   }
+  // A final report (not fed to the schedule or the best-by-validation record: a resumed run must see
+  // the same validations as an uninterrupted one).
   const last = history.at(-1);
-  const validation_ = last?.iteration === iteration ? undefined : validate();
-  const final =
-    validation_ ??
-    (last
-      ? {
-          loss: last.valLoss,
-          perplexity: last.valPerplexity,
-          bitsPerChar: last.valBitsPerChar,
-          count: valIds?.length ?? 0,
-        }
-      : undefined);
+  let final: EvaluateResult | undefined;
+  if (last?.iteration !== iteration && valIds) {
+    const r = model.evaluate(valIds);
+    final = r;
+    const ev: EvalEvent = {
+      type: 'eval',
+      iteration,
+      elapsed: elapsed(),
+      valLoss: r.loss,
+      valPerplexity: r.perplexity,
+      valBitsPerChar: r.bitsPerChar,
+    };
+    history.push(ev);
+    emit(ev);
+  } else if (last)
+    final = {
+      loss: last.valLoss,
+      perplexity: last.valPerplexity,
+      bitsPerChar: last.valBitsPerChar,
+      count: valIds?.length ?? 0,
+    };
+  if (ck && (ck.atEnd ?? true)) {
+    // A model that went non-finite is never written: diverged() throws (stop) or rolls back, and the
+    // rolled-back state is the checkpoint already on disk.
+    await writeCheckpoint('end');
+  }
   return {
     iterations: iteration,
     epochs: batcher.epoch,
@@ -246,5 +557,6 @@ export async function train(
     validation: final,
     stoppedBy,
     history,
+    state: snapshot(),
   };
 }

@@ -189,7 +189,7 @@ describe('charrnn CLI', () => {
     [
       'a negative temperature',
       ['sample', join(dir, 'x.safetensors'), '--temperature', '-1'],
-      /expected a number > 0 for --temperature, got "-1"/,
+      /expected a number ≥ 0 for --temperature, got "-1"/,
     ],
     [
       'a missing model file',

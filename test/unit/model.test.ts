@@ -67,7 +67,11 @@ describe('CharRNN.sample', () => {
 
   it('rejects a negative temperature and unknown prime characters, with a hint', () => {
     expect(() => m.sample({ temperature: -1 })).toThrow(
-      'Expected a positive finite number for temperature but received -1. HINT: use greedy: true for argmax decoding',
+      'Expected a finite number ≥ 0 for temperature but received -1. HINT: use temperature 0 for greedy decoding',
+    );
+    // temperature 0 is greedy decoding (it used to be an error).
+    expect(m.sample({ prime: 'a', length: 30, temperature: 0 })).toBe(
+      m.sample({ prime: 'a', length: 30, greedy: true }),
     );
     expect(() => m.sample({ prime: 'abz' })).toThrow(
       /Character "z" \(U\+007A\) at index 2 is not in the vocabulary/,

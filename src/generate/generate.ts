@@ -1,0 +1,65 @@
+// One-shot generation from a model's zero state: generate() (with the backend's whole sampling loop when only
+// temperature / greedy are set), stream() (async iterator) and readable() (a Node Readable), all abortable.
+// Deliberately thin: the per-token loop and the token rule live in session.ts and transform.ts.
+import { Readable } from 'node:stream';
+import type { ModelCore } from './core.js';
+import { resolveGenerate, type GenerateOptions } from './options.js';
+import { Session, type GenerateResult } from './session.js';
+import { isIdentity } from './transform.js';
+
+/**
+ * Generate from the zero state. When the options need nothing beyond temperature / greedy (no top-k, top-p,
+ * repetition penalty, banned tokens, stop sequences or maxLength) the backend's whole sampling loop runs in one
+ * call (natively on the native backend); otherwise a Session steps token by token through the transform rule.
+ * Both give the same text for the same seed.
+ */
+export function generate(core: ModelCore, options: GenerateOptions = {}): GenerateResult {
+  const r = resolveGenerate(core.vocabulary, options);
+  if (isIdentity(r.spec) && r.stop.length === 0 && r.maxLength === Infinity) {
+    const ids = core.sampleLoop({
+      hidden: new Float32Array(core.stateSize),
+      prime: r.prime,
+      length: r.length,
+      temperature: r.temperature,
+      greedy: r.greedy,
+      rngState: r.rng.state,
+    });
+    return { text: decodeAfter(core, r.prime, ids), ids, stoppedBy: 'length' };
+  }
+  const session = new Session(core, { rng: r.rng });
+  session.feed(r.prime);
+  return session.generate({ ...options, prime: undefined, rng: r.rng });
+}
+
+/** The text of `ids` as it continues after `prime` (a word model's first piece may start with a space). */
+export function decodeAfter(core: ModelCore, prime: Int32Array, ids: Int32Array): string {
+  const v = core.vocabulary;
+  if (v.kind === 'char') return v.decode(ids);
+  let prev = prime.length > 0 ? prime[prime.length - 1] : -1;
+  const parts: string[] = [];
+  for (const id of ids) {
+    parts.push(v.decodeStep(prev, id));
+    prev = id;
+  }
+  return parts.join('');
+}
+
+/** generate() as an async iterator of text pieces; options.signal aborts it (it throws the signal's reason). */
+export function stream(
+  core: ModelCore,
+  options: GenerateOptions = {},
+): AsyncGenerator<string, GenerateResult, undefined> {
+  const r = resolveGenerate(core.vocabulary, options);
+  const session = new Session(core, { rng: r.rng });
+  session.feed(r.prime);
+  return session.stream({ ...options, prime: undefined, rng: r.rng });
+}
+
+/**
+ * stream() as a Node Readable of UTF-8 bytes (pipe it to stdout or a file). options.signal, or destroying the
+ * stream, stops generation; an abort destroys the stream with an AbortError.
+ */
+export function readable(core: ModelCore, options: GenerateOptions = {}): Readable {
+  const it = stream(core, options);
+  return Readable.from(it, { objectMode: false, signal: options.signal });
+}

@@ -1,0 +1,390 @@
+// Training checkpoints (format version 3): a model file plus everything an exact resume needs — the
+// trainer's state as JSON in `__metadata__.training_state`, the dropout PRNG state, the optimizer moments
+// (`optim.<slot>.<parameter>`) and the carried hidden state (`state.h_l<l>`, `state.c_l<l>`) as tensors.
+// The reader also takes plain model files (versions 1 and 2) and validates every field before anything
+// is built from it; each defect is a SafetensorsError naming the field. Also here: the files a run keeps
+// (latest, numbered keep-last-N copies, best-by-validation). Deliberately no training logic.
+import { readdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { OptimizerHyper } from '../backends/backend.js';
+import { resolveBackend, type BackendChoice } from '../backends/index.js';
+import { isVanilla, resolveModelConfig, type ModelConfig } from '../model/config.js';
+import { stateOffsets, stateSize, layoutFor } from '../model/layout.js';
+import { CharRNN, type ModelTrainingState } from '../model/model.js';
+import { vocabularyFromJSON } from '../text/word-vocabulary.js';
+import type { ModelVocabulary } from '../model/model.js';
+import { checkTrainingState, type TrainingState } from '../train/state.js';
+import { removeStaleTemporaries, writeFileAtomic } from './atomic.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  parseJsonStrict,
+  SafetensorsError,
+  type SafetensorsContents,
+  type TensorData,
+} from './safetensors.js';
+
+export const MODEL_FORMAT = 'charrnn';
+/** Plain vanilla model (seed tensor names). */
+export const FORMAT_VERSION_VANILLA = '1';
+/** Plain model of any other config (PyTorch tensor names). */
+export const FORMAT_VERSION_PYTORCH_NAMES = '2';
+/** Checkpoint: model (names as versions 1 / 2) + training state. */
+export const FORMAT_VERSION_CHECKPOINT = '3';
+const VERSIONS = [FORMAT_VERSION_VANILLA, FORMAT_VERSION_PYTORCH_NAMES, FORMAT_VERSION_CHECKPOINT] as const;
+export type FormatVersion = (typeof VERSIONS)[number];
+
+/** Everything a checkpoint (or plain model file) holds, validated, not yet bound to a backend. */
+export interface Checkpoint {
+  formatVersion: FormatVersion;
+  config: ModelConfig;
+  vocabulary: ModelVocabulary;
+  /** By layout name, in layout order. */
+  parameters: Map<string, Float32Array>;
+  /** Present for format version 3 only. */
+  training: { state: TrainingState; model: ModelTrainingState } | null;
+  /** Every `__metadata__` entry (format, config, … and any extra ones such as `corpus`). */
+  metadata: Record<string, string>;
+}
+
+/** PyTorch's names of an optimizer's state slots, in arena slot order (`optim.<slot>.<parameter>`). */
+export function optimizerSlotNames(o: Pick<OptimizerHyper, 'kind' | 'momentum'>): string[] {
+  switch (o.kind) {
+    case 'adam':
+      return ['exp_avg', 'exp_avg_sq'];
+    case 'rmsprop':
+      return ['square_avg'];
+    case 'adagrad':
+      return ['sum'];
+    case 'sgd':
+      return o.momentum > 0 ? ['momentum_buffer'] : [];
+  }
+}
+
+/** Tensor names and shapes of a carried state of B streams: state.h_l<l> [B, H_l] (and state.c_l<l>). */
+function stateTensors(config: ModelConfig, B: number): { name: string; shape: number[]; offset: number }[] {
+  const { h, c } = stateOffsets(config, B);
+  const out = h.map((offset, l) => ({ name: `state.h_l${l}`, shape: [B, config.hiddenSizes[l]], offset }));
+  c.forEach((offset, l) => out.push({ name: `state.c_l${l}`, shape: [B, config.hiddenSizes[l]], offset }));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Writing
+
+function modelMetadata(model: CharRNN, version: FormatVersion): Record<string, string> {
+  return {
+    format: MODEL_FORMAT,
+    format_version: version,
+    config: JSON.stringify(model.config),
+    vocabulary: JSON.stringify(model.vocabulary.toJSON()),
+  };
+}
+
+/** The parameters of `model` as safetensors chunks (format 1 or 2, by config). */
+export function encodeModel(model: CharRNN, extra: Record<string, string> = {}): Uint8Array[] {
+  const tensors = new Map<string, TensorData>();
+  const params = model.parameters();
+  for (const t of model.layout.tensors) tensors.set(t.name, { shape: t.shape, data: params.get(t.name)! });
+  const version = isVanilla(model.config) ? FORMAT_VERSION_VANILLA : FORMAT_VERSION_PYTORCH_NAMES;
+  return encodeSafetensors(tensors, { ...extra, ...modelMetadata(model, version) });
+}
+
+/**
+ * A checkpoint of `model` with the trainer's `state` as safetensors chunks. Refuses (RangeError) a model
+ * whose parameters or optimizer state hold NaN/Inf: such a file is never written.
+ */
+export function encodeCheckpoint(
+  model: CharRNN,
+  state: TrainingState,
+  extra: Record<string, string> = {},
+): Uint8Array[] {
+  const bad = model.findNonFinite();
+  if (bad !== undefined) throw new RangeError(`Refusing to write a checkpoint: ${bad} is not finite`);
+  const ms = model.exportTrainingState();
+  const tensors = new Map<string, TensorData>();
+  const params = model.parameters();
+  for (const t of model.layout.tensors) tensors.set(t.name, { shape: t.shape, data: params.get(t.name)! });
+  const P = model.layout.size;
+  optimizerSlotNames(state.optimizer).forEach((slot, j) => {
+    for (const t of model.layout.tensors)
+      tensors.set(`optim.${slot}.${t.name}`, {
+        shape: t.shape,
+        data: ms.optState.subarray(j * P + t.offset, j * P + t.offset + t.size),
+      });
+  });
+  for (const s of stateTensors(model.config, ms.hiddenBatch))
+    tensors.set(s.name, {
+      shape: s.shape,
+      data: ms.hidden.subarray(s.offset, s.offset + s.shape[0] * s.shape[1]),
+    });
+  return encodeSafetensors(tensors, {
+    ...extra,
+    ...modelMetadata(model, FORMAT_VERSION_CHECKPOINT),
+    training_state: JSON.stringify(state),
+    dropout_rng: JSON.stringify([...ms.dropoutRng]),
+  });
+}
+
+/** Write a checkpoint atomically (temporary file in the same folder, fsync, rename, fsync of the folder). */
+export async function saveCheckpoint(
+  model: CharRNN,
+  path: string,
+  state: TrainingState,
+  extra?: Record<string, string>,
+): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(model, state, extra));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading
+
+/**
+ * Validate decoded safetensors contents as a charrnn model file or checkpoint. `source` names the file in
+ * messages. Throws SafetensorsError (field = the metadata key or tensor at fault).
+ */
+export function parseCheckpoint(contents: SafetensorsContents, source = 'data'): Checkpoint {
+  const { tensors, metadata } = contents;
+  const bad: (field: string, what: string, tensor?: string) => never = (field, what, tensor) => {
+    throw new SafetensorsError(`Invalid charrnn file ${source}: ${what}`, field, tensor);
+  };
+  if (metadata.format !== MODEL_FORMAT)
+    bad(
+      'format',
+      `__metadata__.format is ${metadata.format === undefined ? 'missing' : JSON.stringify(metadata.format)}, expected "charrnn"`,
+    );
+  const version = metadata.format_version as FormatVersion;
+  if (!(VERSIONS as readonly string[]).includes(version))
+    bad(
+      'format_version',
+      `unsupported format_version ${JSON.stringify(version)} (this charrnn reads ${VERSIONS.map((v) => `"${v}"`).join(', ')})`,
+    );
+  const json = (field: string): unknown => {
+    if (metadata[field] === undefined) bad(field, `__metadata__.${field} is missing`);
+    return parseJsonStrict(metadata[field], (msg) => bad(field, `__metadata__.${field} is ${msg}`));
+  };
+  let config: ModelConfig;
+  try {
+    config = resolveModelConfig(json('config') as never);
+  } catch (err) {
+    if (err instanceof SafetensorsError) throw err;
+    return bad('config', `__metadata__.config: ${(err as Error).message}`);
+  }
+  let vocabulary: ModelVocabulary;
+  try {
+    vocabulary = vocabularyFromJSON(json('vocabulary'));
+  } catch (err) {
+    if (err instanceof SafetensorsError) throw err;
+    return bad('vocabulary', `__metadata__.vocabulary: ${(err as Error).message}`);
+  }
+  if (vocabulary.size !== config.vocabSize)
+    bad(
+      'vocabulary',
+      `the vocabulary has ${vocabulary.size} tokens but config.vocabSize is ${config.vocabSize}`,
+    );
+  if (version !== FORMAT_VERSION_CHECKPOINT && (version === FORMAT_VERSION_VANILLA) !== isVanilla(config))
+    bad(
+      'format_version',
+      `format_version ${JSON.stringify(version)} does not match its config (version "1" is the vanilla model only)`,
+    );
+
+  // Which tensors must be there, with which shapes.
+  const expected = new Map<string, readonly number[]>();
+  const layout = layoutFor(config);
+  for (const t of layout.tensors) expected.set(t.name, t.shape);
+  let training: Checkpoint['training'] = null;
+  let slots: string[] = [];
+  let state: TrainingState | undefined;
+  let B = 0;
+  if (version === FORMAT_VERSION_CHECKPOINT) {
+    state = checkTrainingState(json('training_state'), 'training_state', (field, msg) => bad(field, msg));
+    slots = optimizerSlotNames(state.optimizer);
+    for (const slot of slots)
+      for (const t of layout.tensors) expected.set(`optim.${slot}.${t.name}`, t.shape);
+    const h0 = tensors.get('state.h_l0');
+    if (h0 === undefined)
+      bad('state.h_l0', 'tensor state.h_l0 (the carried hidden state) is missing', 'state.h_l0');
+    B = h0.shape[0];
+    if (h0.shape.length !== 2 || !(B >= 1))
+      bad(
+        'state.h_l0.shape',
+        `tensor state.h_l0 has shape [${h0.shape.join(', ')}], expected [B, ${config.hiddenSizes[0]}] with B ≥ 1`,
+        'state.h_l0',
+      );
+    for (const s of stateTensors(config, B)) expected.set(s.name, s.shape);
+  }
+  for (const [name, t] of tensors) {
+    const want = expected.get(name);
+    if (want === undefined)
+      bad(
+        name,
+        `unexpected tensor ${JSON.stringify(name)} for this config and format version ${version}`,
+        name,
+      );
+    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i]))
+      bad(
+        `${name}.shape`,
+        `tensor ${name} has shape [${t.shape.join(', ')}], expected [${want.join(', ')}]`,
+        name,
+      );
+    const d = t.data;
+    for (let i = 0; i < d.length; i++)
+      if (!Number.isFinite(d[i])) bad(name, `tensor ${name} holds ${d[i]} at index ${i}`, name);
+  }
+  for (const name of expected.keys()) if (!tensors.has(name)) bad(name, `tensor ${name} is missing`, name);
+
+  const parameters = new Map<string, Float32Array>();
+  for (const t of layout.tensors) parameters.set(t.name, tensors.get(t.name)!.data);
+  if (state !== undefined) {
+    const rng = json('dropout_rng');
+    if (
+      !Array.isArray(rng) ||
+      rng.length !== 4 ||
+      !rng.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff) ||
+      rng.every((x) => x === 0)
+    )
+      bad('dropout_rng', '__metadata__.dropout_rng is not 4 uint32 words (not all zero)');
+    const P = layout.size;
+    const optState = new Float32Array(slots.length * P);
+    slots.forEach((slot, j) => {
+      for (const t of layout.tensors)
+        optState.set(tensors.get(`optim.${slot}.${t.name}`)!.data, j * P + t.offset);
+    });
+    const hidden = new Float32Array(stateSize(config, B));
+    for (const s of stateTensors(config, B)) hidden.set(tensors.get(s.name)!.data, s.offset);
+    training = {
+      state,
+      model: { optState, hidden, hiddenBatch: B, dropoutRng: Uint32Array.from(rng as number[]) },
+    };
+  }
+  return { formatVersion: version, config, vocabulary, parameters, training, metadata };
+}
+
+/** Decode and validate an in-memory file (see parseCheckpoint). */
+export function decodeCheckpoint(bytes: Uint8Array, source?: string): Checkpoint {
+  return parseCheckpoint(decodeSafetensors(bytes, { source }), source);
+}
+
+/** Read and validate a file (see parseCheckpoint). A missing file is an Error with a hint. */
+export async function readCheckpoint(path: string): Promise<Checkpoint> {
+  let contents;
+  try {
+    contents = await loadSafetensors(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`Model file not found: ${path}. HINT: train one with \`charrnn train --out ${path}\``, {
+        cause: err,
+      });
+    throw err;
+  }
+  return parseCheckpoint(contents, path);
+}
+
+/** Bind a validated checkpoint to a backend; its training state (if any) is restored into the model. */
+export function modelFromCheckpoint(ck: Checkpoint, backend: BackendChoice = 'auto'): CharRNN {
+  const model = CharRNN.fromParameters(ck.config, ck.vocabulary, ck.parameters, backend);
+  if (ck.training) model.importTrainingState(ck.training.model);
+  return model;
+}
+
+/**
+ * Load a checkpoint (or a plain model file) for training: the model with its optimizer moments, carried
+ * state and dropout PRNG restored, and the trainer's state (null for a plain model file). Pass `state`
+ * as `train(..., { resume: state })` to continue the run exactly.
+ */
+export async function loadCheckpoint(
+  path: string,
+  options: { backend?: BackendChoice } = {},
+): Promise<{ model: CharRNN; state: TrainingState | null; checkpoint: Checkpoint }> {
+  const checkpoint = await readCheckpoint(path);
+  const backend = resolveBackend(options.backend ?? 'auto', { config: checkpoint.config }).name;
+  const model = modelFromCheckpoint(checkpoint, backend);
+  return { model, state: checkpoint.training?.state ?? null, checkpoint };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The files a run keeps
+
+/** `<dir>/<stem>.iter-<n><ext>` beside `path` (ext = ".safetensors" when path has it). */
+export function numberedPath(path: string, iteration: number): string {
+  const base = basename(path);
+  const ext = base.endsWith('.safetensors') ? '.safetensors' : '';
+  return join(dirname(path), `${base.slice(0, base.length - ext.length)}.iter-${iteration}${ext}`);
+}
+
+/** The numbered copies of `path` that exist, oldest (lowest iteration) first. */
+export async function listNumbered(path: string): Promise<{ path: string; iteration: number }[]> {
+  const base = basename(path);
+  const ext = base.endsWith('.safetensors') ? '.safetensors' : '';
+  const stem = base.slice(0, base.length - ext.length);
+  const out: { path: string; iteration: number }[] = [];
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    if (!n.startsWith(`${stem}.iter-`) || !n.endsWith(ext)) continue;
+    const digits = n.slice(stem.length + 6, n.length - ext.length);
+    if (/^\d+$/.test(digits)) out.push({ path: join(dirname(path), n), iteration: Number(digits) });
+  }
+  return out.sort((a, b) => a.iteration - b.iteration);
+}
+
+export interface CheckpointFiles {
+  /** The latest checkpoint, always overwritten atomically. */
+  path: string;
+  /** Also keep this many numbered copies (`<stem>.iter-<n>.safetensors`); 0 = none (default). */
+  keepLast?: number;
+  /** Best-by-validation checkpoint, written when a periodic validation improves on the best so far. */
+  bestPath?: string;
+  /** Extra `__metadata__` entries (strings). */
+  extra?: Record<string, string>;
+}
+
+/**
+ * Write the latest checkpoint (and a numbered copy, pruning all but the newest keepLast). Returns the
+ * paths written. Throws RangeError, writing nothing, when the model holds NaN/Inf.
+ */
+export async function writeLatest(
+  model: CharRNN,
+  state: TrainingState,
+  files: CheckpointFiles,
+): Promise<string[]> {
+  const chunks = encodeCheckpoint(model, state, files.extra);
+  await writeFileAtomic(files.path, chunks);
+  const written = [files.path];
+  const keep = files.keepLast ?? 0;
+  if (keep > 0) {
+    const numbered = numberedPath(files.path, state.iteration);
+    await writeFileAtomic(numbered, chunks);
+    written.push(numbered);
+    const all = await listNumbered(files.path);
+    for (const old of all.slice(0, Math.max(0, all.length - keep)))
+      await unlink(old.path).catch(() => undefined);
+  }
+  return written;
+}
+
+/** Write the best-by-validation checkpoint. */
+export async function writeBest(model: CharRNN, state: TrainingState, files: CheckpointFiles): Promise<void> {
+  if (files.bestPath === undefined) return;
+  await writeFileAtomic(files.bestPath, encodeCheckpoint(model, state, files.extra));
+}
+
+/** Remove temporaries left by killed writers beside every file a run writes. Returns what was removed. */
+export async function cleanCheckpointTemporaries(files: CheckpointFiles): Promise<string[]> {
+  const removed: string[] = [];
+  const numberedBase = basename(numberedPath(files.path, 0));
+  const [stemIter, ext] = numberedBase.split('.iter-0');
+  const ours = (target: string) =>
+    target === basename(files.path) || (target.startsWith(`${stemIter}.iter-`) && target.endsWith(ext));
+  removed.push(...(await removeStaleTemporaries(dirname(files.path), ours)));
+  if (files.bestPath !== undefined) {
+    const best = basename(files.bestPath);
+    removed.push(...(await removeStaleTemporaries(dirname(files.bestPath), (t) => t === best)));
+  }
+  return removed;
+}
