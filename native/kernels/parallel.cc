@@ -1,8 +1,9 @@
-// Multi-threaded gemm: wraps one ISA table's serial gemm so that a large product is split into independent
-// column (or row) blocks of C, one per pool thread (native/util/threadpool.h). Each block is a complete serial
-// gemm over the whole K, with block edges on micro-tile boundaries, so every element of C is computed by the
+// Multi-threaded gemm and gemv: wraps one ISA table's serial kernels so that a large product is split into
+// independent column (or row) blocks of the output, one per pool thread (native/util/threadpool.h). Each block
+// is a complete serial call over the whole reduction, with block edges on the kernels' own blocking boundaries
+// (gemm micro-tiles; gemv_n's 8-row and gemv_t's 32-column blocks), so every output element is computed by the
 // same instructions in the same order whatever the thread count: results are bit-identical for 1 or N threads.
-// Small products (below kMinParallelMacs) stay on the calling thread.
+// Small products (below kMinParallelMacs / kMinParallelGemv) stay on the calling thread.
 // Deliberately no SIMD here and no packing of its own: the ISA kernels do all the arithmetic.
 #include "internal.h"
 #include "../util/threadpool.h"
@@ -73,6 +74,54 @@ void parallel_gemm(GemmFn fn, Form form, int M, int N, int K, const float* A, in
   fn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
+// gemv: a weight matrix of at least this many elements is worth splitting (sampling streams ~MBs per step).
+constexpr long long kMinParallelGemv = 1LL << 16;
+constexpr int kGemvRowUnit = 8;   // gemv_n blocks rows by 8
+constexpr int kGemvColUnit = 32;  // gemv_t blocks columns by 32
+
+struct GemvJob {
+  GemvFn fn;
+  bool transposed;  // gemv_t: split columns of A (= elements of y); gemv_n: split rows
+  int M, N;
+  const float* A;
+  int lda;
+  const float* x;
+  float* y;
+  bool accumulate;
+  int units, parts, unit;
+};
+
+void run_gemv_block(void* ctx, int part) {
+  const GemvJob& j = *static_cast<const GemvJob*>(ctx);
+  const int u0 = static_cast<int>(static_cast<long long>(j.units) * part / j.parts);
+  const int u1 = static_cast<int>(static_cast<long long>(j.units) * (part + 1) / j.parts);
+  const int total = j.transposed ? j.N : j.M;
+  const int lo = u0 * j.unit;
+  const int hi = u1 * j.unit < total ? u1 * j.unit : total;
+  if (hi <= lo) return;
+  const std::size_t off = static_cast<std::size_t>(lo);
+  if (j.transposed)  // y[lo:hi] (+)= A[:, lo:hi]ᵀ·x
+    j.fn(j.M, hi - lo, j.A + off, j.lda, j.x, j.y + off, j.accumulate);
+  else  // y[lo:hi] (+)= A[lo:hi, :]·x
+    j.fn(hi - lo, j.N, j.A + off * static_cast<std::size_t>(j.lda), j.lda, j.x, j.y + off, j.accumulate);
+}
+
+void parallel_gemv(GemvFn fn, bool transposed, int M, int N, const float* A, int lda, const float* x, float* y,
+                   bool accumulate) {
+  const int threads = par::threads();
+  if (threads > 1 && M > 0 && N > 0 && static_cast<long long>(M) * N >= kMinParallelGemv) {
+    const int unit = transposed ? kGemvColUnit : kGemvRowUnit;
+    const int units = ((transposed ? N : M) + unit - 1) / unit;
+    const int parts = units < threads ? units : threads;
+    if (parts > 1) {
+      GemvJob job{fn, transposed, M, N, A, lda, x, y, accumulate, units, parts, unit};
+      par::run(parts, run_gemv_block, &job);
+      return;
+    }
+  }
+  fn(M, N, A, lda, x, y, accumulate);
+}
+
 // One set of wrappers per registry slot (a function pointer cannot capture which serial table it wraps).
 const Table* g_serial[kMaxTables];
 
@@ -90,12 +139,23 @@ void par_tn(int M, int N, int K, const float* A, int lda, const float* B, int ld
 }
 
 template <int S>
+void par_gemv_n(int M, int N, const float* A, int lda, const float* x, float* y, bool acc) {
+  parallel_gemv(g_serial[S]->gemv_n, false, M, N, A, lda, x, y, acc);
+}
+template <int S>
+void par_gemv_t(int M, int N, const float* A, int lda, const float* x, float* y, bool acc) {
+  parallel_gemv(g_serial[S]->gemv_t, true, M, N, A, lda, x, y, acc);
+}
+
+template <int S>
 void install(const Table& serial, Table* out) {
   g_serial[S] = &serial;
   *out = serial;
   out->gemm_nn = par_nn<S>;
   out->gemm_nt = par_nt<S>;
   out->gemm_tn = par_tn<S>;
+  out->gemv_n = par_gemv_n<S>;
+  out->gemv_t = par_gemv_t<S>;
 }
 
 }  // namespace

@@ -390,8 +390,31 @@ void test_threads(const Table& t) {
         }
         cases++;
       }
+  // gemv (the sampling loop's products): W3's layer shapes, an odd one, both forms.
+  const Shape vshapes[] = {{1024, 320, 0}, {1024, 512, 0}, {1001, 333, 0}, {65, 256, 0}};
+  for (bool transposed : {false, true})
+    for (const Shape& s : vshapes)
+      for (bool acc : {false, true}) {
+        const int M = s.M, N = s.N;
+        const auto A = random_vec(static_cast<std::size_t>(M) * N);
+        const auto x = random_vec(static_cast<std::size_t>(transposed ? M : N));
+        const auto y0 = random_vec(static_cast<std::size_t>(transposed ? N : M));
+        std::vector<float> ref;
+        for (int threads : {1, 2, 3, 4}) {
+          charrnn::par::set_threads(threads);
+          std::vector<float> y = y0;
+          (transposed ? t.gemv_t : t.gemv_n)(M, N, A.data(), N, x.data(), y.data(), acc);
+          if (threads == 1)
+            ref = y;
+          else
+            CHECK(std::memcmp(y.data(), ref.data(), y.size() * sizeof(float)) == 0,
+                  "%s gemv_%s %dx%d acc=%d: %d threads differ from 1", t.isa, transposed ? "t" : "n", M, N, acc,
+                  threads);
+        }
+        cases++;
+      }
   charrnn::par::set_threads(saved);
-  std::printf("  %-6s gemm threads 1/2/3/4: %d cases bit-identical  %s\n", t.isa, cases,
+  std::printf("  %-6s gemm/gemv threads 1/2/3/4: %d cases bit-identical  %s\n", t.isa, cases,
               g_failures == before ? "ok" : "FAILED");
 }
 

@@ -63,8 +63,7 @@ const vanillaCase = (backend: BackendName): Case => ({
 const CASES: Case[] = [
   lstmCase('js'),
   vanillaCase('js'),
-  // TODO(merge): the native backend runs only the vanilla model on this branch; once the native stack
-  // (LSTM/GRU, layers, embedding, dropout) lands, replace this with lstmCase('native').
+  lstmCase('native'),
   vanillaCase('native'),
 ];
 

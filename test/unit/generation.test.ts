@@ -1,5 +1,5 @@
 // Step sessions, generation options, streaming, beam search and scoring through CharRNN, on every backend
-// (native: the vanilla model, which is what it runs; JS: also a 2-layer LSTM).
+// (the vanilla model and a 2-layer LSTM with an embedding on each).
 import { describe, expect, it } from 'vitest';
 import { CharRNN } from '../../src/model/model.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
@@ -26,7 +26,7 @@ function model(backend: 'js' | 'native', seed = 3, cell: 'rnn' | 'lstm' = 'rnn')
 
 const cases = [
   ...BACKENDS.map((b) => ({ name: `${b} vanilla`, make: (seed?: number) => model(b, seed) })),
-  { name: 'js lstm', make: (seed?: number) => model('js', seed, 'lstm') },
+  ...BACKENDS.map((b) => ({ name: `${b} lstm`, make: (seed?: number) => model(b, seed, 'lstm') })),
 ];
 
 describe.each(cases)('scoring identities ($name)', ({ make }) => {
