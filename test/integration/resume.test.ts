@@ -60,12 +60,7 @@ const vanillaCase = (backend: BackendName): Case => ({
   },
 });
 
-const CASES: Case[] = [
-  lstmCase('js'),
-  vanillaCase('js'),
-  lstmCase('native'),
-  vanillaCase('native'),
-];
+const CASES: Case[] = [lstmCase('js'), vanillaCase('js'), lstmCase('native'), vanillaCase('native')];
 
 const N = 20;
 
