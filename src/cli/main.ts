@@ -2,7 +2,7 @@
 // The `charrnn` command: train (and resume), sample, inspect and info over the library's public API.
 // Deliberately thin: argument parsing (commander), rendering of progress events, one-line errors.
 import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -24,7 +24,8 @@ import {
   readResumable,
 } from './checkpoint-cli.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { capabilities, resolveBackend, type BackendChoice } from '../backends/index.js';
+import { capabilities, resolveBackend, setThreads, type BackendChoice } from '../backends/index.js';
+import { runBenchmarks, summarize } from '../bench/runner.js';
 import { OPTIMIZERS } from '../train/optim.js';
 import { ProgressRenderer } from './progress.js';
 import { VERSION } from '../version.js';
@@ -91,6 +92,7 @@ interface TrainCliOptions {
   minFreq: number;
   maxVocab: number;
   lrSchedule?: string;
+  threads?: number;
   resume?: string;
   checkpointEvery?: number;
   checkpointInterval: number;
@@ -120,8 +122,16 @@ function scheduleArg(value: string): string {
   return value;
 }
 
+/** " (2 threads)" for the native backend, nothing for the single-threaded JS one. */
+function threadNote(model: CharRNN): string {
+  if (model.backend !== 'native') return '';
+  const n = capabilities().threads;
+  return ` (${n} thread${n > 1 ? 's' : ''})`;
+}
+
 async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const log = (msg: string) => process.stderr.write(msg + '\n');
+  if (opts.threads !== undefined) setThreads(opts.threads);
   const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   let model: CharRNN;
   let corpus: Corpus<ModelVocabulary>;
@@ -154,7 +164,7 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
     log(
       `charrnn ${VERSION}: resuming ${opts.resume} at iteration ${state.iteration} (epoch ${state.epoch}): ` +
         `${describeModel(ck.config)} (${model.parameterCount.toLocaleString('en-US')} parameters) on ${path} ` +
-        `with the ${model.backend} backend; saving to ${out}`,
+        `with the ${model.backend} backend${threadNote(model)}; saving to ${out}`,
     );
   } else {
     const resolved = await resolveCorpus(opts.corpus, { log });
@@ -209,7 +219,7 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
       `charrnn ${VERSION}: training ${describeModel(config)} (${model.parameterCount.toLocaleString('en-US')} parameters) ` +
         `on ${path} (${corpus.length.toLocaleString('en-US')} ${opts.tokens === 'word' ? 'word' : 'char'}s, vocabulary ${corpus.vocabulary.size}; ` +
         `${corpus.train.length.toLocaleString('en-US')} train / ${corpus.validation.length.toLocaleString('en-US')} validation) ` +
-        `with the ${model.backend} backend` +
+        `with the ${model.backend} backend${threadNote(model)}` +
         (unbounded ? '; press Ctrl-C to stop and save' : ''),
     );
   }
@@ -511,6 +521,11 @@ export function buildProgram(): Command {
       num('--log-interval', { min: 0, exclusiveMin: true }),
     )
     .option('--no-progress', 'plain log lines even on a terminal')
+    .option(
+      '--threads <n>',
+      'threads for the native backend (default: CHARRNN_THREADS, else the number of CPUs)',
+      int('--threads', 1),
+    )
     .addOption(
       new Option('--tokens <kind>', 'char: one token per character; word: words, punctuation and newlines')
         .choices(['char', 'word'])
@@ -643,6 +658,58 @@ export function buildProgram(): Command {
     .action(() => {
       process.stdout.write(JSON.stringify({ version: VERSION, ...capabilities() }, null, 2) + '\n');
     });
+
+  program
+    .command('bench')
+    .description('time the benchmark workloads (W1–W4 of WORKLOADS.md) on this machine')
+    .option('--workload <names>', 'comma-separated workloads: W1, W2, W3, W4', 'W1,W2,W3,W4')
+    .option('--backend <names>', 'comma-separated backends: js, native', 'js,native')
+    .option(
+      '--threads <list>',
+      'comma-separated native thread counts to measure (default: 1 and the configured count)',
+    )
+    .option(
+      '--time <seconds>',
+      'seconds of timing per measurement',
+      num('--time', { min: 0, exclusiveMin: true }),
+      3,
+    )
+    .option('--json <file>', 'also write the records as a JSON array to this file')
+    .action(
+      async (opts: { workload: string; backend: string; threads?: string; time: number; json?: string }) => {
+        const backends = opts.backend.split(',').map((b) => b.trim());
+        for (const b of backends)
+          if (b !== 'js' && b !== 'native')
+            throw new UsageError(`Expected js or native for --backend but received ${JSON.stringify(b)}`);
+        const threads = opts.threads?.split(',').map((t) => {
+          const n = Number(t.trim());
+          if (!Number.isInteger(n) || n < 1 || n > 256)
+            throw new UsageError(
+              `Expected integers in [1, 256] for --threads but received ${JSON.stringify(t)}`,
+            );
+          return n;
+        });
+        const workloads = opts.workload.split(',').map((w) => w.trim().toUpperCase());
+        for (const w of workloads)
+          if (!['W1', 'W2', 'W3', 'W4'].includes(w))
+            throw new UsageError(
+              `Expected W1, W2, W3 or W4 for --workload but received ${JSON.stringify(w)}`,
+            );
+        const log = (line: string) => process.stdout.write(line + '\n');
+        const records = await runBenchmarks({
+          workloads,
+          backends: backends as ('js' | 'native')[],
+          threads,
+          seconds: opts.time,
+          log,
+        });
+        log(summarize(records));
+        if (opts.json !== undefined) {
+          await writeFile(opts.json, JSON.stringify(records, null, 2) + '\n');
+          log(`wrote ${opts.json}`);
+        }
+      },
+    );
   return program;
 }
 

@@ -1,6 +1,6 @@
 // The `charrnn` command end to end (train → sample), and how it reports user mistakes: one line, exit 1.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -245,8 +245,24 @@ describe('charrnn CLI', () => {
     expect(r.stderr).toMatch(/Character "X" \(U\+0058\) at index 0 is not in the vocabulary/);
   });
 
+  it('bench times the named workloads and writes JSON records (threads, chars/s, machine)', () => {
+    const json = join(dir, 'bench.json');
+    const r = charrnn('bench', '--workload', 'W1', '--backend', 'js', '--time', '0.2', '--json', json);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/W1 +js +1t +[\d,]+ chars\/s/);
+    const records = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>[];
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ workload: 'W1', backend: 'js', threads: 1, isa: 'js' });
+    expect(records[0].charsPerSec).toBeGreaterThan(0);
+    expect(typeof records[0].cpu).toBe('string');
+    const bad = charrnn('bench', '--workload', 'W7');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--workload/);
+  });
+
   it('prints help for every command', () => {
-    for (const cmd of [[], ['train'], ['sample']]) {
+    for (const cmd of [[], ['train'], ['sample'], ['score'], ['inspect'], ['bench']]) {
       const r = charrnn(...cmd, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage: charrnn');
