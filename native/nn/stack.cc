@@ -12,6 +12,7 @@
 
 #include "sample.h"
 #include "softmax.h"
+#include "../util/threadpool.h"
 
 namespace charrnn {
 namespace nn {
@@ -100,6 +101,19 @@ inline void mm_nn(const Table& k, int M, int N, int K, const float* A, int lda, 
     k.gemm_nn(M, N, K, A, lda, Bm, ldb, C, ldc, acc);
 }
 
+// ---- Splitting a step's element-wise work over the thread pool by stream rows: each row's arithmetic is the same
+// whatever the split (the vectorised exp/tanh work lane by lane), so results do not depend on the thread count.
+// Below kMinParallelElems elements per step one thread does it all.
+constexpr size_t kMinParallelElems = 8192;
+
+int row_parts(int B, size_t row_elems) {
+  const int threads = par::threads();
+  if (threads <= 1 || static_cast<size_t>(B) * row_elems < kMinParallelElems) return 1;
+  return B < threads ? B : threads;
+}
+
+inline int part_begin(int rows, int parts, int p) { return rows * p / parts; }
+
 // ---- Gate math. Every loop works on restrict-qualified rows so that the compiler vectorises it; the
 // exponentials come from the kernel table in as few, as long calls as the data layout allows.
 // σ(x) = 1 / (1 + e^{−x}) and tanh(x) = 2 / (1 + e^{−2x}) − 1 (e^{−x} = +inf gives 0 and −1, NaN stays NaN;
@@ -145,6 +159,61 @@ inline void lstm_backward_row(size_t H, const float* __restrict g, const float* 
     da[2 * H + i] = d * ig * (1.0f - gg * gg);
     da[3 * H + i] = dh[i] * t * og * (1.0f - og);
     dc[i] = d * fg;
+  }
+}
+
+// One LSTM step's gate math for rows [b0, b1): i, f, g, o from the pre-activations (+ both biases), the cell
+// c = f·c' + i·g, and h = o·tanh(c) (tanh(c) kept for BPTT).
+struct LstmStepJob {
+  const Table* k;
+  size_t H;
+  int B, parts;
+  float* a;  // [B, 4H] pre-activations, turned into gate values in place
+  const float* bias;
+  const float* cprev;
+  float* ccur;
+  float* tcur;
+  float* hcur;
+};
+
+void lstm_step_rows(void* ctx, int part) {
+  const LstmStepJob& j = *static_cast<const LstmStepJob*>(ctx);
+  const size_t H = j.H, GH = 4 * H;
+  const size_t b0 = static_cast<size_t>(part_begin(j.B, j.parts, part));
+  const size_t b1 = static_cast<size_t>(part_begin(j.B, j.parts, part + 1));
+  for (size_t b = b0; b < b1; b++) lstm_exponents(H, j.a + b * GH, j.bias);
+  j.k->exp((b1 - b0) * GH, j.a + b0 * GH, j.a + b0 * GH);  // one call over the rows' whole [rows, 4H] block
+  for (size_t b = b0; b < b1; b++) lstm_cell(H, j.a + b * GH, j.cprev + b * H, j.ccur + b * H);
+  j.k->tanh((b1 - b0) * H, j.ccur + b0 * H, j.tcur + b0 * H);
+  for (size_t b = b0; b < b1; b++) {
+    const float* o = j.a + b * GH + 3 * H;
+    const float* tcb = j.tcur + b * H;
+    float* h = j.hcur + b * H;
+    for (size_t i = 0; i < H; i++) h[i] = o[i] * tcb[i];
+  }
+}
+
+// BPTT of one LSTM step for rows [b0, b1).
+struct LstmBackJob {
+  size_t H, BH;
+  int B, parts, t;
+  const float* A;
+  const float* cs;
+  const float* tc;
+  const float* dh;
+  float* dc;
+  float* dai;
+};
+
+void lstm_back_rows(void* ctx, int part) {
+  const LstmBackJob& j = *static_cast<const LstmBackJob*>(ctx);
+  const size_t H = j.H, GH = 4 * H;
+  const int b0 = part_begin(j.B, j.parts, part), b1 = part_begin(j.B, j.parts, part + 1);
+  for (int b = b0; b < b1; b++) {
+    const size_t row = static_cast<size_t>(j.t) * j.B + b;
+    lstm_backward_row(H, j.A + row * GH, j.cs + static_cast<size_t>(j.t) * j.BH + static_cast<size_t>(b) * H,
+                      j.tc + row * H, j.dh + static_cast<size_t>(b) * H, j.dc + static_cast<size_t>(b) * H,
+                      j.dai + row * GH);
   }
 }
 
@@ -327,21 +396,9 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
     } else if (lstm) {
       // i, f, g, o = σ, σ, tanh, σ of (W_ih·x + b_ih + W_hh·h + b_hh); c = f·c' + i·g; h = o·tanh(c)
       mm_nt(k, B, GHi, Hi, hprev, Hi, Whh, Hi, a, GHi, true);
-      const float* cprev = cs + static_cast<size_t>(t) * BH;
-      float* ccur = cs + static_cast<size_t>(t + 1) * BH;
-      float* tcur = tc + static_cast<size_t>(t) * BH;
-      for (int b = 0; b < B; b++) lstm_exponents(H, a + static_cast<size_t>(b) * GH, bias);
-      k.exp(static_cast<size_t>(B) * GH, a, a);  // one call over the step's whole [B, 4H] block
-      for (int b = 0; b < B; b++)
-        lstm_cell(H, a + static_cast<size_t>(b) * GH, cprev + static_cast<size_t>(b) * H,
-                  ccur + static_cast<size_t>(b) * H);
-      k.tanh(BH, ccur, tcur);
-      for (int b = 0; b < B; b++) {
-        const float* o = a + static_cast<size_t>(b) * GH + 3 * H;
-        const float* tcb = tcur + static_cast<size_t>(b) * H;
-        float* h = hcur + static_cast<size_t>(b) * H;
-        for (size_t i = 0; i < H; i++) h[i] = o[i] * tcb[i];
-      }
+      LstmStepJob job{&k, H, B, row_parts(B, GH), a, bias, cs + static_cast<size_t>(t) * BH,
+                      cs + static_cast<size_t>(t + 1) * BH, tc + static_cast<size_t>(t) * BH, hcur};
+      par::run(job.parts, lstm_step_rows, &job);
     } else {
       // r, z = σ(W_i·x + b_i + W_h·h + b_h); n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)); h = (1−z)·n + z·h'
       float* rec = ws.rec.data();
@@ -422,24 +479,26 @@ void backward_layer(const Table& k, const StackLayout& L, size_t l, const float*
   for (int t = T - 1; t >= 0; t--) {
     float* dh = dH + static_cast<size_t>(t) * BH;  // complete: the step t+1 terms were added into it
     const float* hprev = hs + static_cast<size_t>(t) * BH;
-    for (int b = 0; b < B; b++) {
-      const size_t row = static_cast<size_t>(t) * B + b;
-      const float* g = A + row * GH;
-      float* di = dai + row * GH;
-      const float* dhb = dh + static_cast<size_t>(b) * H;
-      if (c.cell == Cell::kRnn) {
-        if (c.relu) {
-          for (size_t i = 0; i < H; i++) di[i] = g[i] > 0 ? dhb[i] : 0.0f;
+    if (lstm) {
+      LstmBackJob job{H, BH, B, row_parts(B, GH), t, A, cs, tc, dh, dc, dai};
+      par::run(job.parts, lstm_back_rows, &job);
+    } else {
+      for (int b = 0; b < B; b++) {
+        const size_t row = static_cast<size_t>(t) * B + b;
+        const float* g = A + row * GH;
+        float* di = dai + row * GH;
+        const float* dhb = dh + static_cast<size_t>(b) * H;
+        if (c.cell == Cell::kRnn) {
+          if (c.relu) {
+            for (size_t i = 0; i < H; i++) di[i] = g[i] > 0 ? dhb[i] : 0.0f;
+          } else {
+            for (size_t i = 0; i < H; i++) di[i] = (1.0f - g[i] * g[i]) * dhb[i];
+          }
         } else {
-          for (size_t i = 0; i < H; i++) di[i] = (1.0f - g[i] * g[i]) * dhb[i];
+          // t > 0: the direct path h_t = … + z·h_{t−1} into dh_{t−1}
+          float* dprev = t > 0 ? dh - BH + static_cast<size_t>(b) * H : nullptr;
+          gru_backward_row(H, g, hn + row * H, hprev + static_cast<size_t>(b) * H, dhb, di, dah + row * GH, dprev);
         }
-      } else if (lstm) {
-        lstm_backward_row(H, g, cs + static_cast<size_t>(t) * BH + static_cast<size_t>(b) * H, tc + row * H, dhb,
-                          dc + static_cast<size_t>(b) * H, di);
-      } else {
-        // t > 0: the direct path h_t = … + z·h_{t−1} into dh_{t−1}
-        float* dprev = t > 0 ? dh - BH + static_cast<size_t>(b) * H : nullptr;
-        gru_backward_row(H, g, hn + row * H, hprev + static_cast<size_t>(b) * H, dhb, di, dah + row * GH, dprev);
       }
     }
     // dh_{t−1} += dA_h[t]·W_hh for all B streams (the gradient w.r.t. the carried-in state is not needed)
