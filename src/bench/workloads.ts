@@ -39,16 +39,23 @@ export interface SamplingWorkload {
 export type Workload = TrainingWorkload | SamplingWorkload;
 
 /**
- * Forward FLOPs per token as WORKLOADS.md counts them: vanilla 2·(H·H + H·V) (+ H·E with an embedding),
- * LSTM/GRU layer 2·G·H·(In + H) with G gates, output layer 2·H·V. Training ≈ 3 × forward.
+ * Forward FLOPs per token as WORKLOADS.md counts them: vanilla 2·(H·H + H·V) (+ 2·H·E with an embedding; the
+ * one-hot input is a lookup), LSTM/GRU layer 2·G·H·(In + H) with G gates, output layer 2·H·V. Training ≈ 3 ×
+ * forward.
  */
 export function forwardFlops(m: WorkloadModel, V: number): number {
-  const G = m.cell === 'lstm' ? 4 : m.cell === 'gru' ? 3 : 1;
-  let flops = 2 * m.hiddenSize * V;
+  const H = m.hiddenSize;
+  let flops = 2 * H * V; // decoder
+  if (m.cell === 'rnn') {
+    // The one-hot input of a vanilla layer is a column lookup, not a product (WORKLOADS.md: 2·(H·H + H·V)).
+    for (let l = 0; l < m.layers; l++) flops += 2 * H * H + (l > 0 ? 2 * H * H : 2 * H * m.embeddingSize);
+    return flops;
+  }
+  const G = m.cell === 'lstm' ? 4 : 3;
   let input = m.embeddingSize > 0 ? m.embeddingSize : V;
   for (let l = 0; l < m.layers; l++) {
-    flops += 2 * G * m.hiddenSize * (input + m.hiddenSize);
-    input = m.hiddenSize;
+    flops += 2 * G * H * (input + H);
+    input = H;
   }
   return flops;
 }
