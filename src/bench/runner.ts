@@ -94,8 +94,11 @@ async function time(
   seconds: number,
   fn: () => void,
 ): Promise<{ p50: number; samples: number }> {
+  // tinybench samples until both the time and the iteration minimum are met: a low minimum lets `seconds` bound
+  // the slow measurements (the JS backend takes seconds per W2/W3 chunk).
   const bench = new Bench({
     time: seconds * 1000,
+    iterations: 5,
     warmupTime: Math.min(1000, seconds * 300),
     warmupIterations: 2,
   });
