@@ -677,6 +677,28 @@ class Session : public Napi::ObjectWrap<Session> {
       ArrayArg<std::uint32_t> rng_state = u32_arg(env, info[5], "rngState");
       if (rng_state.length != 4)
         throw Napi::TypeError::New(env, "Expected a Uint32Array of length 4 for rngState but received " + describe(info[5]));
+      // Optional generation options (src/generate/transform.ts), positional: banned ids, repetition penalty θ,
+      // its window, top-k, top-p. Absent = the plain draw.
+      nn::TransformSpec spec;
+      std::vector<std::int32_t> banned;
+      if (info.Length() > 6) {
+        expect_args(info, 11, "sample with generation options");
+        ArrayArg<std::int32_t> b = i32_arg(env, info[6], "banned");
+        check_ids(env, b, model_.V, "banned");
+        banned.assign(b.data, b.data + b.length);  // a private copy: nothing below re-reads the caller's buffer
+        spec.banned = banned.data();
+        spec.n_banned = banned.size();
+        const double theta = number_arg(env, info[7], "a finite number ≥ 1", "repetitionPenalty");
+        if (!std::isfinite(theta) || theta < 1) throw_range(env, "a finite number ≥ 1", "repetitionPenalty", describe(info[7]));
+        spec.repetition_penalty = theta;
+        spec.repetition_window = static_cast<std::size_t>(
+            int_arg(env, info[8], "an integer in [1, 1073741824]", "repetitionWindow", 1, kMaxSampleLength));
+        spec.top_k = static_cast<int>(int_arg(env, info[9], "an integer in [0, 2147483647]", "topK", 0, 2147483647.0));
+        const double top_p = number_arg(env, info[10], "a number in (0, 1]", "topP");
+        if (!(top_p > 0 && top_p <= 1)) throw_range(env, "a number in (0, 1]", "topP", describe(info[10]));
+        spec.top_p = top_p;
+      }
+      nn::TokenPicker picker(spec, static_cast<int>(model_.V));
       // Allocating the result may run the GC but no user code; re-read every buffer afterwards.
       Napi::Int32Array out = Napi::Int32Array::New(env, static_cast<std::size_t>(length));
       hidden = f32_exact(env, info[0], "hidden", model_.state_width);
@@ -687,10 +709,10 @@ class Session : public Napi::ObjectWrap<Session> {
       const kernels::Table& k = kernels::active();
       if (model_.vanilla)
         nn::rnn_sample(k, model_.rnn, a.params, hidden.data, prime.data, prime.length, out.Data(),
-                       static_cast<std::size_t>(length), temperature, greedy, rng, probs, ws_);
+                       static_cast<std::size_t>(length), temperature, greedy, rng, probs, ws_, picker);
       else
         nn::stack_sample(k, *model_.stack, a.params, hidden.data, prime.data, prime.length, out.Data(),
-                         static_cast<std::size_t>(length), temperature, greedy, rng, probs, *sws_);
+                         static_cast<std::size_t>(length), temperature, greedy, rng, probs, *sws_, picker);
       std::memcpy(rng_state.data, rng.s, sizeof rng.s);
       return out;
     });

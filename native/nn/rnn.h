@@ -14,6 +14,7 @@
 #include "../util/rng.h"
 #include "../util/scratch.h"
 #include "layout.h"
+#include "sample.h"
 
 namespace charrnn {
 namespace nn {
@@ -54,12 +55,13 @@ double rnn_evaluate(const kernels::Table& k, const RnnLayout& L, const float* pa
 void rnn_step(const kernels::Table& k, const RnnLayout& L, const float* params, float* hidden, int token, float* probs,
               double temperature, RnnWorkspace& ws);
 
-// Feed every prime token (n_prime ≥ 1), then `length` times pick a token from the current probs (argmax when
-// greedy, else draw_from_probs with `rng`), write it to out[i] and feed it back. probs [V] is caller scratch.
-// Greedy decoding uses temperature 1 (as the JS backend), so `temperature` is then ignored.
+// Feed every prime token (n_prime ≥ 1), then `length` times pick a token from the current probs by `picker`
+// (the transform rule, then argmax when greedy, else draw_from_probs with `rng`), write it to out[i] and feed it
+// back. probs [V] is caller scratch. Greedy decoding uses temperature 1 (as the JS backend).
 void rnn_sample(const kernels::Table& k, const RnnLayout& L, const float* params, float* hidden,
                 const std::int32_t* prime, std::size_t n_prime, std::int32_t* out, std::size_t length,
-                double temperature, bool greedy, Xoshiro128ss& rng, float* probs, RnnWorkspace& ws);
+                double temperature, bool greedy, Xoshiro128ss& rng, float* probs, RnnWorkspace& ws,
+                TokenPicker& picker);
 
 }  // namespace nn
 }  // namespace charrnn

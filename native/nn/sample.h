@@ -1,6 +1,11 @@
-// Turning a next-token distribution into a token: the native twin of src/generate/draw.ts.
-// Deliberately nothing else (no temperature, no top-k): those shape `probs` before this runs.
+// Turning a next-token distribution into a token: the native twin of src/generate/draw.ts and of the generation
+// rule of src/generate/transform.ts (banned tokens, repetition penalty, top-k, top-p, then the draw).
+// Deliberately no temperature (the softmax applies it before this runs) and no text (stop sequences are TS's).
 #pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
 #include "../util/rng.h"
 
 namespace charrnn {
@@ -12,6 +17,34 @@ int draw_from_probs(const float* probs, int V, Xoshiro128ss& rng);
 
 // First index of the maximum value (greedy decoding); comparisons exactly as argmax in draw.ts.
 int argmax(const float* values, int V);
+
+// Generation options of the transform rule (src/generate/transform.ts); the defaults change nothing.
+struct TransformSpec {
+  const std::int32_t* banned = nullptr;  // ids never picked (validated in range by the caller)
+  std::size_t n_banned = 0;
+  double repetition_penalty = 1.0;  // θ ≥ 1
+  std::size_t repetition_window = 64;
+  int top_k = 0;       // 0 or ≥ V = off
+  double top_p = 1.0;  // (0, 1]; 1 = off
+  bool identity() const { return n_banned == 0 && repetition_penalty == 1.0 && top_k == 0 && top_p == 1.0; }
+};
+
+// Picks each token of a sampling loop by the transform rule, operation for operation as Transformer.pick in
+// transform.ts (float32 storage; float64 sums, products and divisions; ties by ascending id). The history is the
+// prime followed by the tokens generated so far. Scratch is sized once (V floats/ints).
+class TokenPicker {
+ public:
+  TokenPicker(const TransformSpec& spec, int V);
+  int pick(const float* probs, const std::int32_t* prime, std::size_t n_prime, const std::int32_t* out,
+           std::size_t n_out, bool greedy, Xoshiro128ss& rng);
+
+ private:
+  const TransformSpec spec_;
+  const int V_;
+  std::vector<float> w_;
+  std::vector<std::int32_t> order_;
+  std::vector<unsigned char> marked_;
+};
 
 }  // namespace nn
 }  // namespace charrnn

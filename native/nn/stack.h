@@ -23,6 +23,7 @@
 #include "../kernels/kernels.h"
 #include "../util/rng.h"
 #include "../util/scratch.h"
+#include "sample.h"
 
 namespace charrnn {
 namespace nn {
@@ -117,11 +118,13 @@ double stack_evaluate(const kernels::Table& k, const StackLayout& L, const float
 void stack_step(const kernels::Table& k, const StackLayout& L, const float* params, float* state, int token,
                 float* probs, double temperature, StackWorkspace& ws);
 
-// Feed every prime token (n_prime ≥ 1), then `length` times pick a token from the current probs (argmax when
-// greedy, with temperature 1; else draw_from_probs with `rng`), write it to out[i] and feed it back.
+// Feed every prime token (n_prime ≥ 1), then `length` times pick a token from the current probs by `picker`
+// (the transform rule, then argmax when greedy, with temperature 1; else draw_from_probs with `rng`), write it
+// to out[i] and feed it back.
 void stack_sample(const kernels::Table& k, const StackLayout& L, const float* params, float* state,
                   const std::int32_t* prime, std::size_t n_prime, std::int32_t* out, std::size_t length,
-                  double temperature, bool greedy, Xoshiro128ss& rng, float* probs, StackWorkspace& ws);
+                  double temperature, bool greedy, Xoshiro128ss& rng, float* probs, StackWorkspace& ws,
+                  TokenPicker& picker);
 
 }  // namespace nn
 }  // namespace charrnn

@@ -3,6 +3,7 @@
 // sampling loop. It never owns parameters: it works in place on the model's private arenas.
 // Deliberately free of policy (schedules, batching, text): that lives in the TS facade.
 import type { ModelConfig } from '../model/config.js';
+import type { TransformSpec } from '../generate/transform.js';
 
 export type BackendName = 'js' | 'native';
 export type OptimizerKind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam';
@@ -101,6 +102,11 @@ export interface SampleRequest {
   readonly greedy: boolean;
   /** xoshiro128** state, advanced in place (one draw per sampled token). */
   readonly rngState: Uint32Array;
+  /**
+   * Generation options (banned ids, repetition penalty, top-k, top-p) applied to each distribution by the rule of
+   * src/generate/transform.ts before the pick; absent = the plain draw. Both backends apply it identically.
+   */
+  readonly transform?: TransformSpec;
 }
 
 /** One model bound to one backend. Every method validates its inputs (both backends). */

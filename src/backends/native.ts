@@ -18,6 +18,7 @@ import type { ModelConfig } from '../model/config.js';
 import { stateSize } from '../model/layout.js';
 import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './js/check.js';
 import { float32Array, oneOf } from '../util/validate.js';
+import { isIdentity } from '../generate/transform.js';
 
 /** The `{ loss, gradNorm }` object returned by the addon's trainChunk. */
 export interface NativeChunkResult {
@@ -92,6 +93,9 @@ export interface NativeSession {
     temperature: number,
     greedy: boolean,
     rngState: Uint32Array,
+    ...transform:
+      | []
+      | [banned: Int32Array, repetitionPenalty: number, repetitionWindow: number, topK: number, topP: number]
   ): Int32Array;
   dispose(): void;
 }
@@ -342,6 +346,11 @@ class NativeBackendSession implements BackendSession {
   sample(req: SampleRequest): Int32Array {
     checkSample(this.config, req);
     const greedy = Boolean(req.greedy);
+    const t = req.transform;
+    const options: [] | [Int32Array, number, number, number, number] =
+      t === undefined || isIdentity(t)
+        ? []
+        : [t.banned, t.repetitionPenalty, t.repetitionWindow, t.topK, t.topP];
     return this.native.sample(
       req.hidden,
       req.prime,
@@ -349,6 +358,7 @@ class NativeBackendSession implements BackendSession {
       greedy ? 1 : req.temperature,
       greedy,
       req.rngState,
+      ...options,
     );
   }
 

@@ -12,7 +12,7 @@ export interface ModelCore {
   readonly stateSize: number;
   /** BackendSession.step: feed `token` into `hidden` (in place), write the next distribution at `temperature`. */
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
-  /** BackendSession.sample: the backend's whole sampling loop (temperature / greedy only). */
+  /** BackendSession.sample: the backend's whole sampling loop (temperature / greedy and the transform rule). */
   sampleLoop(req: SampleRequest): Int32Array;
   /** BackendSession.evaluate. */
   evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult;

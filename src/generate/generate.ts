@@ -1,5 +1,6 @@
-// One-shot generation from a model's zero state: generate() (with the backend's whole sampling loop when only
-// temperature / greedy are set), stream() (async iterator) and readable() (a Node Readable), all abortable.
+// One-shot generation from a model's zero state: generate() (with the backend's whole sampling loop unless stop
+// sequences or maxLength need the text as it grows), stream() (async iterator) and readable() (a Node Readable),
+// all abortable.
 // Deliberately thin: the per-token loop and the token rule live in session.ts and transform.ts.
 import { Readable } from 'node:stream';
 import type { ModelCore } from './core.js';
@@ -8,14 +9,14 @@ import { Session, type GenerateResult } from './session.js';
 import { isIdentity } from './transform.js';
 
 /**
- * Generate from the zero state. When the options need nothing beyond temperature / greedy (no top-k, top-p,
- * repetition penalty, banned tokens, stop sequences or maxLength) the backend's whole sampling loop runs in one
- * call (natively on the native backend); otherwise a Session steps token by token through the transform rule.
- * Both give the same text for the same seed.
+ * Generate from the zero state. Without stop sequences or maxLength the backend's whole sampling loop runs in one
+ * call, transform rule (top-k, top-p, repetition penalty, banned tokens) included — natively on the native
+ * backend; otherwise a Session steps token by token through the same rule. Both give the same text for the same
+ * seed.
  */
 export function generate(core: ModelCore, options: GenerateOptions = {}): GenerateResult {
   const r = resolveGenerate(core.vocabulary, options);
-  if (isIdentity(r.spec) && r.stop.length === 0 && r.maxLength === Infinity) {
+  if (r.stop.length === 0 && r.maxLength === Infinity) {
     const ids = core.sampleLoop({
       hidden: new Float32Array(core.stateSize),
       prime: r.prime,
@@ -23,6 +24,7 @@ export function generate(core: ModelCore, options: GenerateOptions = {}): Genera
       temperature: r.temperature,
       greedy: r.greedy,
       rngState: r.rng.state,
+      transform: isIdentity(r.spec) ? undefined : r.spec,
     });
     return { text: decodeAfter(core, r.prime, ids), ids, stoppedBy: 'length' };
   }

@@ -337,8 +337,8 @@ export class CharRNN {
   }
 
   /**
-   * Generate from the zero state: the text, its token ids and why it stopped. With only temperature / greedy
-   * set, the backend's whole sampling loop runs in one call; other options step token by token.
+   * Generate from the zero state: the text, its token ids and why it stopped. Without stop sequences or maxLength
+   * the backend's whole sampling loop (transform rule included) runs in one call; otherwise it steps token by token.
    */
   generate(options: GenerateOptions = {}): GenerateResult {
     this.#checkIdle();

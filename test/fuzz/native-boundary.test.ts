@@ -817,6 +817,34 @@ describe.runIf(binding !== undefined)('native boundary', () => {
       TypeError,
       'Expected a Uint32Array for rngState but received a Int32Array of length 4',
     );
+    // The generation options (banned ids, repetition penalty, window, top-k, top-p): all five or none.
+    const ok = [Int32Array.of(1), 1.5, 4, 3, 0.9];
+    expect(s.sample(...sa({}), ...ok)).toBeInstanceOf(Int32Array);
+    expectThrow(
+      () => s.sample(...sa({}), Int32Array.of(1)),
+      TypeError,
+      'Expected 11 arguments for sample with generation options but received 7',
+    );
+    const bad: [number, unknown, ErrorConstructor, string | RegExp][] = [
+      [0, Int32Array.of(9), RangeError, 'Expected token ids in [0, 6] for banned but received 9 at index 0'],
+      [0, [1], TypeError, /for banned/],
+      [1, 0.5, RangeError, 'Expected a finite number ≥ 1 for repetitionPenalty but received 0.5'],
+      [1, NaN, RangeError, /for repetitionPenalty but received NaN/],
+      [2, 0, RangeError, /for repetitionWindow but received 0/],
+      [3, -1, RangeError, /for topK but received -1/],
+      [3, 1.5, RangeError, /for topK but received 1.5/],
+      [4, 0, RangeError, 'Expected a number in (0, 1] for topP but received 0'],
+      [4, 1.01, RangeError, /for topP but received 1.01/],
+      [4, 'x', TypeError, /for topP/],
+    ];
+    for (const [i, value, type, message] of bad) {
+      const opts = [...ok];
+      opts[i] = value as never;
+      expectThrow(() => s.sample(...sa({}), ...opts), type, message);
+    }
+    // every token banned but one: only that one is ever picked
+    const only = Int32Array.from({ length: V - 1 }, (_, i) => i + 1);
+    expect(Array.from(s.sample(...sa({}), only, 1, 1, 0, 1) as Int32Array).every((t) => t === 0)).toBe(true);
   });
 
   it('non-finite weights never crash: NaN flows through, sampling falls back to token 0', () => {

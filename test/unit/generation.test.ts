@@ -209,6 +209,29 @@ describe.each(BACKENDS)('sessions and generation on the %s backend', (backend) =
     expect(out).toBe(whole.text);
   });
 
+  it('the whole loop applies the transform rule exactly as the step loop does (every option, and each alone)', () => {
+    const all = { topK: 5, topP: 0.8, repetitionPenalty: 1.5, repetitionWindow: 7, banned: 'e.' };
+    const variants = [
+      all,
+      { topK: 3 },
+      { topP: 0.6 },
+      { repetitionPenalty: 2, repetitionWindow: 3 },
+      { banned: 'a ' },
+      { ...all, greedy: true },
+      { ...all, temperature: 0 },
+    ];
+    for (const mm of [m, model(backend, 4, 'lstm')])
+      for (const v of variants) {
+        const opts = { prime: 'ab', length: 120, temperature: 0.9, seed: 13, ...v };
+        const whole = mm.generate(opts); // no stop / maxLength: the backend's whole loop, rule included
+        const s = mm.session({ seed: 13 });
+        s.feed('ab');
+        const stepped = s.generate({ ...opts, prime: undefined }); // the TypeScript step loop
+        expect(whole.text, `${mm.config.cell} ${JSON.stringify(v)}`).toBe(stepped.text);
+        expect(Array.from(whole.ids)).toEqual(Array.from(stepped.ids));
+      }
+  });
+
   it('is deterministic run after run for every option, and seeds matter', () => {
     const opts = {
       prime: 'ab',

@@ -2,6 +2,9 @@
 // Deliberately checks only what a backend dereferences (lengths, id ranges, hyper-parameters).
 import type { Arenas, Chunk, SampleRequest, StepHyper } from '../backend.js';
 import { optimizerSlots } from '../backend.js';
+import { argmax, drawFromProbs } from '../../generate/draw.js';
+import { isIdentity, Transformer, type TransformSpec } from '../../generate/transform.js';
+import type { Rng } from '../../util/rng.js';
 import { gateCount, type ModelConfig } from '../../model/config.js';
 import { layoutFor, stateSize } from '../../model/layout.js';
 import {
@@ -120,4 +123,52 @@ export function checkSample(config: ModelConfig, req: SampleRequest): void {
     );
   if (!req.greedy) checkTemperature(req.temperature);
   checkRngState(req.rngState);
+  if (req.transform !== undefined) checkTransform(req.transform, config.vocabSize);
+}
+
+/** The generation options of a sample request (src/generate/transform.ts), as the addon checks them. */
+export function checkTransform(spec: TransformSpec, V: number): void {
+  if (spec === null || typeof spec !== 'object')
+    throw new TypeError(`Expected an object for transform but received ${describe(spec)}`);
+  checkIds('banned', spec.banned, undefined, V);
+  const theta = spec.repetitionPenalty;
+  if (typeof theta !== 'number' || !Number.isFinite(theta) || theta < 1)
+    throw new RangeError(
+      `Expected a finite number ≥ 1 for repetitionPenalty but received ${describe(theta)}`,
+    );
+  const w = spec.repetitionWindow;
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 2 ** 30)
+    throw new RangeError(
+      `Expected an integer in [1, ${2 ** 30}] for repetitionWindow but received ${describe(w)}`,
+    );
+  const k = spec.topK;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 2 ** 31 - 1)
+    throw new RangeError(`Expected an integer in [0, ${2 ** 31 - 1}] for topK but received ${describe(k)}`);
+  const p = spec.topP;
+  if (typeof p !== 'number' || !(p > 0 && p <= 1))
+    throw new RangeError(`Expected a number in (0, 1] for topP but received ${describe(p)}`);
+}
+
+/**
+ * The token rule of a JS sampling loop: the plain draw (argmax when greedy), or the transform rule when the
+ * request carries generation options. `n` is the number of tokens generated so far (the history is the prime
+ * followed by them).
+ */
+export function tokenPicker(
+  req: SampleRequest,
+  V: number,
+  rng: Rng,
+): (probs: Float32Array, n: number) => number {
+  const spec = req.transform;
+  const greedy = Boolean(req.greedy);
+  if (spec === undefined || isIdentity(spec))
+    return (probs) => (greedy ? argmax(probs) : drawFromProbs(probs, rng));
+  const transformer = new Transformer(V);
+  const history = new Int32Array(req.prime.length + req.length);
+  history.set(req.prime);
+  return (probs, n) => {
+    const tok = transformer.pick(probs, spec, history, req.prime.length + n, greedy, rng);
+    history[req.prime.length + n] = tok; // picks come in order: the history grows by each one
+    return tok;
+  };
 }

@@ -8,7 +8,7 @@ import { isVanilla, type ModelConfig } from '../../model/config.js';
 import { layoutFor } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
 import { argmax, drawFromProbs } from '../../generate/draw.js';
-import { checkIds, checkSample, checkTemperature } from './check.js';
+import { checkIds, checkSample, checkTemperature, tokenPicker } from './check.js';
 import { float32Array } from '../../util/validate.js';
 import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';
 import { softmaxInPlace } from './softmax.js';
@@ -225,8 +225,9 @@ class JsSession extends JsSessionBase implements BackendSession {
     const rng = new Rng(req.rngState);
     const temperature = req.greedy ? 1 : req.temperature;
     for (let n = 0; n < req.prime.length; n++) this.step(req.hidden, req.prime[n], probs, temperature);
+    const pick = tokenPicker(req, this.V, rng);
     for (let n = 0; n < req.length; n++) {
-      const tok = req.greedy ? argmax(probs) : drawFromProbs(probs, rng);
+      const tok = pick(probs, n);
       out[n] = tok;
       this.step(req.hidden, tok, probs, temperature);
     }
