@@ -73,27 +73,30 @@ function run(shape: (typeof MODELS)[number]): Outcome {
 const isas = binding ? capabilities().supported : [];
 
 describe.runIf(binding !== undefined).each(isas)('thread-count parity on %s', (isa) => {
-  it.each(MODELS)('$name: 1, 2 and 3 threads give bit-identical training, evaluation and samples', (shape) => {
-    binding!.setIsa(isa);
-    setThreads(1);
-    const ref = run(shape);
-    for (const threads of [2, 3]) {
-      expect(setThreads(threads)).toBe(threads);
-      expect(capabilities().threads).toBe(threads);
-      const got = run(shape);
-      expect(got.losses).toEqual(ref.losses);
-      expect(got.evalLoss).toBe(ref.evalLoss);
-      expect(got.sample).toBe(ref.sample);
-      for (const [name, a] of ref.params) {
-        const b = got.params.get(name)!;
-        const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-        const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-        let differing = 0;
-        for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) differing++;
-        expect(differing, `${name}: elements differing between 1 and ${threads} threads`).toBe(0);
+  it.each(MODELS)(
+    '$name: 1, 2 and 3 threads give bit-identical training, evaluation and samples',
+    (shape) => {
+      binding!.setIsa(isa);
+      setThreads(1);
+      const ref = run(shape);
+      for (const threads of [2, 3]) {
+        expect(setThreads(threads)).toBe(threads);
+        expect(capabilities().threads).toBe(threads);
+        const got = run(shape);
+        expect(got.losses).toEqual(ref.losses);
+        expect(got.evalLoss).toBe(ref.evalLoss);
+        expect(got.sample).toBe(ref.sample);
+        for (const [name, a] of ref.params) {
+          const b = got.params.get(name)!;
+          const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+          const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+          let differing = 0;
+          for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) differing++;
+          expect(differing, `${name}: elements differing between 1 and ${threads} threads`).toBe(0);
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('setThreads', () => {

@@ -7,7 +7,6 @@ import { JsSessionBase } from './session-base.js';
 import { isVanilla, type ModelConfig } from '../../model/config.js';
 import { layoutFor } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
-import { argmax, drawFromProbs } from '../../generate/draw.js';
 import { checkIds, checkSample, checkTemperature, tokenPicker } from './check.js';
 import { float32Array } from '../../util/validate.js';
 import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';

@@ -9,7 +9,6 @@ import { JsSessionBase } from './session-base.js';
 import { gateCount, type ModelConfig } from '../../model/config.js';
 import { layerInputSize, layoutFor, stateOffsets, stateSize } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
-import { argmax, drawFromProbs } from '../../generate/draw.js';
 import { checkIds, checkSample, checkTemperature, tokenPicker } from './check.js';
 import { float32Array } from '../../util/validate.js';
 import { gemmNN, gemmNT, gemmNT64, gemmTN, matvec, transpose64, transposeInto } from './blas.js';
