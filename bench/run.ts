@@ -42,8 +42,21 @@ function benchKernels(): BenchRecord[] {
     return [];
   }
   const out: BenchRecord[] = [];
-  for (const filter of ['peak', 'W2', 'W1']) {
-    const run = spawnSync('native/tests/kernel_bench', [filter], { cwd: root, encoding: 'utf8' });
+  // Single thread for every shape; then, on a multi-core machine, the peak and the W2/W3 shapes on all cores.
+  const cores = cpus().length;
+  const runs: [string, number][] = [
+    ['peak', 1],
+    ['W2', 1],
+    ['W3', 1],
+    ['W1', 1],
+  ];
+  if (cores > 1) runs.push(['peak', cores], ['W2', cores], ['W3', cores]);
+  for (const [filter, threads] of runs) {
+    if (threads > 1) console.log(`gemm on ${threads} threads (wall time):`);
+    const run = spawnSync('native/tests/kernel_bench', ['--threads', String(threads), filter], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     process.stdout.write(
       run.stdout
         .split('\n')
@@ -57,7 +70,7 @@ function benchKernels(): BenchRecord[] {
       out.push({
         workload: `gemm ${m[1].trim().replace(/\s+/g, ' ')}`,
         backend: 'native',
-        threads: 1,
+        threads,
         charsPerSec: 0,
         gflops: Number(m[3]),
         medianMs: Number(m[4]) / 1000,
