@@ -241,7 +241,11 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const renderer = new ProgressRenderer({ tty: opts.progress && process.stderr.isTTY === true, write: log });
+  const renderer = new ProgressRenderer({
+    tty: opts.progress && process.stderr.isTTY === true,
+    write: log,
+    unit,
+  });
   try {
     const result = await train(model, corpus.train, corpus.validation, {
       ...base,

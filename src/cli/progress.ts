@@ -6,6 +6,8 @@ import type { TrainEvent } from '../train/trainer.js';
 export interface RendererOptions {
   tty: boolean;
   write: (line: string) => void;
+  /** What one token is, in the validation line (default 'char'; 'word' for word-level models). */
+  unit?: 'char' | 'word';
 }
 
 function fmtTime(s: number | undefined): string {
@@ -22,6 +24,11 @@ export class ProgressRenderer {
   private valLoss = '—';
 
   constructor(private readonly opts: RendererOptions) {}
+
+  /** What one token is, for the validation line: 'char' or 'word'. */
+  private get unit(): string {
+    return this.opts.unit ?? 'char';
+  }
 
   event(ev: TrainEvent): void {
     switch (ev.type) {
@@ -60,8 +67,8 @@ export class ProgressRenderer {
       case 'eval':
         this.valLoss = ev.valLoss.toFixed(4);
         this.print(
-          `validation at iter ${ev.iteration}: loss ${ev.valLoss.toFixed(4)} nats/char, ` +
-            `${ev.valBitsPerChar.toFixed(3)} bits/char, perplexity ${ev.valPerplexity.toFixed(2)} (${fmtTime(ev.elapsed)})`,
+          `validation at iter ${ev.iteration}: loss ${ev.valLoss.toFixed(4)} nats/${this.unit}, ` +
+            `${ev.valBitsPerChar.toFixed(3)} bits/${this.unit}, perplexity ${ev.valPerplexity.toFixed(2)} (${fmtTime(ev.elapsed)})`,
         );
         break;
       case 'sample':
