@@ -377,8 +377,8 @@ int step_parts(int B, int H, int panels) {
   return panels < threads ? panels : threads;
 }
 
-void fwd_step_part(void* ctx, int part) {
-  const StepJob& j = *static_cast<const StepJob*>(ctx);
+// Panels [p0, p1) of part `part`, every row tile: forward tiles when `forward`, else backward tiles.
+inline void step_part(const StepJob& j, int part, bool forward) {
   const size_t H = static_cast<size_t>(j.H);
   const int p0 = j.panels * part / j.parts, p1 = j.panels * (part + 1) / j.parts;
   for (int p = p0; p < p1; p++) {
@@ -387,25 +387,16 @@ void fwd_step_part(void* ctx, int part) {
     const int nr = j.H - j0 < kNR ? j.H - j0 : kNR;
     for (int ti = 0; ti < j.ntiles; ti++) {
       const size_t b0 = static_cast<size_t>(j.tstart[ti]);
-      kFwdTile[j.trows[ti]](j.H, j.in + b0 * H, H, bp, j.xrows + b0, j.out + b0 * H, j0, nr);
+      if (forward)
+        kFwdTile[j.trows[ti]](j.H, j.in + b0 * H, H, bp, j.xrows + b0, j.out + b0 * H, j0, nr);
+      else
+        kBwdTile[j.trows[ti]](j.H, j.in + b0 * H, H, bp, j.hprev + b0 * H, j.out + b0 * H, j0, nr);
     }
   }
 }
 
-void bwd_step_part(void* ctx, int part) {
-  const StepJob& j = *static_cast<const StepJob*>(ctx);
-  const size_t H = static_cast<size_t>(j.H);
-  const int p0 = j.panels * part / j.parts, p1 = j.panels * (part + 1) / j.parts;
-  for (int p = p0; p < p1; p++) {
-    const int j0 = p * kNR;
-    const float* bp = j.w + static_cast<size_t>(j0) * H;
-    const int nr = j.H - j0 < kNR ? j.H - j0 : kNR;
-    for (int ti = 0; ti < j.ntiles; ti++) {
-      const size_t b0 = static_cast<size_t>(j.tstart[ti]);
-      kBwdTile[j.trows[ti]](j.H, j.in + b0 * H, H, bp, j.hprev + b0 * H, j.out + b0 * H, j0, nr);
-    }
-  }
-}
+void fwd_step_part(void* ctx, int part) { step_part(*static_cast<const StepJob*>(ctx), part, true); }
+void bwd_step_part(void* ctx, int part) { step_part(*static_cast<const StepJob*>(ctx), part, false); }
 
 // ---------------------------------------------------------------------------------------------------------
 // Small unpacked gemm for the whole-chunk products of short chunks (T·B ≤ kSmallRows, e.g. W1's 25 rows): at

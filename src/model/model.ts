@@ -193,24 +193,8 @@ export class CharRNN {
         `Expected a vocabulary of ${cfg.vocabSize} tokens for this model but received one of ${vocabulary.size}`,
       );
     const layout = layoutFor(cfg);
-    const get = (name: string) =>
-      tensors instanceof Map ? tensors.get(name) : (tensors as Record<string, Float32Array>)[name];
     const params = new Float32Array(layout.size);
-    for (const t of layout.tensors) {
-      const data = get(t.name);
-      if (!(data instanceof Float32Array))
-        throw new TypeError(`Expected a Float32Array for parameter ${t.name} but received ${describe(data)}`);
-      if (data.length !== t.size)
-        throw new RangeError(
-          `Expected ${t.size} elements (shape [${t.shape.join(', ')}]) for parameter ${t.name} but received ${data.length}`,
-        );
-      for (let i = 0; i < data.length; i++)
-        if (!Number.isFinite(data[i]))
-          throw new RangeError(
-            `Expected finite values for parameter ${t.name} but received ${data[i]} at index ${i}`,
-          );
-      params.set(data, t.offset);
-    }
+    copyParameters(layout, tensors, params);
     return new CharRNN(cfg, vocabulary, params, backend, new Rng(1));
   }
 
@@ -472,7 +456,7 @@ export class CharRNN {
   }
 }
 
-/** Copy named tensors into `params` by `layout`, checking type, size and finiteness of each (setParameters). */
+/** Copy named tensors into `params` by `layout`, checking type, size and finiteness of each. */
 function copyParameters(
   layout: Layout,
   tensors: ReadonlyMap<string, Float32Array> | Record<string, Float32Array>,

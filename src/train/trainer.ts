@@ -346,9 +346,11 @@ export async function train(
   let stoppedBy: TrainResult['stoppedBy'] = 'maxIters';
   if (ck) await cleanCheckpointTemporaries(ck);
 
+  let lastEvaluation: EvaluateResult | undefined;
   const evaluate = (): EvalEvent | undefined => {
     if (!valIds) return undefined;
     const r = model.evaluate(valIds);
+    lastEvaluation = r;
     const ev: EvalEvent = {
       type: 'eval',
       iteration,
@@ -525,18 +527,8 @@ export async function train(
   const last = history.at(-1);
   let final: EvaluateResult | undefined;
   if (last?.iteration !== iteration && valIds) {
-    const r = model.evaluate(valIds);
-    final = r;
-    const ev: EvalEvent = {
-      type: 'eval',
-      iteration,
-      elapsed: elapsed(),
-      valLoss: r.loss,
-      valPerplexity: r.perplexity,
-      valBitsPerChar: r.bitsPerChar,
-    };
-    history.push(ev);
-    emit(ev);
+    evaluate();
+    final = lastEvaluation;
   } else if (last)
     final = {
       loss: last.valLoss,
