@@ -61,7 +61,8 @@ describe('charrnn train --resume', () => {
     const half = join(dir, 'half.safetensors');
     expect(charrnn('train', ...model, '--max-iters', '40', '--out', whole).code).toBe(0);
     expect(charrnn('train', ...model, '--max-iters', '20', '--out', half).code).toBe(0);
-    const r = charrnn('train', '--resume', half, '--max-iters', '40', '--no-progress');
+    // Exact resume is promised on the same backend: 'auto' would pick the native one when the addon loads.
+    const r = charrnn('train', '--resume', half, '--max-iters', '40', '--backend', 'js', '--no-progress');
     expect(r.stderr).toContain(`resuming ${half} at iteration 20 (epoch 0)`);
     expect(r.stderr).toContain('done: 40 iterations');
     expect(r.stderr).toContain(`saved ${half}`);
