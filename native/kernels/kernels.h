@@ -1,5 +1,7 @@
 // BLAS-style float32 kernels of charrnn: the contract every ISA variant implements.
-// Plain C++ over raw pointers and sizes: no napi.h, no allocation visible to callers, no threads (yet).
+// Plain C++ over raw pointers and sizes: no napi.h, no allocation visible to callers. The tables handed out by
+// active()/table_for() split large gemm/gemv over the thread pool (parallel.cc); the ISA kernels themselves are
+// single-threaded.
 // Row-major everywhere. Shapes in the project's vocabulary: B batch, T steps, H hidden, V vocab, E embed.
 #pragma once
 #include <cstddef>
