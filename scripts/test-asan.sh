@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sanitizer run: build the Debug addon (-O0 -g, ASan + UBSan) and run the native parity, fuzz and async suites
+# Sanitizer run: build the Debug addon (-O0 -g, ASan + UBSan) and run the native parity (thread counts included),
+# fuzz and async suites
 # against it. Node itself is not instrumented, so the ASan runtime is preloaded; leaks are not checked (V8 and
 # Node keep allocations alive until exit by design). Any ASan/UBSan report aborts the process and fails the run.
 set -euo pipefail
@@ -19,5 +20,5 @@ export LD_PRELOAD="$libasan${libubsan:+ $libubsan}"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1"
 
-npx vitest run test/parity/chunk.test.ts test/parity/stack.test.ts test/fuzz/native-boundary.test.ts \
+npx vitest run test/parity/chunk.test.ts test/parity/stack.test.ts test/parity/threads.test.ts test/fuzz/native-boundary.test.ts \
   test/integration/native-async.test.ts "$@"
