@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sanitizer run: build the Debug addon (-O0 -g, ASan + UBSan) and run the native parity (thread counts included),
-# fuzz and async suites against it. Node itself is not instrumented, so the ASan runtime is preloaded; leaks are not checked (V8 and
-# Node keep allocations alive until exit by design). Any ASan/UBSan report aborts the process and fails the run.
+# fuzz and async suites against it. Node itself is not instrumented, so the ASan runtime is preloaded; leaks are
+# not checked (V8 and Node keep allocations alive until exit by design). Any ASan/UBSan report aborts the process and fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
