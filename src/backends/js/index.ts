@@ -2,13 +2,10 @@
 // (stacked, gated, embedded and dropout models run in ./stack.ts).
 // It is the definition the native backend is tested against, so it favours plain, exact loops
 // (float64 registers and scratch over float32 storage). Deliberately no policy: see src/train.
-import type { Arenas, Backend, BackendSession, Chunk, EvalResult, SampleRequest } from '../backend.js';
+import type { Arenas, Backend, BackendSession, Chunk } from '../backend.js';
 import { JsSessionBase } from './session-base.js';
 import { isVanilla, type ModelConfig } from '../../model/config.js';
 import { layoutFor } from '../../model/layout.js';
-import { Rng } from '../../util/rng.js';
-import { checkIds, checkSample, checkTemperature, tokenPicker } from './check.js';
-import { float32Array } from '../../util/validate.js';
 import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';
 import { softmaxInPlace } from './softmax.js';
 import { JsStackSession } from './stack.js';
@@ -24,7 +21,6 @@ interface Offsets {
 
 class JsSession extends JsSessionBase implements BackendSession {
   private readonly H: number;
-  private readonly V: number;
   private readonly o: Offsets;
   // Chunk scratch, grown on demand: hidden states (T+1)·B·H, probabilities T·B·V.
   private hs = new Float64Array(0);
@@ -34,13 +30,10 @@ class JsSession extends JsSessionBase implements BackendSession {
   private readonly WhhT: Float32Array;
   private readonly dhnext: Float64Array;
   private readonly da: Float64Array;
-  private readonly hstep: Float64Array;
-  private readonly ystep: Float64Array;
 
   constructor(config: ModelConfig, arenas: Arenas) {
     super(config, arenas);
     this.H = config.hiddenSize;
-    this.V = config.vocabSize;
     const layout = layoutFor(config);
     this.o = {
       Wxh: layout.get('Wxh').offset,
@@ -52,8 +45,6 @@ class JsSession extends JsSessionBase implements BackendSession {
     this.WhhT = new Float32Array(this.H * this.H);
     this.dhnext = new Float64Array(this.H);
     this.da = new Float64Array(this.H);
-    this.hstep = new Float64Array(this.H);
-    this.ystep = new Float64Array(this.V);
   }
 
   private ensureScratch(B: number, T: number): void {
@@ -150,33 +141,8 @@ class JsSession extends JsSessionBase implements BackendSession {
     return lossSum;
   }
 
-  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
-    this.live();
-    checkIds('ids', ids, undefined, this.V);
-    if (ids.length < 2)
-      throw new RangeError(
-        `Expected at least 2 tokens for ids but received an Int32Array of length ${ids.length}`,
-      );
-    const h = this.hstep;
-    if (hidden !== undefined) {
-      float32Array('hidden', hidden, this.H);
-      for (let i = 0; i < this.H; i++) h[i] = hidden[i];
-    } else h.fill(0);
-    let total = 0;
-    const y = this.ystep;
-    for (let n = 0; n + 1 < ids.length; n++) {
-      this.stepInto(h, ids[n], y);
-      let max = -Infinity;
-      for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
-      let sum = 0;
-      for (let k = 0; k < this.V; k++) sum += Math.exp(y[k] - max);
-      total += Math.log(sum) - (y[ids[n + 1]] - max);
-    }
-    return { totalNats: total, count: ids.length - 1 };
-  }
-
   /** h ← tanh(Wxh[:, x] + bh + Whh·h); y ← Why·h + by. Float64 state and logits. */
-  private stepInto(h: Float64Array, x: number, y: Float64Array): void {
+  protected stepInto(h: Float64Array, x: number, y: Float64Array): void {
     const H = this.H;
     const V = this.V;
     const { Wxh, Whh, bh, Why, by } = this.o;
@@ -186,52 +152,6 @@ class JsSession extends JsSessionBase implements BackendSession {
     for (let i = 0; i < H; i++) h[i] = Math.tanh(w[Wxh + i * V + x] + w[bh + i] + a[i]);
     matvec(y, 0, w, Why, V, H, h, 0);
     for (let k = 0; k < V; k++) y[k] += w[by + k];
-  }
-
-  /** Softmax of y/temperature into float32 probs. */
-  private softmaxInto(y: Float64Array, probs: Float32Array, temperature: number): void {
-    let max = -Infinity;
-    for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
-    let sum = 0;
-    for (let k = 0; k < this.V; k++) {
-      const e = Math.exp((y[k] - max) / temperature);
-      this.ystep[k] = e;
-      sum += e;
-    }
-    for (let k = 0; k < this.V; k++) probs[k] = this.ystep[k] / sum;
-  }
-
-  step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {
-    this.live();
-    float32Array('hidden', hidden, this.H);
-    float32Array('probs', probs, this.V);
-    if (!Number.isInteger(token) || token < 0 || token >= this.V)
-      throw new RangeError(`Expected a token id in [0, ${this.V - 1}] for token but received ${token}`);
-    checkTemperature(temperature);
-    const h = this.hstep;
-    for (let i = 0; i < this.H; i++) h[i] = hidden[i];
-    const y = this.ystep;
-    this.stepInto(h, token, y);
-    for (let i = 0; i < this.H; i++) hidden[i] = h[i];
-    this.softmaxInto(y, probs, temperature);
-  }
-
-  sample(req: SampleRequest): Int32Array {
-    this.live();
-    checkSample(this.config, req);
-    const out = new Int32Array(req.length);
-    const probs = new Float32Array(this.V);
-    const rng = new Rng(req.rngState);
-    const temperature = req.greedy ? 1 : req.temperature;
-    for (let n = 0; n < req.prime.length; n++) this.step(req.hidden, req.prime[n], probs, temperature);
-    const pick = tokenPicker(req, this.V, rng);
-    for (let n = 0; n < req.length; n++) {
-      const tok = pick(probs, n);
-      out[n] = tok;
-      this.step(req.hidden, tok, probs, temperature);
-    }
-    req.rngState.set(rng.state);
-    return out;
   }
 }
 

@@ -1,16 +1,34 @@
-// What every JS backend session shares: arena checks, the float64 gradient accumulator, and the
-// gradient / trainChunk / dispose plumbing around a cell-specific forwardBackward. No math here.
-import type { Arenas, Chunk, ChunkResult, StepHyper } from '../backend.js';
+// What every JS backend session shares: arena checks, the float64 gradient accumulator, the gradient /
+// trainChunk / dispose plumbing around a cell-specific forwardBackward, and evaluate / step / sample around a
+// cell-specific single step (stepInto). No cell math here.
+import type { Arenas, Chunk, ChunkResult, EvalResult, SampleRequest, StepHyper } from '../backend.js';
 import type { ModelConfig } from '../../model/config.js';
-import { checkArenas, checkChunk, checkHyper } from './check.js';
+import { stateSize } from '../../model/layout.js';
+import { Rng } from '../../util/rng.js';
+import { float32Array } from '../../util/validate.js';
+import {
+  checkArenas,
+  checkChunk,
+  checkHyper,
+  checkIds,
+  checkSample,
+  checkTemperature,
+  tokenPicker,
+} from './check.js';
 import { applyUpdate } from './optim.js';
 
 export abstract class JsSessionBase {
   readonly backend = 'js' as const;
   /** Number of parameters (arena length). */
   protected readonly P: number;
+  /** Vocabulary size. */
+  protected readonly V: number;
   /** Gradient accumulator in float64; copied into the float32 grads arena once per chunk. */
   protected readonly gacc: Float64Array;
+  /** One stream's state (stateSize(config, 1)), logits and probabilities for evaluate / step / sample. */
+  private readonly state1: Float64Array;
+  private readonly ystep: Float64Array;
+  private readonly probs1: Float32Array;
   private disposed = false;
 
   constructor(
@@ -18,7 +36,11 @@ export abstract class JsSessionBase {
     protected readonly arenas: Arenas,
   ) {
     this.P = checkArenas(config, arenas);
+    this.V = config.vocabSize;
     this.gacc = new Float64Array(this.P);
+    this.state1 = new Float64Array(stateSize(config, 1));
+    this.ystep = new Float64Array(this.V);
+    this.probs1 = new Float32Array(this.V);
   }
 
   protected live(): void {
@@ -27,6 +49,9 @@ export abstract class JsSessionBase {
 
   /** Forward over the chunk and full BPTT into this.gacc; carries the state; returns the summed loss. */
   protected abstract forwardBackward(chunk: Chunk, reduction: 'sum' | 'mean'): number;
+
+  /** One step of one stream without dropout: `state` (float64, stateSize(config, 1)) in place, logits into y [V]. */
+  protected abstract stepInto(state: Float64Array, x: number, y: Float64Array): void;
 
   gradient(chunk: Chunk, reduction: 'sum' | 'mean'): number {
     this.live();
@@ -55,6 +80,73 @@ export abstract class JsSessionBase {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
+    this.live();
+    checkIds('ids', ids, undefined, this.V);
+    if (ids.length < 2)
+      throw new RangeError(
+        `Expected at least 2 tokens for ids but received an Int32Array of length ${ids.length}`,
+      );
+    const s = this.state1;
+    if (hidden !== undefined) {
+      float32Array('hidden', hidden, s.length);
+      for (let i = 0; i < s.length; i++) s[i] = hidden[i];
+    } else s.fill(0);
+    let total = 0;
+    const y = this.ystep;
+    for (let n = 0; n + 1 < ids.length; n++) {
+      this.stepInto(s, ids[n], y);
+      let max = -Infinity;
+      for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
+      let sum = 0;
+      for (let k = 0; k < this.V; k++) sum += Math.exp(y[k] - max);
+      total += Math.log(sum) - (y[ids[n + 1]] - max);
+    }
+    return { totalNats: total, count: ids.length - 1 };
+  }
+
+  step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {
+    this.live();
+    const s = this.state1;
+    float32Array('hidden', hidden, s.length);
+    float32Array('probs', probs, this.V);
+    if (!Number.isInteger(token) || token < 0 || token >= this.V)
+      throw new RangeError(`Expected a token id in [0, ${this.V - 1}] for token but received ${token}`);
+    checkTemperature(temperature);
+    for (let i = 0; i < s.length; i++) s[i] = hidden[i];
+    const y = this.ystep;
+    this.stepInto(s, token, y);
+    for (let i = 0; i < s.length; i++) hidden[i] = s[i];
+    // softmax of y / temperature into float32 probs
+    let max = -Infinity;
+    for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
+    let sum = 0;
+    for (let k = 0; k < this.V; k++) {
+      const e = Math.exp((y[k] - max) / temperature);
+      y[k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < this.V; k++) probs[k] = y[k] / sum;
+  }
+
+  sample(req: SampleRequest): Int32Array {
+    this.live();
+    checkSample(this.config, req);
+    const out = new Int32Array(req.length);
+    const probs = this.probs1;
+    const rng = new Rng(req.rngState);
+    const temperature = req.greedy ? 1 : req.temperature;
+    for (let n = 0; n < req.prime.length; n++) this.step(req.hidden, req.prime[n], probs, temperature);
+    const pick = tokenPicker(req, this.V, rng);
+    for (let n = 0; n < req.length; n++) {
+      const tok = pick(probs, n);
+      out[n] = tok;
+      this.step(req.hidden, tok, probs, temperature);
+    }
+    req.rngState.set(rng.state);
+    return out;
   }
 
   dispose(): void {

@@ -4,13 +4,11 @@
 // float32 storage). The input projections, the decoder and every weight gradient run as products over
 // the whole chunk; only the recurrence runs step by step (all B streams at once). Scratch is grown per
 // chunk shape, never per timestep. Deliberately no policy: see src/train.
-import type { Arenas, BackendSession, Chunk, EvalResult, SampleRequest } from '../backend.js';
+import type { Arenas, BackendSession, Chunk } from '../backend.js';
 import { JsSessionBase } from './session-base.js';
 import { gateCount, type ModelConfig } from '../../model/config.js';
-import { layerInputSize, layoutFor, stateOffsets, stateSize } from '../../model/layout.js';
+import { layerInputSize, layoutFor, stateOffsets } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
-import { checkIds, checkSample, checkTemperature, tokenPicker } from './check.js';
-import { float32Array } from '../../util/validate.js';
 import { gemmNN, gemmNT, gemmNT64, gemmTN, matvec, transpose64, transposeInto } from './blas.js';
 import { softmaxInPlace } from './softmax.js';
 
@@ -63,7 +61,6 @@ export function drawDropoutMasks(
 }
 
 export class JsStackSession extends JsSessionBase implements BackendSession {
-  private readonly V: number;
   private readonly E: number;
   private readonly L: number;
   private readonly G: number;
@@ -103,17 +100,13 @@ export class JsStackSession extends JsSessionBase implements BackendSession {
   private readonly whhT: Float32Array[];
   private readonly wihT: Float32Array[];
   // Single-stream scratch for step/evaluate/sample.
-  private readonly state1: Float64Array;
   private readonly xin: Float64Array;
   private readonly a1: Float64Array;
   private readonly r1: Float64Array;
-  private readonly ystep: Float64Array;
-  private readonly probs1: Float32Array;
 
   constructor(config: ModelConfig, arenas: Arenas) {
     super(config, arenas);
     const layout = layoutFor(config);
-    this.V = config.vocabSize;
     this.E = config.embeddingSize;
     this.L = config.layers;
     this.G = gateCount(config.cell);
@@ -147,12 +140,9 @@ export class JsStackSession extends JsSessionBase implements BackendSession {
     this.masks = empty();
     const maxGH = Math.max(...this.layers.map((p) => p.GH));
     const maxIn = Math.max(...this.layers.map((p) => p.In));
-    this.state1 = new Float64Array(stateSize(config, 1));
     this.xin = new Float64Array(maxIn);
     this.a1 = new Float64Array(maxGH);
     this.r1 = new Float64Array(maxGH);
-    this.ystep = new Float64Array(this.V);
-    this.probs1 = new Float32Array(this.V);
   }
 
   private ensureScratch(B: number, T: number): void {
@@ -468,7 +458,7 @@ export class JsStackSession extends JsSessionBase implements BackendSession {
   }
 
   /** One stream, one token: advance the float64 state (layout of stateOffsets(config, 1)); y ← logits. */
-  private stepInto(state: Float64Array, x: number, y: Float64Array): void {
+  protected stepInto(state: Float64Array, x: number, y: Float64Array): void {
     const w = this.arenas.params;
     const so = stateOffsets(this.config, 1);
     const a = this.a1;
@@ -515,71 +505,5 @@ export class JsStackSession extends JsSessionBase implements BackendSession {
     }
     matvec(y, 0, w, this.decW, this.V, this.Htop, input, inOff);
     for (let k = 0; k < this.V; k++) y[k] += w[this.decB + k];
-  }
-
-  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
-    this.live();
-    checkIds('ids', ids, undefined, this.V);
-    if (ids.length < 2)
-      throw new RangeError(
-        `Expected at least 2 tokens for ids but received an Int32Array of length ${ids.length}`,
-      );
-    const s = this.state1;
-    if (hidden !== undefined) {
-      float32Array('hidden', hidden, s.length);
-      for (let i = 0; i < s.length; i++) s[i] = hidden[i];
-    } else s.fill(0);
-    let total = 0;
-    const y = this.ystep;
-    for (let n = 0; n + 1 < ids.length; n++) {
-      this.stepInto(s, ids[n], y);
-      let max = -Infinity;
-      for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
-      let sum = 0;
-      for (let k = 0; k < this.V; k++) sum += Math.exp(y[k] - max);
-      total += Math.log(sum) - (y[ids[n + 1]] - max);
-    }
-    return { totalNats: total, count: ids.length - 1 };
-  }
-
-  step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {
-    this.live();
-    const s = this.state1;
-    float32Array('hidden', hidden, s.length);
-    float32Array('probs', probs, this.V);
-    if (!Number.isInteger(token) || token < 0 || token >= this.V)
-      throw new RangeError(`Expected a token id in [0, ${this.V - 1}] for token but received ${token}`);
-    checkTemperature(temperature);
-    for (let i = 0; i < s.length; i++) s[i] = hidden[i];
-    const y = this.ystep;
-    this.stepInto(s, token, y);
-    for (let i = 0; i < s.length; i++) hidden[i] = s[i];
-    let max = -Infinity;
-    for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
-    let sum = 0;
-    for (let k = 0; k < this.V; k++) {
-      const e = Math.exp((y[k] - max) / temperature);
-      y[k] = e;
-      sum += e;
-    }
-    for (let k = 0; k < this.V; k++) probs[k] = y[k] / sum;
-  }
-
-  sample(req: SampleRequest): Int32Array {
-    this.live();
-    checkSample(this.config, req);
-    const out = new Int32Array(req.length);
-    const probs = this.probs1;
-    const rng = new Rng(req.rngState);
-    const temperature = req.greedy ? 1 : req.temperature;
-    for (let n = 0; n < req.prime.length; n++) this.step(req.hidden, req.prime[n], probs, temperature);
-    const pick = tokenPicker(req, this.V, rng);
-    for (let n = 0; n < req.length; n++) {
-      const tok = pick(probs, n);
-      out[n] = tok;
-      this.step(req.hidden, tok, probs, temperature);
-    }
-    req.rngState.set(rng.state);
-    return out;
   }
 }
