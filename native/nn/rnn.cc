@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "rnn_internal.h"
+#include "onehot.h"
 #include "sample.h"
 #include "softmax.h"
 
@@ -173,24 +174,7 @@ double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const flo
     const float* row = dA + r * H;
     for (size_t i = 0; i < H; i++) dbh[i] += row[i];
   }
-  float* dWxh = grads + L.Wxh;
-  if (use_table) {
-    std::fill(xt, xt + V * H, 0.0f);
-    for (size_t r = 0; r < TB; r++) {
-      float* dst = xt + static_cast<size_t>(inputs[r]) * H;
-      const float* row = dA + r * H;
-      for (size_t i = 0; i < H; i++) dst[i] += row[i];
-    }
-    for (size_t i = 0; i < H; i++)
-      for (size_t v = 0; v < V; v++) dWxh[i * V + v] = xt[v * H + i];
-  } else {
-    std::fill(dWxh, dWxh + H * V, 0.0f);
-    for (size_t r = 0; r < TB; r++) {
-      const size_t x = static_cast<size_t>(inputs[r]);
-      const float* row = dA + r * H;
-      for (size_t i = 0; i < H; i++) dWxh[i * V + x] += row[i];
-    }
-  }
+  one_hot_weight_grad(inputs, TB, dA, H, V, use_table ? xt : nullptr, grads + L.Wxh);
   for (size_t i = 0; i < H; i++) grads[L.bh + i] = static_cast<float>(dbh[i]);
   for (size_t v = 0; v < V; v++) grads[L.by + v] = static_cast<float>(dby[v]);
   return loss;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include "onehot.h"
 #include "sample.h"
 #include "softmax.h"
 #include "../util/threadpool.h"
@@ -522,24 +523,7 @@ void backward_layer(const Table& k, const StackLayout& L, size_t l, const float*
   float* dWih = grads + ly.wih;
   if (l == 0 && c.E == 0) {
     // One-hot input: dW_ih[:, x] += dA_i row.
-    if (one_hot_table(L, TB)) {
-      float* table = ws.table.data();  // dW_ihᵀ [V, G·H]
-      std::fill(table, table + V * GH, 0.0f);
-      for (size_t r = 0; r < TB; r++) {
-        float* dst = table + static_cast<size_t>(inputs[r]) * GH;
-        const float* di = dai + r * GH;
-        for (size_t j = 0; j < GH; j++) dst[j] += di[j];
-      }
-      for (size_t j = 0; j < GH; j++)
-        for (size_t v = 0; v < V; v++) dWih[j * V + v] = table[v * GH + j];
-    } else {
-      std::fill(dWih, dWih + GH * V, 0.0f);
-      for (size_t r = 0; r < TB; r++) {
-        const size_t x = static_cast<size_t>(inputs[r]);
-        const float* di = dai + r * GH;
-        for (size_t j = 0; j < GH; j++) dWih[j * V + x] += di[j];
-      }
-    }
+    one_hot_weight_grad(inputs, TB, dai, GH, V, one_hot_table(L, TB) ? ws.table.data() : nullptr, dWih);
     return;
   }
   const float* X = layer_input(L, l, B, drop, ws);
