@@ -31,43 +31,25 @@
 #endif
 #include <immintrin.h>
 
+#include "../util/avx2_util.h"
+
 namespace charrnn {
 namespace nn {
 namespace {
+
+using namespace avx2;
 
 using std::size_t;
 
 constexpr int kNR = 16;     // panel width (columns of the packed weights) for B > 1
 constexpr int kMaxVec = 13;  // accumulators of the B = 1 gemv (13 + 1 broadcast ≤ 16 ymm registers)
 
-alignas(64) const std::int32_t kMaskTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-inline __m256i lane_mask(int n) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - n)); }
 
 inline size_t round8(size_t n) { return (n + 7) / 8 * 8; }
 
 // ---------------------------------------------------------------------------------------------------------
 // Weight preparation (once per chunk)
 
-// In-register 8×8 transpose of r0..r7 (rows) into columns.
-inline void transpose8x8(__m256& r0, __m256& r1, __m256& r2, __m256& r3, __m256& r4, __m256& r5, __m256& r6,
-                         __m256& r7) {
-  const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-  const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-  const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-  const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-  const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r0 = _mm256_permute2f128_ps(s0, s4, 0x20);
-  r1 = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r2 = _mm256_permute2f128_ps(s2, s6, 0x20);
-  r3 = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r4 = _mm256_permute2f128_ps(s0, s4, 0x31);
-  r5 = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r6 = _mm256_permute2f128_ps(s2, s6, 0x31);
-  r7 = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
 
 // dst[c·ldd + r] = W[r·ldw + c] for r < R, c < C: 8×8 register transposes, scalar edges.
 void transpose(const float* W, size_t ldw, size_t R, size_t C, float* dst, size_t ldd) {
@@ -490,11 +472,6 @@ inline float hmax256(__m256 v) {
   return _mm_cvtss_f32(m);
 }
 
-inline double hsum256d(__m256d v) {
-  __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-  s = _mm_add_sd(s, _mm_unpackhi_pd(s, s));
-  return _mm_cvtsd_f64(s);
-}
 
 // softmax_xent_backward (softmax.h) in vector form: Y [R, V] logits → dY = (softmax − onehot)·scale in place;
 // returns Σ −log p(target) (double); adds Σ_r dY[r, :] into dby [V] (double). Same arithmetic as softmax.cc:

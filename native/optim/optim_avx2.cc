@@ -29,22 +29,16 @@
 #endif
 #include <immintrin.h>
 
+#include "../util/avx2_util.h"
+
 namespace charrnn {
 namespace optim {
 namespace {
 
+using namespace avx2;
+
 using std::size_t;
 
-alignas(64) const std::int32_t kMaskTable[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
-inline __m256i lane_mask(size_t n) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - n));
-}
-
-inline double hsum_pd(__m256d v) {
-  __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-  s = _mm_add_sd(s, _mm_unpackhi_pd(s, s));
-  return _mm_cvtsd_f64(s);
-}
 
 // Σ of float accumulators (8 lanes) into a double accumulator.
 inline __m256d widen_add(__m256d acc, __m256 v) {
@@ -170,8 +164,8 @@ void sweep(const Consts& c, float* p, float* g, float* s, float* s2, size_t P, d
     }
   }
   if (kFused) {
-    *sq_out = hsum_pd(sqd);
-    *sqc_out = kClipV ? hsum_pd(sqcd) : *sq_out;
+    *sq_out = hsum256d(sqd);
+    *sqc_out = kClipV ? hsum256d(sqcd) : *sq_out;
   }
 }
 
@@ -218,8 +212,8 @@ void norms(const Consts& c, float* g, size_t P, double* sq_out, double* sqc_out)
       sqcd = widen_add(sqcd, _mm256_mul_ps(v0, v0));
     }
   }
-  *sq_out = hsum_pd(sqd);
-  *sqc_out = kClipV ? hsum_pd(sqcd) : *sq_out;
+  *sq_out = hsum256d(sqd);
+  *sqc_out = kClipV ? hsum256d(sqcd) : *sq_out;
 }
 
 template <Kind K, bool kPlain, bool kWd>
