@@ -7,7 +7,7 @@ import { JsSessionBase } from './session-base.js';
 import { isVanilla, type ModelConfig } from '../../model/config.js';
 import { layoutFor } from '../../model/layout.js';
 import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';
-import { softmaxInPlace } from './softmax.js';
+import { softmaxBackwardRows, softmaxInPlace } from './softmax.js';
 import { JsStackSession } from './stack.js';
 
 /** Offsets of the named tensors, resolved once per session. */
@@ -103,15 +103,7 @@ class JsSession extends JsSessionBase implements BackendSession {
     transposeInto(WhhT, 0, w, Whh, H, H);
     const das = this.das;
     const scale = reduction === 'mean' ? 1 / TB : 1;
-    for (let row = 0; row < TB; row++) {
-      const pc = row * V;
-      ps[pc + targets[row]] -= 1;
-      for (let k = 0; k < V; k++) {
-        const d = ps[pc + k] * scale;
-        ps[pc + k] = d;
-        acc[by + k] += d;
-      }
-    }
+    softmaxBackwardRows(ps, TB, V, targets, scale, acc, by);
     gemmNN(das, 0, ps, 0, w, Why, TB, H, V); // das ← dH_out, then turned into dA in place below
     const dhnext = this.dhnext;
     for (let b = 0; b < B; b++) {

@@ -28,3 +28,27 @@ export function softmaxInPlace(
   for (let k = 0; k < V; k++) ps[o + k] *= inv;
   return -Math.log(ps[o + target]);
 }
+
+/**
+ * The output layer's backward for TB rows of probabilities ps [TB, V] (from softmaxInPlace): in place
+ * dY = (p − onehot(target))·scale, and the bias gradient acc[by..by+V) += Σ_rows dY.
+ */
+export function softmaxBackwardRows(
+  ps: Float64Array,
+  TB: number,
+  V: number,
+  targets: Int32Array,
+  scale: number,
+  acc: Float64Array,
+  by: number,
+): void {
+  for (let row = 0; row < TB; row++) {
+    const pc = row * V;
+    ps[pc + targets[row]] -= 1;
+    for (let k = 0; k < V; k++) {
+      const d = ps[pc + k] * scale;
+      ps[pc + k] = d;
+      acc[by + k] += d;
+    }
+  }
+}

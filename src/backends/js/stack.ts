@@ -10,7 +10,7 @@ import { gateCount, type ModelConfig } from '../../model/config.js';
 import { layerInputSize, layoutFor, stateOffsets } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
 import { gemmNN, gemmNT, gemmNT64, gemmTN, matvec, transpose64, transposeInto } from './blas.js';
-import { softmaxInPlace } from './softmax.js';
+import { softmaxBackwardRows, softmaxInPlace } from './softmax.js';
 
 /** Arena offsets and sizes of one recurrent layer. */
 interface LayerPlan {
@@ -413,15 +413,7 @@ export class JsStackSession extends JsSessionBase implements BackendSession {
     const acc = this.gacc;
     acc.fill(0);
     const scale = reduction === 'mean' ? 1 / TB : 1;
-    for (let row = 0; row < TB; row++) {
-      const pc = row * V;
-      ps[pc + targets[row]] -= 1;
-      for (let k = 0; k < V; k++) {
-        const d = ps[pc + k] * scale;
-        ps[pc + k] = d;
-        acc[this.decB + k] += d;
-      }
-    }
+    softmaxBackwardRows(ps, TB, V, targets, scale, acc, this.decB);
     gemmTN(acc, this.decW, ps, 0, this.xs[L], 0, V, Ht, TB);
     gemmNN(this.dH, 0, ps, 0, w, this.decW, TB, Ht, V);
     for (let l = L - 1; l >= 0; l--) {
