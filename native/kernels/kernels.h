@@ -24,6 +24,22 @@ using ScalFn = void (*)(std::size_t n, float alpha, float* x);                  
 using DotFn = float (*)(std::size_t n, const float* x, const float* y);         // Σ x·y
 using MapFn = void (*)(std::size_t n, const float* x, float* y);                // y = f(x), x == y allowed
 
+// Pre-packed B operand. A weight that many products in a row multiply (the recurrent W_hh over a chunk's T steps,
+// forward and backward) is packed once into the ISA's private layout instead of once per product:
+//   packed_b_size(K, N)                  floats the packing of a [K,N] operand occupies;
+//   pack_b(K, N, B, ldb, trans, dst)     op(B)[K,N] into dst (64-byte aligned), op(B)(k,j) = trans ? B[j·ldb + k]
+//                                        : B[k·ldb + j];
+//   gemm_pb(M, N, K, A, lda, Bp, j0, j1, C, ldc, accumulate)
+//                                        C[:, j0:j1] (+)= A[M,K]·op(B)[:, j0:j1] for a packing Bp of width N;
+//                                        C points at column 0; j0 is a multiple of kPackedColUnit (or 0).
+// gemm_pb gives the same value per element as the matching unpacked gemm form would up to summation order; for a
+// given table it is deterministic and independent of how [0, N) is cut into column ranges.
+constexpr int kPackedColUnit = 16;
+using PackedSizeFn = std::size_t (*)(int K, int N);
+using PackBFn = void (*)(int K, int N, const float* B, int ldb, bool trans, float* dst);
+using GemmPbFn = void (*)(int M, int N, int K, const float* A, int lda, const float* Bp, int j0, int j1, float* C,
+                          int ldc, bool accumulate);
+
 // One dispatch table per ISA; `active()` is chosen once at load (best supported first, scalar last),
 // overridable by CHARRNN_SIMD=scalar|avx2 or set_isa().
 struct Table {
@@ -35,6 +51,9 @@ struct Table {
   DotFn dot;
   MapFn tanh;  // vectorised tanh; max error documented in the ISA file and tested
   MapFn exp;   // vectorised exp; same
+  PackedSizeFn packed_b_size;
+  PackBFn pack_b;
+  GemmPbFn gemm_pb;
 };
 
 const Table& active();

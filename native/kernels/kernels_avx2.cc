@@ -291,6 +291,84 @@ void kernel_6x8(int kc, const float* __restrict a, const float* __restrict b, fl
   }
 }
 
+// Four-row micro-kernel for the rows a 6-row tiling leaves over (M = 32 streams = 6·5 + 2 would otherwise run a
+// whole 6×16 tile for 2 rows): C[mr ≤ 4, 16] from rows of the packed A that may sit in two different 6-row
+// micro-panels (row r reads a_r[k·6]). 8 accumulators still keep both FMA ports busy, so it costs ≈ 4/6 of a 6×16
+// tile. Each row's arithmetic is that of kernel_6x16 (same FMA chain over k, same store), so results do not
+// depend on which kernel ran a row.
+void kernel_4x16(int kc, const float* a0, const float* a1, const float* a2, const float* a3,
+                 const float* __restrict b, float* C, int ldc, bool load_c, int mr, int nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+#pragma GCC unroll 4
+  for (int k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    const std::size_t o = (std::size_t)k * kMR;
+    __m256 av;
+    av = _mm256_broadcast_ss(a0 + o);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a1 + o);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a2 + o);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a3 + o);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    c31 = _mm256_fmadd_ps(av, b1, c31);
+    b += kNR;
+  }
+  const __m256 lo[4] = {c00, c10, c20, c30}, hi[4] = {c01, c11, c21, c31};
+  const __m256i m0 = lane_mask(min_int(nr, 8)), m1 = lane_mask(nr > 8 ? nr - 8 : 0);
+  for (int r = 0; r < mr; r++) {
+    float* c = C + (std::size_t)r * ldc;
+    __m256 l = lo[r], h = hi[r];
+    if (nr == kNR) {
+      if (load_c) {
+        l = _mm256_add_ps(l, _mm256_loadu_ps(c));
+        h = _mm256_add_ps(h, _mm256_loadu_ps(c + 8));
+      }
+      _mm256_storeu_ps(c, l);
+      _mm256_storeu_ps(c + 8, h);
+    } else {
+      if (load_c) {
+        l = _mm256_add_ps(l, _mm256_maskload_ps(c, m0));
+        h = _mm256_add_ps(h, _mm256_maskload_ps(c + 8, m1));
+      }
+      _mm256_maskstore_ps(c, m0, l);
+      _mm256_maskstore_ps(c + 8, m1, h);
+    }
+  }
+}
+
+// The mc rows of one packed A block against one B micro-panel: 6-row tiles, and the leftover rows (mc mod 6 of
+// 1..4, with one more 6-row tile's worth when that gives two full 4-row tiles) through kernel_4x16.
+void run_tiles(int mc, int kc, const float* ap, const float* bpanel, float* C, int ldc, bool load_c, int nr) {
+  if (nr <= 8) {
+    for (int ir = 0; ir < mc; ir += kMR)
+      kernel_6x8(kc, ap + (std::size_t)ir * kc, bpanel, C + (std::size_t)ir * ldc, ldc, load_c, min_int(kMR, mc - ir),
+                 nr);
+    return;
+  }
+  const int tail = mc % kMR;
+  int split = mc - tail;  // rows [0, split) in 6-row tiles
+  if (tail == 5) split = mc;
+  else if (tail > 0 && tail <= 2 && mc >= kMR + tail) split -= kMR;  // e.g. 32 = 6·4 + 4 + 4
+  for (int ir = 0; ir < split; ir += kMR)
+    kernel_6x16(kc, ap + (std::size_t)ir * kc, bpanel, C + (std::size_t)ir * ldc, ldc, load_c, min_int(kMR, mc - ir),
+                nr);
+  // Row i of the block lives in micro-panel i/6 at lane i%6.
+  auto row = [&](int i) { return ap + (std::size_t)(i / kMR) * kMR * kc + i % kMR; };
+  for (int i = split; i < mc; i += 4) {
+    const int mr = min_int(4, mc - i);
+    kernel_4x16(kc, row(i), row(i + (mr > 1 ? 1 : 0)), row(i + (mr > 2 ? 2 : 0)), row(i + (mr > 3 ? 3 : 0)), bpanel,
+                C + (std::size_t)i * ldc, ldc, load_c, mr, nr);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // gemv
 
@@ -443,19 +521,57 @@ void gemm_packed(int M, int N, int K, const float* A, int lda, bool a_trans, con
           pack_a_cols(mc, kc, A + (std::size_t)pc * lda + ic, lda, ap);
         else
           pack_a_rows(mc, kc, A + (std::size_t)ic * lda + pc, lda, ap);
-        for (int jr = 0; jr < nc; jr += kNR) {
-          const int nr = min_int(kNR, nc - jr);
-          const float* bpanel = bp + (std::size_t)jr * kc;
-          for (int ir = 0; ir < mc; ir += kMR) {
-            const int mr = min_int(kMR, mc - ir);
-            float* c = C + (std::size_t)(ic + ir) * ldc + jc + jr;
-            if (nr > 8)
-              kernel_6x16(kc, ap + (std::size_t)ir * kc, bpanel, c, ldc, load_c, mr, nr);
-            else
-              kernel_6x8(kc, ap + (std::size_t)ir * kc, bpanel, c, ldc, load_c, mr, nr);
-          }
-        }
+        for (int jr = 0; jr < nc; jr += kNR)
+          run_tiles(mc, kc, ap, bp + (std::size_t)jr * kc, C + (std::size_t)ic * ldc + jc + jr, ldc, load_c,
+                    min_int(kNR, nc - jr));
       }
+    }
+  }
+}
+
+// Pre-packed B: the same panels gemm_packed builds per call, for all of [0,N) at once. K block p (rows pc..pc+kc)
+// starts at pc·Np (Np = N rounded up to 16) and holds ceil(N/16) micro-panels of kc×16, panel q at q·16·kc.
+// gemm_pb runs gemm_packed's loop nest (one jc block) over the panels of [j0, j1): same kernels, same order.
+inline int round_nr(int n) { return (n + kNR - 1) / kNR * kNR; }
+
+std::size_t packed_b_size_avx2(int K, int N) {
+  return K > 0 && N > 0 ? (std::size_t)K * (std::size_t)round_nr(N) : 0;
+}
+
+void pack_b_avx2(int K, int N, const float* B, int ldb, bool trans, float* dst) {
+  const std::size_t np = (std::size_t)round_nr(N);
+  for (int pc = 0; pc < K; pc += kKC) {
+    const int kc = min_int(kKC, K - pc);
+    if (trans)
+      pack_b_cols(kc, N, B + pc, ldb, dst + (std::size_t)pc * np);
+    else
+      pack_b_rows(kc, N, B + (std::size_t)pc * ldb, ldb, dst + (std::size_t)pc * np);
+  }
+}
+
+void zero_c(int M, int N, float* C, int ldc);
+
+void gemm_pb_avx2(int M, int N, int K, const float* A, int lda, const float* Bp, int j0, int j1, float* C, int ldc,
+                  bool accumulate) {
+  if (M <= 0 || j1 <= j0) return;
+  if (K <= 0) {
+    if (!accumulate) zero_c(M, j1 - j0, C + j0, ldc);
+    return;
+  }
+  const std::size_t np = (std::size_t)round_nr(N);
+  const int kc_max = min_int(K, kKC);
+  const int mc_max = min_int(M, kMC);
+  float* ap = scratch().a.get((std::size_t)kc_max * ((mc_max + kMR - 1) / kMR * kMR) + 16);
+  for (int pc = 0; pc < K; pc += kKC) {
+    const int kc = min_int(kKC, K - pc);
+    const bool load_c = accumulate || pc > 0;
+    const float* bp = Bp + (std::size_t)pc * np;
+    for (int ic = 0; ic < M; ic += kMC) {
+      const int mc = min_int(kMC, M - ic);
+      pack_a_rows(mc, kc, A + (std::size_t)ic * lda + pc, lda, ap);
+      for (int jr = j0; jr < j1; jr += kNR)
+        run_tiles(mc, kc, ap, bp + (std::size_t)jr * kc, C + (std::size_t)ic * ldc + jr, ldc, load_c,
+                  min_int(kNR, j1 - jr));
     }
   }
 }
@@ -641,7 +757,8 @@ void tanh_f32_avx2(std::size_t n, const float* x, float* y) {
 
 const Table kAvx2Table{"avx2",         gemm_nn_f32_avx2, gemm_nt_f32_avx2, gemm_tn_f32_avx2,
                        gemv_n_f32_avx2, gemv_t_f32_avx2, axpy_f32_avx2,    scal_f32_avx2,
-                       dot_f32_avx2,    tanh_f32_avx2,   exp_f32_avx2};
+                       dot_f32_avx2,    tanh_f32_avx2,   exp_f32_avx2,
+                       packed_b_size_avx2, pack_b_avx2,  gemm_pb_avx2};
 
 }  // namespace
 }  // namespace kernels

@@ -108,6 +108,21 @@ void exp_f32_scalar(std::size_t n, const float* x, float* y) {
   for (std::size_t i = 0; i < n; i++) y[i] = std::exp(x[i]);
 }
 
+// Pre-packed B (scalar and NEON): op(B) as a plain row-major [K,N] copy, multiplied by gemm_nn.
+std::size_t packed_b_size_scalar(int K, int N) { return K > 0 && N > 0 ? (std::size_t)K * (std::size_t)N : 0; }
+
+void pack_b_scalar(int K, int N, const float* B, int ldb, bool trans, float* dst) {
+  for (int k = 0; k < K; k++)
+    for (int j = 0; j < N; j++)
+      dst[(std::size_t)k * N + j] = trans ? B[(std::size_t)j * ldb + k] : B[(std::size_t)k * ldb + j];
+}
+
+void gemm_pb_scalar(int M, int N, int K, const float* A, int lda, const float* Bp, int j0, int j1, float* C, int ldc,
+                    bool accumulate) {
+  if (j1 <= j0) return;
+  gemm_nn_f32_scalar(M, j1 - j0, K, A, lda, Bp + j0, N, C + j0, ldc, accumulate);
+}
+
 const Table kScalarTable{"scalar",
                          gemm_nn_f32_scalar,
                          gemm_nt_f32_scalar,
@@ -118,7 +133,10 @@ const Table kScalarTable{"scalar",
                          scal_f32_scalar,
                          dot_f32_scalar,
                          tanh_f32_scalar,
-                         exp_f32_scalar};
+                         exp_f32_scalar,
+                         packed_b_size_scalar,
+                         pack_b_scalar,
+                         gemm_pb_scalar};
 
 }  // namespace
 

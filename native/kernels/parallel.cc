@@ -74,6 +74,57 @@ void parallel_gemm(GemmFn fn, Form form, int M, int N, int K, const float* A, in
   fn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
+// Pre-packed gemm: columns [j0, j1) split in kPackedColUnit units (or rows by kRowUnit when M is the longer side).
+struct PbJob {
+  GemmPbFn fn;
+  int M, N, K;
+  const float* A;
+  int lda;
+  const float* Bp;
+  int j0, j1;
+  float* C;
+  int ldc;
+  bool accumulate;
+  bool split_cols;
+  int units, parts, unit;
+};
+
+void run_pb_block(void* ctx, int part) {
+  const PbJob& j = *static_cast<const PbJob*>(ctx);
+  const int u0 = static_cast<int>(static_cast<long long>(j.units) * part / j.parts);
+  const int u1 = static_cast<int>(static_cast<long long>(j.units) * (part + 1) / j.parts);
+  if (j.split_cols) {
+    const int lo = j.j0 + u0 * j.unit;
+    const int hi = j.j0 + u1 * j.unit < j.j1 ? j.j0 + u1 * j.unit : j.j1;
+    if (hi > lo) j.fn(j.M, j.N, j.K, j.A, j.lda, j.Bp, lo, hi, j.C, j.ldc, j.accumulate);
+  } else {
+    const int lo = u0 * j.unit;
+    const int hi = u1 * j.unit < j.M ? u1 * j.unit : j.M;
+    if (hi <= lo) return;
+    const std::size_t off = static_cast<std::size_t>(lo);
+    j.fn(hi - lo, j.N, j.K, j.A + off * static_cast<std::size_t>(j.lda), j.lda, j.Bp, j.j0, j.j1,
+         j.C + off * static_cast<std::size_t>(j.ldc), j.ldc, j.accumulate);
+  }
+}
+
+void parallel_pb(GemmPbFn fn, int M, int N, int K, const float* A, int lda, const float* Bp, int j0, int j1, float* C,
+                 int ldc, bool accumulate) {
+  const int threads = par::threads();
+  const int cols = j1 - j0;
+  if (threads > 1 && M > 0 && cols > 0 && static_cast<long long>(M) * cols * K >= kMinParallelMacs) {
+    const bool split_cols = cols >= M;
+    const int unit = split_cols ? kPackedColUnit : kRowUnit;
+    const int units = ((split_cols ? cols : M) + unit - 1) / unit;
+    const int parts = units < threads ? units : threads;
+    if (parts > 1) {
+      PbJob job{fn, M, N, K, A, lda, Bp, j0, j1, C, ldc, accumulate, split_cols, units, parts, unit};
+      par::run(parts, run_pb_block, &job);
+      return;
+    }
+  }
+  fn(M, N, K, A, lda, Bp, j0, j1, C, ldc, accumulate);
+}
+
 // gemv: a weight matrix of at least this many elements is worth splitting (sampling streams ~MBs per step).
 constexpr long long kMinParallelGemv = 1LL << 16;
 constexpr int kGemvRowUnit = 8;   // gemv_n blocks rows by 8
@@ -148,6 +199,12 @@ void par_gemv_t(int M, int N, const float* A, int lda, const float* x, float* y,
 }
 
 template <int S>
+void par_pb(int M, int N, int K, const float* A, int lda, const float* Bp, int j0, int j1, float* C, int ldc,
+            bool acc) {
+  parallel_pb(g_serial[S]->gemm_pb, M, N, K, A, lda, Bp, j0, j1, C, ldc, acc);
+}
+
+template <int S>
 void install(const Table& serial, Table* out) {
   g_serial[S] = &serial;
   *out = serial;
@@ -156,6 +213,7 @@ void install(const Table& serial, Table* out) {
   out->gemm_tn = par_tn<S>;
   out->gemv_n = par_gemv_n<S>;
   out->gemv_t = par_gemv_t<S>;
+  out->gemm_pb = par_pb<S>;
 }
 
 }  // namespace

@@ -102,6 +102,37 @@ inline void mm_nn(const Table& k, int M, int N, int K, const float* A, int lda, 
     k.gemm_nn(M, N, K, A, lda, Bm, ldb, C, ldc, acc);
 }
 
+// The recurrent products repeat one weight T times: with several streams (B ≥ 2) and steps, W_hh is packed once
+// per chunk (kernels::Table::pack_b) instead of once per step. One stream keeps gemv, which reads W_hh directly.
+struct Recurrent {
+  const Table* k;
+  int M, N, K;
+  const float* W;  // unpacked: the nt / nn operand as stored
+  int ldw;
+  bool trans;
+  const float* packed;  // nullptr: unpacked
+  // C [M, N] (+)= A [M, K]·op(W)
+  void mul(const float* A, int lda, float* C, int ldc, bool acc) const {
+    if (packed != nullptr)
+      k->gemm_pb(M, N, K, A, lda, packed, 0, N, C, ldc, acc);
+    else if (trans)
+      mm_nt(*k, M, N, K, A, lda, W, ldw, C, ldc, acc);
+    else
+      mm_nn(*k, M, N, K, A, lda, W, ldw, C, ldc, acc);
+  }
+};
+
+// op(W) = W_hhᵀ (forward: trans, W [N, K]) or W_hh (backward: W [K, N]) for B rows per step over T steps.
+Recurrent recurrent(const Table& k, int B, int T, int N, int K, const float* W, bool trans, StackWorkspace& ws) {
+  Recurrent r{&k, B, N, K, W, trans ? K : N, trans, nullptr};
+  if (B >= 2 && T >= 2) {
+    float* p = ws.whh.grow(k.packed_b_size(K, N));
+    k.pack_b(K, N, W, r.ldw, trans, p);
+    r.packed = p;
+  }
+  return r;
+}
+
 // ---- Splitting a step's element-wise work over the thread pool by stream rows: each row's arithmetic is the same
 // whatever the split (the vectorised exp/tanh work lane by lane), so results do not depend on the thread count.
 // Below kMinParallelElems elements per step one thread does it all.
@@ -379,14 +410,14 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
     mm_nt(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, false);
   }
 
-  // The recurrence, all B streams per step.
-  const float* Whh = params + ly.whh;
+  // The recurrence, all B streams per step: a [B, G·H] (+)= h_{t−1}·W_hhᵀ.
+  const Recurrent rec_mul = recurrent(k, B, T, GHi, Hi, params + ly.whh, true, ws);
   for (int t = 0; t < T; t++) {
     const float* hprev = hs + static_cast<size_t>(t) * BH;
     float* hcur = hs + static_cast<size_t>(t + 1) * BH;
     float* a = A + static_cast<size_t>(t) * B * GH;
     if (c.cell == Cell::kRnn) {
-      mm_nt(k, B, GHi, Hi, hprev, Hi, Whh, Hi, a, GHi, true);  // a [B, H] += h_{t−1}·W_hhᵀ
+      rec_mul.mul(hprev, Hi, a, GHi, true);
       for (int b = 0; b < B; b++) add_bias(H, a + static_cast<size_t>(b) * H, bias);
       if (c.relu) {
         for (size_t i = 0; i < BH; i++) a[i] = a[i] > 0 ? a[i] : 0.0f;
@@ -396,14 +427,14 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       std::memcpy(hcur, a, BH * sizeof(float));
     } else if (lstm) {
       // i, f, g, o = σ, σ, tanh, σ of (W_ih·x + b_ih + W_hh·h + b_hh); c = f·c' + i·g; h = o·tanh(c)
-      mm_nt(k, B, GHi, Hi, hprev, Hi, Whh, Hi, a, GHi, true);
+      rec_mul.mul(hprev, Hi, a, GHi, true);
       LstmStepJob job{&k, H, B, row_parts(B, GH), a, bias, cs + static_cast<size_t>(t) * BH,
                       cs + static_cast<size_t>(t + 1) * BH, tc + static_cast<size_t>(t) * BH, hcur};
       par::run(job.parts, lstm_step_rows, &job);
     } else {
       // r, z = σ(W_i·x + b_i + W_h·h + b_h); n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)); h = (1−z)·n + z·h'
       float* rec = ws.rec.data();
-      mm_nt(k, B, GHi, Hi, hprev, Hi, Whh, Hi, rec, GHi, false);
+      rec_mul.mul(hprev, Hi, rec, GHi, false);
       const float* bhn = bhh + 2 * H;
       for (int b = 0; b < B; b++) {
         float* g = a + static_cast<size_t>(b) * GH;
@@ -475,7 +506,8 @@ void backward_layer(const Table& k, const StackLayout& L, size_t l, const float*
   float* dah = gru ? ws.dah.data() : dai;  // GRU: the hidden side differs in its n slice (× r)
   float* dc = lstm ? ws.dc.data() : nullptr;
   if (lstm) std::fill(dc, dc + BH, 0.0f);
-  const float* Whh = params + ly.whh;
+  // dh_{t−1} [B, H] += dA_h[t]·W_hh at every step but the first.
+  const Recurrent rec_mul = recurrent(k, B, T, Hi, GHi, params + ly.whh, false, ws);
 
   for (int t = T - 1; t >= 0; t--) {
     float* dh = dH + static_cast<size_t>(t) * BH;  // complete: the step t+1 terms were added into it
@@ -503,7 +535,7 @@ void backward_layer(const Table& k, const StackLayout& L, size_t l, const float*
       }
     }
     // dh_{t−1} += dA_h[t]·W_hh for all B streams (the gradient w.r.t. the carried-in state is not needed)
-    if (t > 0) mm_nn(k, B, Hi, GHi, dah + static_cast<size_t>(t) * B * GH, GHi, Whh, Hi, dh - BH, Hi, true);
+    if (t > 0) rec_mul.mul(dah + static_cast<size_t>(t) * B * GH, GHi, dh - BH, Hi, true);
   }
 
   // Bias gradients: Σ over the chunk's rows (the same for both biases except GRU's n slice).

@@ -88,6 +88,7 @@ struct StackWorkspace {
   Scratch<float> table;   // one-hot first layer: W_ihᵀ + bias [V, G·H_0] forward; dW_ihᵀ backward
   Scratch<float> bias;    // [max G·H] b_ih (+ b_hh where it adds) of one layer
   Scratch<float> rec;     // GRU: h_{t−1}·W_hhᵀ [B, G·H]
+  Scratch<float> whh;     // W_hh of the layer being run, pre-packed once per chunk for its T per-step products
   Scratch<float> y;       // [T·B, V] logits, then dY in place
   Scratch<float> dh[2];   // [T·B, max(H, In)] output gradient of the current layer / input gradient (ping-pong)
   Scratch<float> dai;     // [T·B, max G·H] input-side pre-activation gradient

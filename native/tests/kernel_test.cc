@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../kernels/kernels.h"
+#include "../util/scratch.h"
 #include "../util/threadpool.h"
 
 using namespace charrnn::kernels;
@@ -359,6 +360,71 @@ void test_pool() {
               g_failures == before ? "ok" : "FAILED");
 }
 
+// Pre-packed B (pack_b + gemm_pb): against the naive reference with the gemm tolerance, for both source layouts,
+// K across several KC blocks, edge panels and M = 1; a product cut into column ranges (multiples of the packed
+// unit) and any thread count give bit-identical results to the whole product on one thread.
+void test_packed(const Table& t) {
+  const int before = g_failures;
+  const int saved = charrnn::par::threads();
+  const int shapes[][3] = {{32, 1024, 256}, {32, 256, 1024}, {7, 17, 300}, {1, 65, 100}, {13, 33, 513},
+                           {6, 16, 256},    {64, 1000, 77},  {3, 5, 0},    {0, 8, 8},    {2048, 64, 40}};
+  int cases = 0;
+  for (auto& sh : shapes)
+    for (bool trans : {false, true})
+      for (bool acc : {false, true}) {
+        const int M = sh[0], N = sh[1], K = sh[2];
+        const int ldb = (trans ? K : N) + 3, lda = K + 2, ldc = N + 1;
+        const auto A = random_vec((std::size_t)M * lda + 1);
+        const auto B = random_vec((std::size_t)(trans ? N : K) * ldb + 1);
+        const auto C0 = random_vec((std::size_t)M * ldc + 1);
+        charrnn::Scratch<float> Bp;  // 64-byte aligned, as pack_b requires
+        Bp.grow(t.packed_b_size(K, N) + 1);
+        t.pack_b(K, N, B.data(), ldb, trans, Bp.data());
+        charrnn::par::set_threads(1);
+        std::vector<float> C = C0;
+        t.gemm_pb(M, N, K, A.data(), lda, Bp.data(), 0, N, C.data(), ldc, acc);
+        int bad = 0;
+        for (int i = 0; i < M; i++)
+          for (int j = 0; j < ldc; j++) {
+            const std::size_t idx = (std::size_t)i * ldc + j;
+            if (j >= N) {
+              if (std::memcmp(&C[idx], &C0[idx], sizeof(float)) != 0) bad++;
+              continue;
+            }
+            double exact = acc ? C0[idx] : 0.0, mag = acc ? std::fabs(C0[idx]) : 0.0;
+            for (int k = 0; k < K; k++) {
+              const double p = (double)A[(std::size_t)i * lda + k] *
+                               (trans ? B[(std::size_t)j * ldb + k] : B[(std::size_t)k * ldb + j]);
+              exact += p;
+              mag += std::fabs(p);
+            }
+            if (!(std::fabs(C[idx] - exact) <= (K + 2) * kU * mag + 1e-30)) bad++;
+          }
+        if (std::memcmp(&C[(std::size_t)M * ldc], &C0[(std::size_t)M * ldc], sizeof(float)) != 0) bad++;
+        CHECK(bad == 0, "%s gemm_pb M=%d N=%d K=%d trans=%d acc=%d: %d bad elements", t.isa, M, N, K, trans, acc, bad);
+        // Column ranges at random unit boundaries, then 2..4 threads: bit-identical.
+        std::vector<float> Cs = C0;
+        for (int j0 = 0; j0 < N;) {
+          const int j1 = std::min(N, j0 + kPackedColUnit * randint(1, 4));
+          t.gemm_pb(M, N, K, A.data(), lda, Bp.data(), j0, j1, Cs.data(), ldc, acc);
+          j0 = j1;
+        }
+        CHECK(std::memcmp(Cs.data(), C.data(), C.size() * sizeof(float)) == 0,
+              "%s gemm_pb M=%d N=%d K=%d: column ranges differ from the whole", t.isa, M, N, K);
+        for (int threads : {2, 3, 4}) {
+          charrnn::par::set_threads(threads);
+          std::vector<float> Ct = C0;
+          t.gemm_pb(M, N, K, A.data(), lda, Bp.data(), 0, N, Ct.data(), ldc, acc);
+          CHECK(std::memcmp(Ct.data(), C.data(), C.size() * sizeof(float)) == 0,
+                "%s gemm_pb M=%d N=%d K=%d: %d threads differ from 1", t.isa, M, N, K, threads);
+        }
+        cases++;
+      }
+  charrnn::par::set_threads(saved);
+  std::printf("  %-6s pre-packed gemm: %d cases (reference, column ranges, threads 1-4)  %s\n", t.isa, cases,
+              g_failures == before ? "ok" : "FAILED");
+}
+
 // The thread pool splits large gemms into blocks of C: the result must be bit-identical for any thread count
 // (same instructions, same order per element), for every form, with and without accumulation, at shapes whose
 // split falls inside a micro-tile edge (N = 1000, M = 1001) as well as W2/W3 shapes.
@@ -366,7 +432,9 @@ void test_threads(const Table& t) {
   const int before = g_failures;
   const int saved = charrnn::par::threads();
   struct Shape { int M, N, K; };
-  const Shape shapes[] = {{32, 2048, 512}, {1024, 320, 2048}, {1001, 1000, 77}, {2048, 65, 256}, {64, 64, 64}};
+  // {26, 16, 700}: split by rows, row 18..23 is a 4-row tile on one thread (26 = 18 + 4 + 4) and a 6-row tile on two.
+  const Shape shapes[] = {{32, 2048, 512}, {1024, 320, 2048}, {1001, 1000, 77}, {2048, 65, 256}, {64, 64, 64},
+                          {26, 16, 700}};
   int cases = 0;
   for (Form f : {Form::NN, Form::NT, Form::TN})
     for (const Shape& s : shapes)
@@ -434,6 +502,7 @@ int main(int argc, char** argv) {
     g_worst_ratio = 0.0;
     test_gemm(*t);
     test_threads(*t);
+    test_packed(*t);
     test_gemv(*t);
     test_level1(*t);
     test_exp(*t, stride);
