@@ -3,6 +3,8 @@
 // pauses the clock), and prints the validation-loss curve (nats/char over the whole validation split, one stream,
 // hidden state carried) about every minute, then a sample. Exits 0 when the target was reached within the budget.
 //   npm run quality:w3 -- [--minutes 5] [--target 1.52] [--eval-every 60] [--backend auto|native|js] [--threads N]
+// With --eval-steps 250,500,… it validates after those steps instead and stops after the last one, whatever the
+// time: the per-step curve to set beside scripts/quality-torch.py's (PyTorch on the same pipeline).
 import { parseArgs } from 'node:util';
 import { capabilities, setThreads, type BackendChoice } from '../src/backends/index.js';
 import type { StepHyper } from '../src/backends/backend.js';
@@ -20,8 +22,15 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    'eval-steps': { type: 'string' },
   },
 });
+const evalSteps = values['eval-steps']
+  ?.split(',')
+  .map((v) => Number(v))
+  .sort((a, b) => a - b);
+if (evalSteps?.some((v) => !Number.isInteger(v) || v < 1))
+  throw new RangeError(`Expected --eval-steps to be positive integers but received ${values['eval-steps']}`);
 const budget = Number(values.minutes) * 60;
 const target = Number(values.target);
 const evalEvery = Number(values['eval-every']);
@@ -73,14 +82,16 @@ const validate = () => {
       `${Math.round((step * B * T) / trained).toLocaleString('en-US')} chars/s  [eval ${secs.toFixed(1)} s]`,
   );
 };
-while (trained < budget) {
+while (evalSteps ? step < evalSteps[evalSteps.length - 1] : trained < budget) {
   const t0 = performance.now();
   if (batcher.next()) model.resetState();
   const hyper: StepHyper = { ...base, step: ++step };
   const r = model.trainChunk(batcher.inputs, batcher.targets, B, T, hyper);
   trained += (performance.now() - t0) / 1000;
   if (!Number.isFinite(r.loss)) throw new Error(`diverged at step ${step}`);
-  if (trained >= nextEval) {
+  if (evalSteps) {
+    if (evalSteps.includes(step)) validate();
+  } else if (trained >= nextEval) {
     validate();
     nextEval += evalEvery;
   }
@@ -89,6 +100,10 @@ if (lastEvalStep !== step) validate(); // the end of the budget
 console.log(
   `sample (seed 1, temperature 0.8):\n${model.sample({ prime: '\n', length: 400, temperature: 0.8, seed: 1 })}`,
 );
+if (evalSteps) {
+  console.log(`best validation loss ${best.toFixed(4)} after ${step} steps (${(trained / 60).toFixed(2)} min of training)`);
+  process.exit(0);
+}
 console.log(
   reached
     ? `reached ${reached.loss.toFixed(4)} ≤ ${target} after ${(reached.time / 60).toFixed(2)} min of training`
