@@ -101,7 +101,9 @@ console.log(
   `sample (seed 1, temperature 0.8):\n${model.sample({ prime: '\n', length: 400, temperature: 0.8, seed: 1 })}`,
 );
 if (evalSteps) {
-  console.log(`best validation loss ${best.toFixed(4)} after ${step} steps (${(trained / 60).toFixed(2)} min of training)`);
+  console.log(
+    `best validation loss ${best.toFixed(4)} after ${step} steps (${(trained / 60).toFixed(2)} min of training)`,
+  );
   process.exit(0);
 }
 console.log(
