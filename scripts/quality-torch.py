@@ -4,11 +4,13 @@
 Same corpus split (the last floor(10%) of the characters for validation, the rest for training, vocabulary = the sorted characters), same batching (the
 training ids cut into 32 contiguous streams, chunks of 64 steps, hidden state carried from chunk to chunk and
 reset at each epoch start), same model (Embedding 65→64, 2-layer LSTM H 256, Linear 256→65; PyTorch's default
-init with each layer's forget-gate bias_ih slice set to 1 and bias_hh's to 0, as charrnn does), same optimizer
+init, as `npm run quality:w3` uses by default; --forget-bias B sets each layer's forget-gate bias_ih slice to B and
+bias_hh's to 0, as charrnn's --forget-bias does), same optimizer
 (Adam lr 2e-3, mean cross-entropy, clip_grad_norm_ 5), same validation (whole split, one stream, state carried).
 Prints the validation loss at the given steps and the training speed (validation excluded from the clock).
 
-Usage:  python3 scripts/quality-torch.py [--eval-steps 250,500,1000,1500] [--threads N] [--seed S] [--corpus PATH]
+Usage:  python3 scripts/quality-torch.py [--eval-steps 250,500,1000,1500] [--threads N] [--seed S] [--forget-bias B]
+                                         [--corpus PATH]
 
 Needs PyTorch (Debian: apt-get install python3-torch). Not part of the test suite: PyTorch is not a dependency.
 """
@@ -25,6 +27,7 @@ def main():
     ap.add_argument("--eval-steps", default="250,500,1000,1500")
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--forget-bias", type=float, default=None)
     ap.add_argument("--corpus", default=os.path.join(os.environ.get("CHARRNN_DATA_DIR", "../shared/data"),
                                                      "tinyshakespeare.txt"))
     args = ap.parse_args()
@@ -53,10 +56,11 @@ def main():
             return self.decoder(out), state
 
     model = Model()
-    with torch.no_grad():
-        for l in range(2):
-            getattr(model.rnn, f"bias_ih_l{l}")[H : 2 * H] = 1.0
-            getattr(model.rnn, f"bias_hh_l{l}")[H : 2 * H] = 0.0
+    if args.forget_bias is not None:
+        with torch.no_grad():
+            for l in range(2):
+                getattr(model.rnn, f"bias_ih_l{l}")[H : 2 * H] = args.forget_bias
+                getattr(model.rnn, f"bias_hh_l{l}")[H : 2 * H] = 0.0
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
 
     stream_len = len(train) // B

@@ -18,6 +18,7 @@ export const FIXED_BY_CHECKPOINT: readonly [key: string, flag: string][] = [
   ['hidden', '--hidden'],
   ['layers', '--layers'],
   ['embedding', '--embedding'],
+  ['forgetBias', '--forget-bias'],
   ['dropout', '--dropout'],
   ['activation', '--activation'],
   ['seed', '--seed'],

@@ -56,6 +56,17 @@ function num(name: string, opts: { min?: number; exclusiveMin?: boolean } = {}) 
   };
 }
 
+/** --forget-bias: a number, or 'pytorch' for torch.nn.LSTM's own init. */
+function forgetBiasArg(value: string): number | 'pytorch' {
+  if (value === 'pytorch') return value;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(
+      `expected a number or 'pytorch' for --forget-bias, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
 const backendOption = () =>
   new Option('--backend <name>', 'arithmetic backend').choices(['auto', 'js', 'native']).default('auto');
 
@@ -66,6 +77,7 @@ interface TrainCliOptions {
   hidden: number;
   layers: number;
   embedding: number;
+  forgetBias: number | 'pytorch';
   dropout: number;
   activation: Activation;
   seqLength: number;
@@ -199,6 +211,7 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
       embeddingSize: config.embeddingSize,
       dropout: config.dropout,
       activation: config.activation,
+      forgetBias: opts.forgetBias,
       seed: opts.seed,
       backend: backend.name,
     });
@@ -464,6 +477,12 @@ export function buildProgram(): Command {
     .option('--hidden <n>', 'hidden size (of every layer)', int('--hidden', 1), 100)
     .option('--layers <n>', 'stacked recurrent layers', int('--layers', 1), 1)
     .option('--embedding <n>', 'learned input embedding width (0 = one-hot input)', int('--embedding'), 0)
+    .option(
+      '--forget-bias <b>',
+      "LSTM: initial forget-gate bias, or 'pytorch' for torch.nn.LSTM's own init",
+      forgetBiasArg,
+      1,
+    )
     .option(
       '--dropout <p>',
       "dropout on each layer's output while training, in [0, 1)",

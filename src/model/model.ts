@@ -52,9 +52,15 @@ export interface CreateModelOptions {
    * Standard deviation of a Gaussian weight init (biases start at 0). Default 0.01 (as min-char-rnn) for
    * the vanilla model; other models default to PyTorch's initialisation (uniform ±1/√H for the recurrent
    * layers and the decoder, N(0, 1) for the embedding), and an LSTM's forget gate starts with a summed
-   * bias of 1 (bias_ih's f slice 1, bias_hh's 0).
+   * bias of 1 (bias_ih's f slice 1, bias_hh's 0; see forgetBias).
    */
   initScale?: number;
+  /**
+   * LSTM only: the summed forget-gate bias at initialisation (bias_ih's f slice = forgetBias, bias_hh's = 0).
+   * Default 1, the usual char-rnn choice; 'pytorch' keeps torch.nn.LSTM's own init for those slices too
+   * (U(−1/√H, 1/√H), like every other bias), e.g. to compare learning curves with PyTorch's.
+   */
+  forgetBias?: number | 'pytorch';
   /** 'auto' (native if available, else JS with one warning), 'native' or 'js'. Default 'auto'. */
   backend?: BackendChoice;
 }
@@ -169,11 +175,16 @@ export class CharRNN {
         for (let i = t.offset; i < t.offset + t.size; i++) params[i] = rng.nextGaussian() * initScale;
       }
     } else initPyTorch(config, layout, params, rng);
-    if (config.cell === 'lstm')
+    const forgetBias = options.forgetBias ?? 1;
+    if (forgetBias !== 'pytorch' && (typeof forgetBias !== 'number' || !Number.isFinite(forgetBias)))
+      throw new TypeError(
+        `Expected a finite number or 'pytorch' for forgetBias but received ${describe(forgetBias)}`,
+      );
+    if (config.cell === 'lstm' && forgetBias !== 'pytorch')
       for (let l = 0; l < config.layers; l++) {
         const H = config.hiddenSizes[l];
         const b = layout.get(`rnn.bias_ih_l${l}`).offset;
-        params.fill(1, b + H, b + 2 * H); // forget gate: bias_ih f slice 1 (+ bias_hh's 0 = 1)
+        params.fill(forgetBias, b + H, b + 2 * H); // forget gate: bias_ih f slice (+ bias_hh's 0)
         const bh = layout.get(`rnn.bias_hh_l${l}`).offset;
         params.fill(0, bh + H, bh + 2 * H);
       }

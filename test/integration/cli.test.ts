@@ -182,6 +182,11 @@ describe('charrnn CLI', () => {
     ],
     ['an unknown cell', ['train', '--cell', 'transformer'], /Allowed choices are rnn, lstm, gru/],
     [
+      'a forget-gate bias that is not a number',
+      ['train', '--corpus', corpusFile, '--cell', 'lstm', '--forget-bias', 'one'],
+      /expected a number or 'pytorch' for --forget-bias, got "one"/,
+    ],
+    [
       'an unknown optimizer',
       ['train', '--optimizer', 'lbfgs'],
       /Allowed choices are sgd, adagrad, rmsprop, adam/,

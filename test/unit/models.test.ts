@@ -212,6 +212,40 @@ describe('CharRNN with stacked and gated cells', () => {
     expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(0.2);
   });
 
+  it("sets the forget-gate bias from forgetBias, or keeps PyTorch's uniform draw with 'pytorch'", () => {
+    const make = (forgetBias?: number | 'pytorch') =>
+      CharRNN.create({
+        vocabulary: vocab,
+        cell: 'lstm',
+        hiddenSize: 16,
+        layers: 2,
+        seed: 7,
+        forgetBias,
+        backend: 'js',
+      }).parameters();
+    const half = make(0.5);
+    const torch = make('pytorch');
+    const byDefault = make();
+    for (const l of [0, 1]) {
+      const bih = torch.get(`rnn.bias_ih_l${l}`)!;
+      const f = bih.subarray(16, 32);
+      // PyTorch's draw: U(±1/√16), not constant, and the same numbers as the other gates' draws come from
+      expect(Math.max(...f.map(Math.abs))).toBeLessThanOrEqual(0.25);
+      expect(new Set(f).size).toBeGreaterThan(8);
+      for (let i = 16; i < 32; i++) {
+        expect(half.get(`rnn.bias_ih_l${l}`)![i] + half.get(`rnn.bias_hh_l${l}`)![i]).toBe(0.5);
+        expect(byDefault.get(`rnn.bias_ih_l${l}`)![i]).toBe(1);
+      }
+      // only the forget slices differ: every other parameter is the same draw
+      expect(torch.get(`rnn.bias_ih_l${l}`)!.subarray(0, 16)).toEqual(
+        half.get(`rnn.bias_ih_l${l}`)!.subarray(0, 16),
+      );
+      expect(torch.get(`rnn.weight_hh_l${l}`)).toEqual(half.get(`rnn.weight_hh_l${l}`));
+    }
+    expect(() => make(Number.NaN)).toThrow(TypeError);
+    expect(() => make('torch' as never)).toThrow("Expected a finite number or 'pytorch' for forgetBias");
+  });
+
   it('samples and evaluates with the full carried state', () => {
     const m = CharRNN.create({
       vocabulary: vocab,
