@@ -21,6 +21,30 @@ constexpr int kRowUnit = 24;
 
 enum class Form { NN, NT, TN };
 
+// How a product with M rows and `cols` columns of output (and `macs` multiply-adds) splits over the pool: into
+// `parts` blocks of whole `unit`s of columns (the longer side) or rows; parts == 1 runs it inline.
+struct Split {
+  bool cols;
+  int unit, units, parts;
+  // Output range [lo, hi) of `part` within [0, total), as even as possible in whole units.
+  void range(int part, int total, int* lo, int* hi) const {
+    const int u0 = static_cast<int>(static_cast<long long>(units) * part / parts);
+    const int u1 = static_cast<int>(static_cast<long long>(units) * (part + 1) / parts);
+    *lo = u0 * unit;
+    *hi = u1 * unit < total ? u1 * unit : total;
+  }
+};
+
+Split plan(int M, int cols, long long macs, int col_unit) {
+  Split s{cols >= M, 1, 1, 1};
+  const int threads = par::threads();
+  if (threads <= 1 || M <= 0 || cols <= 0 || macs < kMinParallelMacs) return s;
+  s.unit = s.cols ? col_unit : kRowUnit;
+  s.units = ((s.cols ? cols : M) + s.unit - 1) / s.unit;
+  s.parts = s.units < threads ? s.units : threads;
+  return s;
+}
+
 struct Job {
   GemmFn fn;
   Form form;
@@ -32,21 +56,16 @@ struct Job {
   float* C;
   int ldc;
   bool accumulate;
-  bool split_cols;  // blocks of columns of C (else rows)
-  int units, parts, unit;
+  Split split;
 };
 
 void run_block(void* ctx, int part) {
   const Job& j = *static_cast<const Job*>(ctx);
-  // Units [u0, u1) of this part, as even as possible.
-  const int u0 = static_cast<int>(static_cast<long long>(j.units) * part / j.parts);
-  const int u1 = static_cast<int>(static_cast<long long>(j.units) * (part + 1) / j.parts);
-  const int total = j.split_cols ? j.N : j.M;
-  const int lo = u0 * j.unit;
-  const int hi = u1 * j.unit < total ? u1 * j.unit : total;
+  int lo, hi;
+  j.split.range(part, j.split.cols ? j.N : j.M, &lo, &hi);
   if (hi <= lo) return;
   const std::size_t off = static_cast<std::size_t>(lo);
-  if (j.split_cols) {
+  if (j.split.cols) {
     // C[:, lo:hi] = op(A)·op(B)[:, lo:hi]: B's columns are its rows in the NT form.
     const float* B = j.form == Form::NT ? j.B + off * static_cast<std::size_t>(j.ldb) : j.B + off;
     j.fn(j.M, hi - lo, j.K, j.A, j.lda, B, j.ldb, j.C + off, j.ldc, j.accumulate);
@@ -59,22 +78,16 @@ void run_block(void* ctx, int part) {
 
 void parallel_gemm(GemmFn fn, Form form, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
                    float* C, int ldc, bool accumulate) {
-  const int threads = par::threads();
-  if (threads > 1 && M > 0 && N > 0 && static_cast<long long>(M) * N * K >= kMinParallelMacs) {
-    const bool split_cols = N >= M;
-    const int unit = split_cols ? kColUnit : kRowUnit;
-    const int units = ((split_cols ? N : M) + unit - 1) / unit;
-    const int parts = units < threads ? units : threads;
-    if (parts > 1) {
-      Job job{fn, form, M, N, K, A, lda, B, ldb, C, ldc, accumulate, split_cols, units, parts, unit};
-      par::run(parts, run_block, &job);
-      return;
-    }
+  const Split split = plan(M, N, static_cast<long long>(M) * N * K, kColUnit);
+  if (split.parts > 1) {
+    Job job{fn, form, M, N, K, A, lda, B, ldb, C, ldc, accumulate, split};
+    par::run(split.parts, run_block, &job);
+    return;
   }
   fn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
 }
 
-// Pre-packed gemm: columns [j0, j1) split in kPackedColUnit units (or rows by kRowUnit when M is the longer side).
+// Pre-packed gemm: columns [j0, j1) in kPackedColUnit units (or rows by kRowUnit when M is the longer side).
 struct PbJob {
   GemmPbFn fn;
   int M, N, K;
@@ -85,22 +98,17 @@ struct PbJob {
   float* C;
   int ldc;
   bool accumulate;
-  bool split_cols;
-  int units, parts, unit;
+  Split split;
 };
 
 void run_pb_block(void* ctx, int part) {
   const PbJob& j = *static_cast<const PbJob*>(ctx);
-  const int u0 = static_cast<int>(static_cast<long long>(j.units) * part / j.parts);
-  const int u1 = static_cast<int>(static_cast<long long>(j.units) * (part + 1) / j.parts);
-  if (j.split_cols) {
-    const int lo = j.j0 + u0 * j.unit;
-    const int hi = j.j0 + u1 * j.unit < j.j1 ? j.j0 + u1 * j.unit : j.j1;
-    if (hi > lo) j.fn(j.M, j.N, j.K, j.A, j.lda, j.Bp, lo, hi, j.C, j.ldc, j.accumulate);
+  int lo, hi;
+  j.split.range(part, j.split.cols ? j.j1 - j.j0 : j.M, &lo, &hi);
+  if (hi <= lo) return;
+  if (j.split.cols) {
+    j.fn(j.M, j.N, j.K, j.A, j.lda, j.Bp, j.j0 + lo, j.j0 + hi, j.C, j.ldc, j.accumulate);
   } else {
-    const int lo = u0 * j.unit;
-    const int hi = u1 * j.unit < j.M ? u1 * j.unit : j.M;
-    if (hi <= lo) return;
     const std::size_t off = static_cast<std::size_t>(lo);
     j.fn(hi - lo, j.N, j.K, j.A + off * static_cast<std::size_t>(j.lda), j.lda, j.Bp, j.j0, j.j1,
          j.C + off * static_cast<std::size_t>(j.ldc), j.ldc, j.accumulate);
@@ -109,18 +117,11 @@ void run_pb_block(void* ctx, int part) {
 
 void parallel_pb(GemmPbFn fn, int M, int N, int K, const float* A, int lda, const float* Bp, int j0, int j1, float* C,
                  int ldc, bool accumulate) {
-  const int threads = par::threads();
-  const int cols = j1 - j0;
-  if (threads > 1 && M > 0 && cols > 0 && static_cast<long long>(M) * cols * K >= kMinParallelMacs) {
-    const bool split_cols = cols >= M;
-    const int unit = split_cols ? kPackedColUnit : kRowUnit;
-    const int units = ((split_cols ? cols : M) + unit - 1) / unit;
-    const int parts = units < threads ? units : threads;
-    if (parts > 1) {
-      PbJob job{fn, M, N, K, A, lda, Bp, j0, j1, C, ldc, accumulate, split_cols, units, parts, unit};
-      par::run(parts, run_pb_block, &job);
-      return;
-    }
+  const Split split = plan(M, j1 - j0, static_cast<long long>(M) * (j1 - j0) * K, kPackedColUnit);
+  if (split.parts > 1) {
+    PbJob job{fn, M, N, K, A, lda, Bp, j0, j1, C, ldc, accumulate, split};
+    par::run(split.parts, run_pb_block, &job);
+    return;
   }
   fn(M, N, K, A, lda, Bp, j0, j1, C, ldc, accumulate);
 }
@@ -139,16 +140,13 @@ struct GemvJob {
   const float* x;
   float* y;
   bool accumulate;
-  int units, parts, unit;
+  Split split;
 };
 
 void run_gemv_block(void* ctx, int part) {
   const GemvJob& j = *static_cast<const GemvJob*>(ctx);
-  const int u0 = static_cast<int>(static_cast<long long>(j.units) * part / j.parts);
-  const int u1 = static_cast<int>(static_cast<long long>(j.units) * (part + 1) / j.parts);
-  const int total = j.transposed ? j.N : j.M;
-  const int lo = u0 * j.unit;
-  const int hi = u1 * j.unit < total ? u1 * j.unit : total;
+  int lo, hi;
+  j.split.range(part, j.transposed ? j.N : j.M, &lo, &hi);
   if (hi <= lo) return;
   const std::size_t off = static_cast<std::size_t>(lo);
   if (j.transposed)  // y[lo:hi] (+)= A[:, lo:hi]ᵀ·x
@@ -161,12 +159,12 @@ void parallel_gemv(GemvFn fn, bool transposed, int M, int N, const float* A, int
                    bool accumulate) {
   const int threads = par::threads();
   if (threads > 1 && M > 0 && N > 0 && static_cast<long long>(M) * N >= kMinParallelGemv) {
-    const int unit = transposed ? kGemvColUnit : kGemvRowUnit;
-    const int units = ((transposed ? N : M) + unit - 1) / unit;
-    const int parts = units < threads ? units : threads;
-    if (parts > 1) {
-      GemvJob job{fn, transposed, M, N, A, lda, x, y, accumulate, units, parts, unit};
-      par::run(parts, run_gemv_block, &job);
+    Split split{transposed, transposed ? kGemvColUnit : kGemvRowUnit, 0, 0};
+    split.units = ((transposed ? N : M) + split.unit - 1) / split.unit;
+    split.parts = split.units < threads ? split.units : threads;
+    if (split.parts > 1) {
+      GemvJob job{fn, transposed, M, N, A, lda, x, y, accumulate, split};
+      par::run(split.parts, run_gemv_block, &job);
       return;
     }
   }
