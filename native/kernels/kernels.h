@@ -26,7 +26,8 @@ using MapFn = void (*)(std::size_t n, const float* x, float* y);                
 
 // Pre-packed B operand. A weight that many products in a row multiply (the recurrent W_hh over a chunk's T steps,
 // forward and backward) is packed once into the ISA's private layout instead of once per product:
-//   packed_b_size(K, N)                  floats the packing of a [K,N] operand occupies;
+//   packed_b_size(K, N)                  floats the packing of a [K,N] operand occupies, at most
+//                                        K·(N rounded up to kPackedColUnit) for every table;
 //   pack_b(K, N, B, ldb, trans, dst)     op(B)[K,N] into dst (64-byte aligned), op(B)(k,j) = trans ? B[j·ldb + k]
 //                                        : B[k·ldb + j];
 //   gemm_pb(M, N, K, A, lda, Bp, j0, j1, C, ldc, accumulate)

@@ -339,6 +339,13 @@ void reserve(const StackLayout& L, int B, int T, bool training, bool drop, Stack
       s.out.grow(TB * ly.H);
     }
   }
+  if (B >= 2 && T >= 2) {  // the pre-packed W_hh of recurrent(): K·N rounded up to whole packed columns
+    constexpr size_t u = kernels::kPackedColUnit;
+    const auto up = [](size_t n) { return (n + u - 1) / u * u; };
+    size_t packed = 0;
+    for (const StackLayer& ly : L.layers) packed = std::max({packed, ly.H * up(ly.GH), ly.GH * up(ly.H)});
+    ws.whh.grow(packed);
+  }
   if (c.E > 0) ws.x0.grow(TB * c.E);
   if (c.E == 0 && one_hot_table(L, TB)) ws.table.grow(c.V * L.layers[0].GH);
   ws.bias.grow(L.max_gh);
