@@ -219,13 +219,9 @@ void rnn_sample(const kernels::Table& k, const RnnLayout& L, const float* params
                 const std::int32_t* prime, std::size_t n_prime, std::int32_t* out, std::size_t length,
                 double temperature, bool greedy, Xoshiro128ss& rng, float* probs, RnnWorkspace& ws,
                 TokenPicker& picker) {
-  if (greedy) temperature = 1.0;  // as the JS backend: argmax of the untempered distribution
-  for (size_t i = 0; i < n_prime; i++) rnn_step(k, L, params, hidden, prime[i], probs, temperature, ws);
-  for (size_t i = 0; i < length; i++) {
-    const int tok = picker.pick(probs, prime, n_prime, out, i, greedy, rng);
-    out[i] = tok;
-    rnn_step(k, L, params, hidden, tok, probs, temperature, ws);
-  }
+  const double t = greedy ? 1.0 : temperature;  // as the JS backend: argmax of the untempered distribution
+  sample_loop(prime, n_prime, out, length, greedy, rng, probs, picker,
+              [&](int tok) { rnn_step(k, L, params, hidden, tok, probs, t, ws); });
 }
 
 }  // namespace nn

@@ -46,5 +46,19 @@ class TokenPicker {
   std::vector<unsigned char> marked_;
 };
 
+// The sampling loop of every model: feed the prime, then pick → record → feed each new token. `step(token)` runs the
+// model one step and leaves the next distribution in `probs` (greedy callers feed it the untempered distribution,
+// as the JS backend does).
+template <class Step>
+void sample_loop(const std::int32_t* prime, std::size_t n_prime, std::int32_t* out, std::size_t length, bool greedy,
+                 Xoshiro128ss& rng, const float* probs, TokenPicker& picker, Step&& step) {
+  for (std::size_t i = 0; i < n_prime; i++) step(prime[i]);
+  for (std::size_t i = 0; i < length; i++) {
+    const int tok = picker.pick(probs, prime, n_prime, out, i, greedy, rng);
+    out[i] = tok;
+    step(tok);
+  }
+}
+
 }  // namespace nn
 }  // namespace charrnn

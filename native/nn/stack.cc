@@ -671,13 +671,9 @@ void stack_step(const Table& k, const StackLayout& L, const float* params, float
 void stack_sample(const Table& k, const StackLayout& L, const float* params, float* state, const std::int32_t* prime,
                   size_t n_prime, std::int32_t* out, size_t length, double temperature, bool greedy,
                   Xoshiro128ss& rng, float* probs, StackWorkspace& ws, TokenPicker& picker) {
-  if (greedy) temperature = 1.0;  // as the JS backend: argmax of the untempered distribution
-  for (size_t i = 0; i < n_prime; i++) stack_step(k, L, params, state, prime[i], probs, temperature, ws);
-  for (size_t i = 0; i < length; i++) {
-    const int tok = picker.pick(probs, prime, n_prime, out, i, greedy, rng);
-    out[i] = tok;
-    stack_step(k, L, params, state, tok, probs, temperature, ws);
-  }
+  const double t = greedy ? 1.0 : temperature;  // as the JS backend: argmax of the untempered distribution
+  sample_loop(prime, n_prime, out, length, greedy, rng, probs, picker,
+              [&](int tok) { stack_step(k, L, params, state, tok, probs, t, ws); });
 }
 
 }  // namespace nn

@@ -1,28 +1,19 @@
 // `charrnn train --resume`, `--lr-schedule` and `charrnn inspect` end to end, and how they report mistakes:
 // one line, exit code 1.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { readCheckpoint } from '../../src/io/checkpoint.js';
 import { saveModel } from '../../src/io/model-file.js';
 import { CharRNN } from '../../src/model/model.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function charrnn(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CHARRNN_DEBUG: '' },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const charrnn = (...args: string[]) => runCli(args);
 
 const text = 'to be or not to be, that is the question.\n'.repeat(40);
 const corpusFile = join(dir, 'tiny.txt');

@@ -1,26 +1,16 @@
 // `charrnn sample` with the generation options, `charrnn score` (text, --per-char, --json, stdin), word-level
 // training (--tokens word), and one-line exit-1 reports of user mistakes.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { loadModel } from '../../src/io/model-file.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-gen-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function charrnn(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CHARRNN_DEBUG: '' },
-    input,
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const charrnn = runCli;
 
 const corpusFile = join(dir, 'tiny.txt');
 const chars = join(dir, 'chars.safetensors');

@@ -1,23 +1,14 @@
 // The `charrnn` command end to end (train → sample), and how it reports user mistakes: one line, exit 1.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function charrnn(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CHARRNN_DEBUG: '' },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const charrnn = (...args: string[]) => runCli(args);
 
 const corpusFile = join(dir, 'tiny.txt');
 writeFileSync(corpusFile, 'to be or not to be, that is the question.\n'.repeat(40));
