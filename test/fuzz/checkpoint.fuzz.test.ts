@@ -8,32 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { concat, reencode } from '../helpers/safetensors.js';
 import {
   decodeCheckpoint,
   encodeCheckpoint,
   readCheckpoint,
   type Checkpoint,
 } from '../../src/io/checkpoint.js';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  SafetensorsError,
-  type TensorData,
-} from '../../src/io/safetensors.js';
+import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
 import { layoutFor, stateSize } from '../../src/model/layout.js';
 import { CharRNN } from '../../src/model/model.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { train } from '../../src/train/trainer.js';
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
 
 const corpus = Corpus.fromText('abcab cabba\n'.repeat(20), { validationFraction: 0.1 });
 
@@ -111,18 +97,6 @@ function mustReject(bytes: Uint8Array): SafetensorsError {
     return err;
   }
   throw new Error('a malformed checkpoint was accepted');
-}
-
-/** Re-encode the decoded file with edits to tensors and metadata. */
-function edited(
-  base: Uint8Array,
-  f: (tensors: Map<string, TensorData>, metadata: Record<string, string>) => void,
-): Uint8Array {
-  const { tensors, metadata } = decodeSafetensors(base);
-  const t = new Map<string, TensorData>(tensors);
-  const m = { ...metadata };
-  f(t, m);
-  return concat(encodeSafetensors(t, m));
 }
 
 /** Rewrite the JSON header text directly (for things encodeSafetensors refuses to write). */
@@ -284,7 +258,7 @@ describe('checkpoint fuzz', async () => {
     let seenValidMutation = 0;
     fc.assert(
       fc.property(mutation, ([kind, key, value]) => {
-        const file = edited(base, (_t, m) => {
+        const file = reencode(base, (_t, m) => {
           if (kind === 'state' || kind === 'optimizer' || kind === 'schedule') {
             const s = JSON.parse(m.training_state);
             const target = kind === 'state' ? s : s[kind];
@@ -319,7 +293,7 @@ describe('checkpoint fuzz', async () => {
         fc.constantFrom('missing', 'stray', 'reshape', 'nan', 'inf'),
         fc.nat(),
         (name, how, n) => {
-          const file = edited(base, (t) => {
+          const file = reencode(base, (t) => {
             const old = t.get(name)!;
             if (how === 'missing') t.delete(name);
             else if (how === 'stray') t.set(`${name}.extra${n % 3}`, old);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { concat } from '../helpers/safetensors.js';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -14,16 +15,6 @@ import {
   SafetensorsError,
   type SafetensorsContents,
 } from '../../src/io/safetensors.js';
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
 
 /** A small valid file: metadata, a matrix, a vector, an empty tensor and a scalar. */
 function baseFile(): Uint8Array {

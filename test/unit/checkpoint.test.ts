@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { concat, reencode } from '../helpers/safetensors.js';
 import {
   decodeCheckpoint,
   encodeCheckpoint,
@@ -14,12 +15,7 @@ import {
   readCheckpoint,
 } from '../../src/io/checkpoint.js';
 import { saveModel, loadModel } from '../../src/io/model-file.js';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  SafetensorsError,
-  type TensorData,
-} from '../../src/io/safetensors.js';
+import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
 import { CharRNN } from '../../src/model/model.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { NonFiniteError, train, type TrainEvent } from '../../src/train/trainer.js';
@@ -31,16 +27,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const corpus = Corpus.fromText('the cat sat on the mat. the dog sat on the log.\n'.repeat(30), {
   validationFraction: 0.1,
 });
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
 
 function lstm(): CharRNN {
   return CharRNN.create({
@@ -68,18 +54,6 @@ async function trainedLstm(): Promise<{ model: CharRNN; state: TrainingState }> 
     seed: 2,
   });
   return { model, state: r.state };
-}
-
-/** Re-encode decoded contents with edits (tensors and metadata), for malformed-file tests. */
-function edit(
-  bytes: Uint8Array,
-  f: (tensors: Map<string, TensorData>, metadata: Record<string, string>) => void,
-): Uint8Array {
-  const { tensors, metadata } = decodeSafetensors(bytes);
-  const t = new Map<string, TensorData>(tensors);
-  const m = { ...metadata };
-  f(t, m);
-  return concat(encodeSafetensors(t, m));
 }
 
 describe('checkpoint contents', () => {
@@ -195,7 +169,7 @@ describe('malformed checkpoints', () => {
     throw new Error('accepted a malformed checkpoint');
   };
   const withState = (f: (s: Record<string, unknown>) => void) =>
-    edit(good, (_, m) => {
+    reencode(good, (_, m) => {
       const s = JSON.parse(m.training_state);
       f(s);
       m.training_state = JSON.stringify(s);
@@ -232,67 +206,67 @@ describe('malformed checkpoints', () => {
         'Expected a positive integer for lrSchedule.every but received 0',
       ],
       [
-        edit(good, (_, m) => (m.training_state = m.training_state.replace('{', '{"iteration":1,'))),
+        reencode(good, (_, m) => (m.training_state = m.training_state.replace('{', '{"iteration":1,'))),
         'training_state',
         'is not valid JSON: duplicate key "iteration"',
       ],
       [
-        edit(good, (_, m) => (m.training_state = m.training_state.replace('{', '{"__proto__":{"x":1},'))),
+        reencode(good, (_, m) => (m.training_state = m.training_state.replace('{', '{"__proto__":{"x":1},'))),
         'training_state',
         'reserved key "__proto__"',
       ],
       [
-        edit(good, (_, m) => (m.config = '{"cell":"lstm",')),
+        reencode(good, (_, m) => (m.config = '{"cell":"lstm",')),
         'config',
         '__metadata__.config is not valid JSON',
       ],
       [
-        edit(good, (_, m) => (m.config = m.config.replace('"hiddenSize":6', '"hiddenSize":7'))),
+        reencode(good, (_, m) => (m.config = m.config.replace('"hiddenSize":6', '"hiddenSize":7'))),
         'config',
         'Expected 6 (the last entry of hiddenSizes) or nothing for hiddenSize but received 7',
       ],
       [
-        edit(good, (_, m) => delete m.training_state),
+        reencode(good, (_, m) => delete m.training_state),
         'training_state',
         '__metadata__.training_state is missing',
       ],
       [
-        edit(good, (_, m) => (m.format_version = '4')),
+        reencode(good, (_, m) => (m.format_version = '4')),
         'format_version',
         'unsupported format_version "4" (this charrnn reads "1", "2", "3")',
       ],
       [
-        edit(good, (_, m) => (m.dropout_rng = '[0,0,0,0]')),
+        reencode(good, (_, m) => (m.dropout_rng = '[0,0,0,0]')),
         'dropout_rng',
         '__metadata__.dropout_rng is not 4 uint32 words (not all zero)',
       ],
       [
-        edit(good, (t) => t.delete('optim.exp_avg_sq.decoder.bias')),
+        reencode(good, (t) => t.delete('optim.exp_avg_sq.decoder.bias')),
         'optim.exp_avg_sq.decoder.bias',
         'tensor optim.exp_avg_sq.decoder.bias is missing',
       ],
       [
-        edit(good, (t) => t.set('optim.momentum_buffer.decoder.bias', t.get('decoder.bias')!)),
+        reencode(good, (t) => t.set('optim.momentum_buffer.decoder.bias', t.get('decoder.bias')!)),
         'optim.momentum_buffer.decoder.bias',
         'unexpected tensor "optim.momentum_buffer.decoder.bias" for this config and format version 3',
       ],
       [
-        edit(good, (t) => t.set('state.h_l1', { shape: [2, 6], data: new Float32Array(12) })),
+        reencode(good, (t) => t.set('state.h_l1', { shape: [2, 6], data: new Float32Array(12) })),
         'state.h_l1.shape',
         'tensor state.h_l1 has shape [2, 6], expected [3, 6]',
       ],
       [
-        edit(good, (t) => t.set('rnn.weight_hh_l0', { shape: [6, 24], data: new Float32Array(144) })),
+        reencode(good, (t) => t.set('rnn.weight_hh_l0', { shape: [6, 24], data: new Float32Array(144) })),
         'rnn.weight_hh_l0.shape',
         'tensor rnn.weight_hh_l0 has shape [6, 24], expected [24, 6]',
       ],
       [
-        edit(good, (t) => t.set('state.c_l0', { shape: [3, 6], data: new Float32Array(18).fill(NaN) })),
+        reencode(good, (t) => t.set('state.c_l0', { shape: [3, 6], data: new Float32Array(18).fill(NaN) })),
         'state.c_l0',
         'tensor state.c_l0 holds NaN at index 0',
       ],
       [
-        edit(good, (t) => t.delete('state.h_l0')),
+        reencode(good, (t) => t.delete('state.h_l0')),
         'state.h_l0',
         'tensor state.h_l0 (the carried hidden state) is missing',
       ],

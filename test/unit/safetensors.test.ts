@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concat } from '../helpers/safetensors.js';
 import { writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomic.js';
 import {
   decodeSafetensors,
@@ -17,16 +18,6 @@ import {
 } from '../../src/io/safetensors.js';
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
 
 /** A file from a raw header string (padded to 8 with spaces unless `pad` is false) and data bytes. */
 function build(header: string, data: number | Uint8Array = 0, pad = true): Uint8Array {
