@@ -7,7 +7,7 @@ import { resolveModelConfig, type CellKind } from '../../src/model/config.js';
 import { layoutFor } from '../../src/model/layout.js';
 import { cloneChunk, seededArenas, seededChunk } from '../helpers/model.js';
 import { FLAVOURS, flavourRunner } from '../helpers/parity.js';
-import { gradCheck } from './gradcheck.js';
+import { gradCheck, truncatedGradient } from './gradcheck.js';
 
 // Same tolerances as the vanilla suite (test/gradcheck/rnn.test.ts, where they are justified). JS (float64):
 // only the central difference's truncation error (≈ 1e-7) remains. Native (float32): each loss carries ≈ 1e-7
@@ -107,20 +107,7 @@ describe.each(FLAVOURS)('gradient check, $name backend, stacked and gated cells'
       const arenas = seededArenas(config);
       const session = open(config, arenas);
       const chunk = seededChunk(config, 1, 8);
-      const P = layoutFor(config).size;
-      const truncated = new Float32Array(P);
-      const hidden = chunk.hidden.slice();
-      for (let t = 0; t < chunk.steps; t++) {
-        const one = {
-          inputs: chunk.inputs.subarray(t, t + 1),
-          targets: chunk.targets.subarray(t, t + 1),
-          batch: 1,
-          steps: 1,
-          hidden,
-        };
-        session.gradient(one, 'mean');
-        for (let i = 0; i < P; i++) truncated[i] += arenas.grads[i] / chunk.steps;
-      }
+      const truncated = truncatedGradient(session, config, arenas, chunk);
       const reports = gradCheck(session, config, arenas, chunk, truncated, TOL);
       const failed = reports.filter((r) => !r.ok).map((r) => r.name);
       expect(failed).toContain('rnn.weight_hh_l0');

@@ -58,3 +58,31 @@ export function gradCheck(
   }
   return reports;
 }
+
+/**
+ * The gradient BPTT truncated to one step: the chunk run as T one-step chunks (hidden state carried, so only the
+ * through-time terms dh_next / dc_next are lost), averaged like the mean loss. For the gradient checks' negative
+ * controls.
+ */
+export function truncatedGradient(
+  session: BackendSession,
+  config: ModelConfig,
+  arenas: Arenas,
+  chunk: Chunk,
+): Float32Array {
+  const P = layoutFor(config).size;
+  const truncated = new Float32Array(P);
+  const hidden = chunk.hidden.slice();
+  for (let t = 0; t < chunk.steps; t++) {
+    const one = {
+      inputs: chunk.inputs.subarray(t, t + 1),
+      targets: chunk.targets.subarray(t, t + 1),
+      batch: 1,
+      steps: 1,
+      hidden,
+    };
+    session.gradient(one, 'mean');
+    for (let i = 0; i < P; i++) truncated[i] += arenas.grads[i] / chunk.steps;
+  }
+  return truncated;
+}

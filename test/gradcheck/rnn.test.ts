@@ -4,7 +4,7 @@ import { loadNative, nativeBackend } from '../../src/backends/native.js';
 import { jsBackend } from '../../src/backends/js/index.js';
 import { layoutFor } from '../../src/model/layout.js';
 import { cloneChunk, seededArenas, seededChunk, smallConfig } from '../helpers/model.js';
-import { gradCheck } from './gradcheck.js';
+import { gradCheck, truncatedGradient } from './gradcheck.js';
 
 // JS backend (float64 arithmetic over float32 parameters): eps = 1e-3 keeps the central difference's
 // truncation error O(eps²·f‴) ≈ 1e-7 and its rounding error ≈ 1e-16/1e-3, so analytic and numeric
@@ -74,20 +74,7 @@ describe.each(flavours)('gradient check sensitivity, $name backend', ({ name, is
     if (!available) return console.log(`${name} unavailable on this machine`);
     const session = open(config, arenas);
     const chunk = seededChunk(config, 1, 10);
-    const P = layoutFor(config).size;
-    const truncated = new Float32Array(P);
-    const hidden = chunk.hidden.slice();
-    for (let t = 0; t < chunk.steps; t++) {
-      const one = {
-        inputs: chunk.inputs.subarray(t, t + 1),
-        targets: chunk.targets.subarray(t, t + 1),
-        batch: 1,
-        steps: 1,
-        hidden,
-      };
-      session.gradient(one, 'mean');
-      for (let i = 0; i < P; i++) truncated[i] += arenas.grads[i] / chunk.steps;
-    }
+    const truncated = truncatedGradient(session, config, arenas, chunk);
     const reports = gradCheck(session, config, arenas, chunk, truncated, tol);
     const failed = reports.filter((r) => !r.ok).map((r) => r.name);
     expect(failed).toContain('Whh');
