@@ -17,7 +17,20 @@ export function seededArenas(config: ModelConfig, seed = 1, scale = 0.3, slots =
   return { params, grads: new Float32Array(P), optState: new Float32Array(P * slots) };
 }
 
-export function seededChunk(config: ModelConfig, B: number, T: number, seed = 2, hiddenScale = 0.5): Chunk {
+/** Copies of all three arenas. */
+export function cloneArenas(a: Arenas): Arenas {
+  return { params: a.params.slice(), grads: a.grads.slice(), optState: a.optState.slice() };
+}
+
+/** Random inputs/targets, a U(±hiddenScale) carried state, and a dropout stream seeded `rngSeed`. */
+export function seededChunk(
+  config: ModelConfig,
+  B: number,
+  T: number,
+  seed = 2,
+  hiddenScale = 0.5,
+  rngSeed = seed + 100,
+): Chunk {
   const rng = new Rng(seed);
   const inputs = new Int32Array(B * T);
   const targets = new Int32Array(B * T);
@@ -27,7 +40,7 @@ export function seededChunk(config: ModelConfig, B: number, T: number, seed = 2,
   }
   const hidden = new Float32Array(stateSize(config, B));
   for (let i = 0; i < hidden.length; i++) hidden[i] = (rng.nextFloat() * 2 - 1) * hiddenScale;
-  return { inputs, targets, batch: B, steps: T, hidden, rngState: new Rng(seed + 100).state };
+  return { inputs, targets, batch: B, steps: T, hidden, rngState: new Rng(rngSeed).state };
 }
 
 export function cloneChunk(c: Chunk): Chunk {

@@ -20,6 +20,7 @@ import { drawFromProbs } from '../../src/generate/draw.js';
 import { resolveModelConfig, type ModelConfig } from '../../src/model/config.js';
 import { layoutFor } from '../../src/model/layout.js';
 import { Rng } from '../../src/util/rng.js';
+import { cloneArenas, cloneChunk, seededArenas, seededChunk } from '../helpers/model.js';
 import { compare, relDiff } from '../helpers/parity.js';
 
 const native = loadNative();
@@ -36,34 +37,10 @@ const FLAVOURS: Flavour[] = [
 ];
 
 /** Seeded arenas: every parameter N(0, 0.1²) (biases too, so their gradients are exercised). */
-function arenasFor(config: ModelConfig, seed: number, slots = 2): Arenas {
-  const P = layoutFor(config).size;
-  const rng = new Rng(seed);
-  const params = new Float32Array(P);
-  for (let i = 0; i < P; i++) params[i] = rng.nextGaussian() * 0.1;
-  return { params, grads: new Float32Array(P), optState: new Float32Array(P * slots) };
-}
-
-function cloneArenas(a: Arenas): Arenas {
-  return { params: a.params.slice(), grads: a.grads.slice(), optState: a.optState.slice() };
-}
-
-function chunkFor(config: ModelConfig, B: number, T: number, seed: number): Chunk {
-  const rng = new Rng(seed);
-  const inputs = new Int32Array(B * T);
-  const targets = new Int32Array(B * T);
-  for (let i = 0; i < B * T; i++) {
-    inputs[i] = rng.nextU32() % config.vocabSize;
-    targets[i] = rng.nextU32() % config.vocabSize;
-  }
-  const hidden = new Float32Array(B * config.hiddenSize);
-  for (let i = 0; i < hidden.length; i++) hidden[i] = (rng.nextFloat() * 2 - 1) * 0.5;
-  return { inputs, targets, batch: B, steps: T, hidden };
-}
-
-function copyChunk(c: Chunk): Chunk {
-  return { ...c, hidden: c.hidden.slice() };
-}
+const arenasFor = (config: ModelConfig, seed: number, slots = 2): Arenas =>
+  seededArenas(config, seed, 0.1, slots);
+const chunkFor = (config: ModelConfig, B: number, T: number, seed: number): Chunk =>
+  seededChunk(config, B, T, seed);
 
 function hyperFor(
   kind: OptimizerKind,
@@ -139,8 +116,8 @@ describe.each(FLAVOURS)('parity: $name vs the JS reference', ({ name, isa }) => 
       const ref = arenasFor(config, 11);
       const got = cloneArenas(ref);
       const chunk = chunkFor(config, B, T, 12);
-      const cRef = copyChunk(chunk);
-      const cGot = copyChunk(chunk);
+      const cRef = cloneChunk(chunk);
+      const cGot = cloneChunk(chunk);
       const lossRef = jsBackend.open(config, ref).gradient(cRef, reduction);
       const lossGot = backend.open(config, got).gradient(cGot, reduction);
       // Loss: a mean of −log p in float64 from float32 logits (native) vs float64 logits (js): 1e-5 relative.
@@ -172,8 +149,8 @@ describe.each(FLAVOURS)('parity: $name vs the JS reference', ({ name, isa }) => 
         const sRef = jsBackend.open(config, ref);
         const sGot = backend.open(config, got);
         const chunk = chunkFor(config, B, T, 22);
-        const cRef = copyChunk(chunk);
-        const cGot = copyChunk(chunk);
+        const cRef = cloneChunk(chunk);
+        const cGot = cloneChunk(chunk);
         for (let step = 1; step <= 3; step++) {
           const hyper = hyperFor(kind, clipValue, clipNorm, step, step === 2 ? 'mean' : 'sum');
           // The update alone, on identical inputs: apply the JS update to this backend's own pre-update

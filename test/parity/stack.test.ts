@@ -10,6 +10,7 @@ import { drawFromProbs } from '../../src/generate/draw.js';
 import { resolveModelConfig, type CellKind, type ModelConfig } from '../../src/model/config.js';
 import { layoutFor, stateSize } from '../../src/model/layout.js';
 import { Rng } from '../../src/util/rng.js';
+import { cloneArenas, seededArenas, seededChunk } from '../helpers/model.js';
 import { compare, FLAVOURS, flavourRunner, relDiff } from '../helpers/parity.js';
 
 interface Case {
@@ -46,30 +47,9 @@ function configFor(c: Case): ModelConfig {
 }
 
 /** Seeded arenas: every parameter N(0, 0.2²) (biases too, so their gradients are exercised). */
-function arenasFor(config: ModelConfig, seed: number): Arenas {
-  const P = layoutFor(config).size;
-  const rng = new Rng(seed);
-  const params = new Float32Array(P);
-  for (let i = 0; i < P; i++) params[i] = rng.nextGaussian() * 0.2;
-  return { params, grads: new Float32Array(P), optState: new Float32Array(2 * P) };
-}
-
-function cloneArenas(a: Arenas): Arenas {
-  return { params: a.params.slice(), grads: a.grads.slice(), optState: a.optState.slice() };
-}
-
-function chunkFor(config: ModelConfig, B: number, T: number, seed: number): Chunk {
-  const rng = new Rng(seed);
-  const inputs = new Int32Array(B * T);
-  const targets = new Int32Array(B * T);
-  for (let i = 0; i < B * T; i++) {
-    inputs[i] = rng.nextU32() % config.vocabSize;
-    targets[i] = rng.nextU32() % config.vocabSize;
-  }
-  const hidden = new Float32Array(stateSize(config, B));
-  for (let i = 0; i < hidden.length; i++) hidden[i] = (rng.nextFloat() * 2 - 1) * 0.5;
-  return { inputs, targets, batch: B, steps: T, hidden, rngState: new Rng(seed + 1).state };
-}
+const arenasFor = (config: ModelConfig, seed: number): Arenas => seededArenas(config, seed, 0.2, 2);
+const chunkFor = (config: ModelConfig, B: number, T: number, seed: number): Chunk =>
+  seededChunk(config, B, T, seed, 0.5, seed + 1);
 
 function copyChunk(c: Chunk): Chunk {
   return { ...c, hidden: c.hidden.slice(), rngState: c.rngState?.slice() };
