@@ -1,6 +1,6 @@
 // The stacked / gated chunk (native/nn/stack.cc) over awkward shapes the JS parity suite does not reach, without
 // Node (so it runs under the sanitizers directly): every cell, 1–3 layers of unequal widths off every SIMD width,
-// one-hot (with T·B on both sides of V: table and strided paths) or embedded input, dropout off and on, B from 1 to
+// one-hot or embedded input (T·B on both sides of V: the input-table and direct paths), dropout off and on, B from 1 to
 // 7 (gemv steps, the 6 + 1 row tile split), T = 1 and 4. For each case:
 //   - the avx2 table against the scalar one: loss 1e-5 relative, every gradient 1e-4·max|g| + 1e-6 per tensor,
 //     carried state 3e-5 absolute (float32 sums in different orders), the mask stream bit-identical;

@@ -116,7 +116,8 @@ describe.each(FLAVOURS)('stacked/gated parity: $name vs the JS reference', (flav
     const config = configFor(c);
     const tensors = layoutFor(config).tensors;
 
-    // B·T = 96 ≥ V: the one-hot table path of native/nn/stack.cc; B·T = 8 < V: its strided gather/scatter;
+    // B·T = 96 ≥ V: the input-table path of native/nn/stack.cc (one-hot or embedded); B·T = 8 < V: its direct
+    // gather/scatter and embedding gemms;
     // B = 1 makes every per-step product a gemv, and B·T = 1 every whole-chunk one; B = 7 splits into 6 + 1 rows.
     it.runIf(run).each([
       { B: 4, T: 24, reduction: 'mean' as const },
