@@ -378,7 +378,8 @@ void reserve(const StackLayout& L, int B, int T, bool training, bool drop, Stack
     for (const StackLayer& ly : L.layers) packed = std::max({packed, ly.H * up(ly.GH), ly.GH * up(ly.H)});
     ws.whh.grow(packed);
   }
-  if (c.E > 0 && !input_table(L, TB)) ws.x0.grow(TB * c.E);
+  // Both layer-0 paths: a pass reserved for T·B rows may run shorter blocks (evaluate's last one) below V.
+  if (c.E > 0) ws.x0.grow(TB * c.E);
   if (input_table(L, TB)) ws.table.grow(c.V * L.layers[0].GH);
   ws.bias.grow(L.max_gh);
   if (gru) ws.rec.grow(static_cast<size_t>(B) * L.max_gh);
