@@ -1,8 +1,9 @@
 # node-gyp build of the charrnn addon (`npm run build:native`; Debug/ASan: `npm run build:debug`).
 # Sources: native/addon.cc plus every .cc under native/{kernels,nn,optim,util}, listed at configure time.
-# Flags and defines must stay identical to CMakeLists.txt. No -march=native / -mavx2: AVX2 is enabled per
-# function by pragma in native/kernels/kernels_avx2.cc and chosen at run time. -z now: an unresolved symbol
-# fails dlopen (a catchable load error, so 'auto' falls back to JS) instead of killing the process later.
+# Flags and defines must stay identical to CMakeLists.txt. No -march=native / -mavx2: AVX2 and AVX-512 are enabled
+# per function by pragma in native/kernels/kernels_avx2.cc / kernels_avx512.cc and chosen at run time. -z now: an
+# unresolved symbol fails dlopen (a catchable load error, so 'auto' falls back to JS) instead of killing the
+# process later.
 {
   "targets": [
     {

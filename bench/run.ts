@@ -65,7 +65,7 @@ function benchKernels(): BenchRecord[] {
     );
     if (run.status !== 0) throw new Error(`bench: kernel harness failed (${filter}): ${run.stderr}`);
     for (const line of run.stdout.split('\n')) {
-      const m = /^(.*?)\s+(scalar|avx2|neon|openblas)\s+([\d.]+)\s+([\d.]+)/.exec(line);
+      const m = /^(.*?)\s+(scalar|avx2|avx512|neon|openblas)\s+([\d.]+)\s+([\d.]+)/.exec(line);
       if (!m) continue;
       out.push({
         workload: `gemm ${m[1].trim().replace(/\s+/g, ' ')}`,

@@ -8,7 +8,7 @@
 //   abi: number                          bumped whenever this surface changes
 //   hyperFields: string[]                order of the Float64Array `hyper` argument of trainChunk
 //   capabilities(): { isa, supported, simdForced, threads }
-//   setIsa(name): string                 force a kernel path ('avx2' | 'scalar'); returns the active isa
+//   setIsa(name): string                 force a kernel path ('avx512' | 'avx2' | 'scalar'); returns the active isa
 //   layout(cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout):
 //       { tensors: [{ name, offset, size }], size, stateSize }   (stateSize: of one stream)
 //   new Session(cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout, params, grads, optState)

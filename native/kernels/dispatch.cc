@@ -24,6 +24,16 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
+bool cpu_has_avx512f() {
+#if (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__)
+  // As above: libgcc reports avx512f only when the OS also saves the opmask and ZMM state (XCR0).
+  __builtin_cpu_init();
+  return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
 // Every table handed out is the multi-threaded wrapper of an ISA table (parallel.cc); with one thread
 // configured it calls the ISA's gemm directly.
 struct Registry {
@@ -32,7 +42,9 @@ struct Registry {
   const char* names[detail::kMaxTables];
   int count = 0;
   Registry() {
-    if (cpu_has_avx2_fma())  // the CPU check comes first: nothing of kernels_avx2.cc runs without it
+    if (cpu_has_avx512f())  // the CPU check comes first: nothing of kernels_avx512.cc runs without it
+      if (const Table* t = detail::table_avx512(); t != nullptr) add(t);
+    if (cpu_has_avx2_fma())  // likewise for kernels_avx2.cc
       if (const Table* t = detail::table_avx2(); t != nullptr) add(t);
     if (const Table* t = detail::table_neon(); t != nullptr) add(t);  // NEON is baseline on aarch64
     add(&detail::table_scalar());
@@ -94,6 +106,8 @@ const char* const* supported_isas(int* n) {
 }
 
 const Table* table_for(const char* name) { return registry().find(name); }
+
+bool implies_avx2(const Table& t) { return std::strcmp(t.isa, "avx2") == 0 || std::strcmp(t.isa, "avx512") == 0; }
 
 }  // namespace kernels
 }  // namespace charrnn

@@ -9,9 +9,10 @@ namespace charrnn {
 namespace kernels {
 namespace detail {
 
-// Per-ISA tables. table_avx2() returns nullptr when the build has no AVX2 file (non-x86);
+// Per-ISA tables. table_avx512() / table_avx2() return nullptr when the build has no such file (non-x86);
 // whether the CPU supports it is decided in dispatch.cc, never here.
 const Table& table_scalar();
+const Table* table_avx512();
 const Table* table_avx2();
 const Table* table_neon();
 

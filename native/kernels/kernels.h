@@ -42,9 +42,9 @@ using GemmPbFn = void (*)(int M, int N, int K, const float* A, int lda, const fl
                           int ldc, bool accumulate);
 
 // One dispatch table per ISA; `active()` is chosen once at load (best supported first, scalar last),
-// overridable by CHARRNN_SIMD=scalar|avx2 or set_isa().
+// overridable by CHARRNN_SIMD=scalar|avx2|avx512 or set_isa().
 struct Table {
-  const char* isa;  // "avx2", "neon", "scalar"
+  const char* isa;  // "avx512", "avx2", "neon", "scalar"
   GemmFn gemm_nn, gemm_nt, gemm_tn;
   GemvFn gemv_n, gemv_t;
   AxpyFn axpy;
@@ -58,9 +58,12 @@ struct Table {
 };
 
 const Table& active();
+// Whether a table's CPU also runs the AVX2+FMA code outside the kernel table (the vanilla-RNN chunk, the optimizer
+// sweep): true for "avx2" and "avx512" (every AVX-512 table is chosen only on a CPU with AVX2 and FMA too).
+bool implies_avx2(const Table& t);
 // Force an ISA by name; returns false (and changes nothing) if it is unknown or unsupported on this CPU.
 bool set_isa(const char* name);
-// Which ISAs this build contains and this CPU supports, best first (e.g. {"avx2","scalar"}); count in *n.
+// Which ISAs this build contains and this CPU supports, best first (e.g. {"avx512","avx2","scalar"}); count in *n.
 const char* const* supported_isas(int* n);
 // The table of one ISA by name without changing active() (for tests, benchmarks and per-ISA parity runs);
 // nullptr if the name is unknown, not built in, or unsupported on this CPU.

@@ -82,7 +82,7 @@ inline void output_logits(const kernels::Table& k, const RnnLayout& L, const flo
 namespace {
 
 bool use_avx2_chunk(const kernels::Table& k, const RnnLayout& L) {
-  return detail::have_rnn_avx2() && L.H <= detail::kAvx2MaxHidden && std::strcmp(k.isa, "avx2") == 0;
+  return detail::have_rnn_avx2() && L.H <= detail::kAvx2MaxHidden && kernels::implies_avx2(k);
 }
 
 }  // namespace

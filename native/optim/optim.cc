@@ -43,7 +43,7 @@ double clip_and_update(const Hyper& h, float* p, float* g, float* s, size_t P) {
   // Same run-time choice as the kernel table: CHARRNN_SIMD=scalar / setIsa('scalar') keep these double loops.
   // The float32 sweep also needs eps representable as a normal float (it is ≥ 1e-30 in any sane setting; a
   // smaller one would round to 0 or a subnormal and change the update): otherwise these loops run.
-  if (detail::have_clip_and_update_avx2() && h.eps >= 1e-30 && std::strcmp(kernels::active().isa, "avx2") == 0)
+  if (detail::have_clip_and_update_avx2() && h.eps >= 1e-30 && kernels::implies_avx2(kernels::active()))
     return detail::clip_and_update_avx2(h, p, g, s, P);
   return clip_and_update_scalar(h, p, g, s, P);
 }

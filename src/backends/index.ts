@@ -45,7 +45,7 @@ export function resolveBackend(choice: BackendChoice = 'auto', opts: ResolveOpti
 export interface BackendCapabilities {
   /** The backend 'auto' resolves to. */
   backend: BackendName;
-  /** Active kernel path: 'avx2' | 'neon' | 'scalar' natively, 'js' for the TypeScript backend. */
+  /** Active kernel path: 'avx512' | 'avx2' | 'neon' | 'scalar' natively, 'js' for the TypeScript backend. */
   isa: string;
   /** Kernel paths available on this machine, best first. */
   supported: string[];

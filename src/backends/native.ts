@@ -28,7 +28,7 @@ export interface NativeChunkResult {
 
 /** Which kernel path the addon runs and which it could run. */
 export interface NativeCapabilities {
-  /** The active kernel table ('avx2', 'neon' or 'scalar'). */
+  /** The active kernel table ('avx512', 'avx2', 'neon' or 'scalar'). */
   isa: string;
   /** Kernel paths this build contains and this CPU supports, best first. */
   supported: string[];

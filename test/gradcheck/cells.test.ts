@@ -1,4 +1,4 @@
-// Gradient check of the stacked/gated models on every backend flavour (js, native-scalar, native-avx2): every
+// Gradient check of the stacked/gated models on every backend flavour (js, native-scalar, native-avx2/512): every
 // cell × {1, 2 layers} × {one-hot, embedding} × {no dropout, dropout with masks fixed by a fixed rng state},
 // every tensor against central differences, plus sensitivity checks that a dropped or wrong term is caught.
 import { afterAll, describe, expect, it } from 'vitest';

@@ -21,6 +21,7 @@ const flavours = [
   { name: 'js', isa: undefined as string | undefined, tol: TOL },
   { name: 'native-scalar', isa: 'scalar', tol: TOL_F32 },
   { name: 'native-avx2', isa: 'avx2', tol: TOL_F32 },
+  { name: 'native-avx512', isa: 'avx512', tol: TOL_F32 },
 ];
 
 describe.each(flavours)('gradient check, $name backend', ({ name, isa, tol }) => {

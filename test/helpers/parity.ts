@@ -15,6 +15,7 @@ export const FLAVOURS: Flavour[] = [
   { name: 'js' },
   { name: 'native-scalar', isa: 'scalar' },
   { name: 'native-avx2', isa: 'avx2' },
+  { name: 'native-avx512', isa: 'avx512' },
 ];
 
 /**

@@ -1,4 +1,5 @@
-// Backend parity: one test body run for every flavour (js, native-scalar, native-avx2) against the JS reference.
+// Backend parity: one test body run for every flavour (js, native-scalar, native-avx2, native-avx512) against the
+// JS reference.
 // Each quantity has its own tolerance with the reason next to it; NaN/Inf positions are compared first and
 // the largest difference is always printed.
 import { readFileSync } from 'node:fs';
@@ -15,26 +16,15 @@ import type {
 import { optimizerSlots } from '../../src/backends/backend.js';
 import { jsBackend } from '../../src/backends/js/index.js';
 import { applyUpdate } from '../../src/backends/js/optim.js';
-import { loadNative, nativeBackend } from '../../src/backends/native.js';
+import { loadNative } from '../../src/backends/native.js';
 import { drawFromProbs } from '../../src/generate/draw.js';
 import { resolveModelConfig, type ModelConfig } from '../../src/model/config.js';
 import { layoutFor } from '../../src/model/layout.js';
 import { Rng } from '../../src/util/rng.js';
 import { cloneArenas, cloneChunk, seededArenas, seededChunk } from '../helpers/model.js';
-import { compare, relDiff } from '../helpers/parity.js';
+import { compare, FLAVOURS, flavourRunner, relDiff } from '../helpers/parity.js';
 
 const native = loadNative();
-const supported = native.binding?.capabilities().supported ?? [];
-
-interface Flavour {
-  name: string;
-  isa?: string;
-}
-const FLAVOURS: Flavour[] = [
-  { name: 'js' },
-  { name: 'native-scalar', isa: 'scalar' },
-  { name: 'native-avx2', isa: 'avx2' },
-];
 
 /** Seeded arenas: every parameter N(0, 0.1²) (biases too, so their gradients are exercised). */
 const arenasFor = (config: ModelConfig, seed: number, slots = 2): Arenas =>
@@ -68,21 +58,17 @@ function hyperFor(
 
 const dataDir = process.env.CHARRNN_DATA_DIR;
 
-describe.each(FLAVOURS)('parity: $name vs the JS reference', ({ name, isa }) => {
-  const nativeMissing = isa !== undefined && !native.binding;
-  const isaMissing = isa !== undefined && native.binding !== undefined && !supported.includes(isa);
-  if (nativeMissing && process.env.CI) throw native.error ?? new Error('native addon missing');
-  const run = !(nativeMissing || isaMissing);
-  if (!run) console.log(`skipping ${name}: ${nativeMissing ? native.error?.message : `CPU lacks ${isa}`}`);
+describe.each(FLAVOURS)('parity: $name vs the JS reference', (flavour) => {
+  const { name, isa } = flavour;
+  const runner = flavourRunner(flavour);
+  const run = runner.run;
 
   let backend: Backend;
   beforeAll(() => {
-    if (!run) return;
-    if (isa) native.binding!.setIsa(isa);
-    backend = isa ? nativeBackend() : jsBackend;
+    if (run) backend = runner.backend();
   });
   afterAll(() => {
-    if (run && isa) native.binding!.setIsa(supported[0]);
+    runner.restore();
   });
 
   // H = 37 and V = 29 are not multiples of any SIMD width, so every kernel's remainder path runs; T·B ≥ V
