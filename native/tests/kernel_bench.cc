@@ -37,8 +37,10 @@ int g_threads = 1;
 void load_openblas() {
   setenv("OPENBLAS_NUM_THREADS", std::to_string(g_threads).c_str(), 1);  // as many threads as ours
   // Debian's OpenBLAS 0.3.21 does not recognise recent Xeons and falls back to its SSE3 "Prescott" kernels;
-  // compare like with like: its AVX2 (Haswell) kernels, unless the caller chose a core type.
-  setenv("OPENBLAS_CORETYPE", "Haswell", 0);
+  // compare with its best kernels for this CPU: AVX-512 (SkylakeX) where the CPU has it, else AVX2 (Haswell),
+  // unless the caller chose a core type.
+  __builtin_cpu_init();
+  setenv("OPENBLAS_CORETYPE", __builtin_cpu_supports("avx512f") ? "SkylakeX" : "Haswell", 0);
   const char* names[] = {"libopenblas.so.0", "libopenblas.so", "/usr/lib/x86_64-linux-gnu/libopenblas.so.0"};
   for (const char* n : names) {
     void* h = dlopen(n, RTLD_NOW | RTLD_LOCAL);
