@@ -3,8 +3,9 @@
 // pauses the clock), and prints the validation-loss curve (nats/char over the whole validation split, one stream,
 // hidden state carried) about every minute, then a sample. Exits 0 when the target was reached within the budget.
 //   npm run quality:w3 -- [--minutes 5] [--target 1.52] [--eval-every 60] [--backend auto|native|js] [--threads N]
-//                          [--forget-bias pytorch|B] [--lr-schedule SPEC]
-// --lr-schedule (as `charrnn train`'s; default none, i.e. W5's constant lr) is for experiments beyond W5.
+//                          [--forget-bias pytorch|B] [--lr-schedule SPEC] [--dropout P]
+// --lr-schedule (as `charrnn train`'s; default none, i.e. W5's constant lr) and --dropout (default 0, as W3 and
+// torch.nn.LSTM) are for experiments beyond W5.
 // The model starts from PyTorch's default init (torch.nn.LSTM draws the forget-gate biases like every other bias),
 // as the PyTorch reference run does; charrnn's own default, a forget-gate bias of 1, learns more slowly in the
 // first few hundred steps here (measured: 1.9906 vs 1.9375 at step 250).
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     'eval-steps': { type: 'string' },
     'forget-bias': { type: 'string', default: 'pytorch' },
     'lr-schedule': { type: 'string', default: 'none' },
+    dropout: { type: 'string', default: '0' },
   },
 });
 const evalSteps = values['eval-steps']
@@ -60,6 +62,7 @@ const model = CharRNN.create({
   embeddingSize: 64,
   // PyTorch's own init by default, as in the reference curve; `--forget-bias 1` for charrnn's default
   forgetBias: values['forget-bias'] === 'pytorch' ? 'pytorch' : Number(values['forget-bias']),
+  dropout: Number(values.dropout),
   seed: Number(values.seed),
   backend: values.backend as BackendChoice,
 });
@@ -78,7 +81,8 @@ const threads = model.backend === 'native' ? capabilities().threads : 1;
 console.log(
   `W5 quality: W3 on ${path} (${corpus.train.length} train / ${corpus.validation.length} validation chars), ` +
     `backend ${model.backend} (${threads} thread${threads > 1 ? 's' : ''}), budget ${budget / 60} min of training, ` +
-    `target ≤ ${target} nats/char${schedule.kind === 'none' ? '' : `, lr schedule ${formatSchedule(schedule)} (beyond W5)`}`,
+    `target ≤ ${target} nats/char${schedule.kind === 'none' ? '' : `, lr schedule ${formatSchedule(schedule)} (beyond W5)`}` +
+    `${model.config.dropout > 0 ? `, dropout ${model.config.dropout} (beyond W5)` : ''}`,
 );
 
 let trained = 0; // seconds of training (validation excluded)
