@@ -21,14 +21,19 @@ inline void scatter_rows(const std::int32_t* inputs, std::size_t rows, const flo
   }
 }
 
+// dst [cols, rows] = src [rows, cols]ᵀ (the one-hot weight [N, V] ↔ its per-token table [V, N]).
+inline void transpose(std::size_t rows, std::size_t cols, const float* src, float* dst) {
+  for (std::size_t j = 0; j < cols; j++)
+    for (std::size_t i = 0; i < rows; i++) dst[j * rows + i] = src[i * cols + j];
+}
+
 // dA [rows, N]; `scratch` [V, N] (nullptr = strided adds straight into dW). With scratch, each row is added
 // contiguously into its token's scratch row and dW is the scratch transposed once — cheaper when V ≤ rows.
 inline void one_hot_weight_grad(const std::int32_t* inputs, std::size_t rows, const float* dA, std::size_t N,
                                 std::size_t V, float* scratch, float* dW) {
   if (scratch != nullptr) {
     scatter_rows(inputs, rows, dA, N, V, 0, N, scratch);
-    for (std::size_t j = 0; j < N; j++)
-      for (std::size_t v = 0; v < V; v++) dW[j * V + v] = scratch[v * N + j];
+    transpose(V, N, scratch, dW);
   } else {
     std::fill(dW, dW + N * V, 0.0f);
     for (std::size_t r = 0; r < rows; r++) {

@@ -430,25 +430,19 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
 
   // Input projection of the whole chunk: A [T·B, G·H] = X·W_ihᵀ (layer 0: a table lookup, see input_table).
   const float* Wih = params + ly.wih;
-  if (l == 0 && (c.E == 0 || input_table(L, TB))) {
-    if (input_table(L, TB)) {
-      float* table = ws.table.data();  // [V, G·H] = W_ihᵀ, or emb·W_ihᵀ
-      if (c.E > 0) {
-        mm_nt(k, static_cast<int>(V), GHi, Ini, params + L.emb, Ini, Wih, Ini, table, GHi, false);
-      } else {
-        for (size_t j = 0; j < GH; j++) {
-          const float* w = Wih + j * V;
-          for (size_t v = 0; v < V; v++) table[v * GH + j] = w[v];
-        }
-      }
-      for (size_t r = 0; r < TB; r++)
-        std::memcpy(A + r * GH, table + static_cast<size_t>(inputs[r]) * GH, GH * sizeof(float));
-    } else {
-      for (size_t r = 0; r < TB; r++) {
-        const size_t x = static_cast<size_t>(inputs[r]);
-        float* a = A + r * GH;
-        for (size_t j = 0; j < GH; j++) a[j] = Wih[j * V + x];
-      }
+  if (l == 0 && input_table(L, TB)) {
+    float* table = ws.table.data();  // [V, G·H] = W_ihᵀ, or emb·W_ihᵀ
+    if (c.E > 0)
+      mm_nt(k, static_cast<int>(V), GHi, Ini, params + L.emb, Ini, Wih, Ini, table, GHi, false);
+    else
+      transpose(GH, V, Wih, table);
+    for (size_t r = 0; r < TB; r++)
+      std::memcpy(A + r * GH, table + static_cast<size_t>(inputs[r]) * GH, GH * sizeof(float));
+  } else if (l == 0 && c.E == 0) {
+    for (size_t r = 0; r < TB; r++) {
+      const size_t x = static_cast<size_t>(inputs[r]);
+      float* a = A + r * GH;
+      for (size_t j = 0; j < GH; j++) a[j] = Wih[j * V + x];
     }
   } else {
     mm_nt(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, false);
@@ -602,8 +596,7 @@ void backward_layer(const Table& k, const StackLayout& L, size_t l, const float*
     float* dtable = ws.table.data();  // [V, G·H]: row v = Σ dA_i over the rows whose input is v
     scatter_rows_parallel(inputs, TB, dai, GH, V, dtable);
     if (c.E == 0) {
-      for (size_t j = 0; j < GH; j++)
-        for (size_t v = 0; v < V; v++) dWih[j * V + v] = dtable[v * GH + j];
+      transpose(V, GH, dtable, dWih);  // dW_ih [G·H, V] = dTableᵀ
     } else {
       const int Vi = static_cast<int>(V);
       k.gemm_tn(GHi, Ini, Vi, dtable, GHi, params + L.emb, Ini, dWih, Ini, false);  // dW_ih = dTableᵀ·emb
