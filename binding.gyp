@@ -1,5 +1,6 @@
 # node-gyp build of the charrnn addon (`npm run build:native`; Debug/ASan: `npm run build:debug`).
-# Sources: native/addon.cc plus every .cc under native/{kernels,nn,optim,util}, listed at configure time.
+# Sources: every .cc under native/{binding,kernels,nn,optim,util}, listed at configure time (native/binding/ is the
+# N-API layer, the only one that includes napi.h).
 # Flags and defines must stay identical to CMakeLists.txt. No -march=native / -mavx2: AVX2 and AVX-512 are enabled
 # per function by pragma in native/kernels/kernels_avx2.cc / kernels_avx512.cc and chosen at run time. -z now: an
 # unresolved symbol fails dlopen (a catchable load error, so 'auto' falls back to JS) instead of killing the
@@ -9,8 +10,7 @@
     {
       "target_name": "charrnn",
       "sources": [
-        "native/addon.cc",
-        "<!@(node -p \"['kernels','nn','optim','util'].flatMap(d=>require('fs').readdirSync('native/'+d).filter(f=>f.endsWith('.cc')).sort().map(f=>'native/'+d+'/'+f)).join(' ')\")"
+        "<!@(node -p \"['binding','kernels','nn','optim','util'].flatMap(d=>require('fs').readdirSync('native/'+d).filter(f=>f.endsWith('.cc')).sort().map(f=>'native/'+d+'/'+f)).join(' ')\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
