@@ -1,4 +1,4 @@
-// The native backend: loads the C++ addon (native/addon.cc), types its raw surface, and adapts it to Backend.
+// The native backend: loads the C++ addon (native/binding/), types its raw surface, and adapts it to Backend.
 // Validation happens here first (the same checks as the JS backend), and again in C++ before any pointer is
 // dereferenced. Deliberately no math and no fallback policy here: src/backends/index.ts decides between backends.
 import { createRequire } from 'node:module';
@@ -45,6 +45,20 @@ export interface NativeLayout {
   size: number;
   /** Recurrent state of one stream: stateSize(config, 1). */
   stateSize: number;
+}
+
+/**
+ * The bounds the addon enforces (native/binding/limits.h), one per TS constant of the same meaning
+ * (MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE, MAX_LAYERS, MAX_EMBEDDING_SIZE in src/model/config.ts;
+ * MAX_SCRATCH_ELEMENTS, MAX_SAMPLE_LENGTH in src/backends/js/check.ts); test/unit/limits.test.ts checks they agree.
+ */
+export interface NativeLimits {
+  readonly maxHidden: number;
+  readonly maxVocab: number;
+  readonly maxLayers: number;
+  readonly maxEmbedding: number;
+  readonly maxScratchElements: number;
+  readonly maxSampleLength: number;
 }
 
 /**
@@ -106,6 +120,8 @@ export interface NativeBinding {
   readonly abi: number;
   /** Field order of the `hyper` Float64Array. */
   readonly hyperFields: readonly string[];
+  /** The addon's argument bounds (a frozen object). */
+  readonly limits: NativeLimits;
   capabilities(): NativeCapabilities;
   /** Force a kernel path (process-wide); returns the active isa. Throws for an unknown/unsupported one. */
   setIsa(name: string): string;
@@ -120,8 +136,8 @@ export interface NativeBinding {
     dropout: number,
   ): NativeLayout;
   /**
-   * A session for any model config (positional, so no user getter runs inside the addon). The vanilla model runs
-   * the native vanilla path, every other one the stacked/gated path. `rngState` (the dropout mask stream, advanced
+   * A session for any model config (positional, so no user getter runs inside the addon). The addon picks the
+   * implementation by the config's shape (native/nn/model.h). `rngState` (the dropout mask stream, advanced
    * in place) is required by gradient/trainChunk when dropout > 0 and ignored otherwise.
    */
   readonly Session: new (

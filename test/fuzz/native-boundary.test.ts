@@ -67,6 +67,16 @@ function validArgs(method: string): unknown[] {
   }
 }
 
+/** What a call throws synchronously (undefined when it returns). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 /** Call and require a synchronous throw of `kind` whose message matches `message`. */
 function expectThrow(fn: () => unknown, kind: ErrorConstructor, message: RegExp | string): void {
   let caught: unknown;
@@ -941,6 +951,8 @@ describe.runIf(binding !== undefined)('native boundary', () => {
     s.dispose();
     for (const m of METHODS)
       expectThrow(() => s[m](...validArgs(m)), Error, 'This backend session has been disposed');
+    for (const m of METHODS)
+      expect(thrown(() => s[m](...validArgs(m)))).toMatchObject({ code: 'ERR_CHARRNN_DISPOSED' });
     const proto = b.Session.prototype as unknown as RawSession;
     for (const m of [...METHODS, 'dispose']) {
       expect(() => proto[m].call({}, ...validArgs(m === 'dispose' ? 'step' : m))).toThrow(Error);
@@ -982,6 +994,11 @@ describe.runIf(binding !== undefined)('native boundary', () => {
       busy,
     );
     expectThrow(() => s.dispose(), Error, busy);
+    expect(thrown(() => s.evaluate(Int32Array.from([1, 2])))).toMatchObject({ code: 'ERR_CHARRNN_BUSY' });
+    expect(thrown(() => s.gradient(ids, ids, hidden, B, T, 'mean'))).toMatchObject({
+      code: 'ERR_CHARRNN_BUSY',
+    });
+    expect(thrown(() => s.dispose())).toMatchObject({ code: 'ERR_CHARRNN_BUSY' });
     expectThrow(() => b.setIsa('scalar'), Error, /while an asynchronous trainChunk is running/);
     // the chunk's inputs were copied: detaching them mid-run is harmless
     detached(ids);

@@ -1,7 +1,8 @@
-// Fuzzing the addon's drop-in functions (lossFun, gemm, gemv, axpy, dot; native/addon.cc): garbage in every
-// argument position, short and detached arrays, huge sizes and strides, NaN data, overlapping views and random
-// argument lists must come back as a TypeError / RangeError or a result, never a crash. The process surviving is
-// the proof (vitest's forks pool: a crash fails the file). Run under ASan + UBSan by scripts/test-asan.sh.
+// Fuzzing the addon's drop-in functions (lossFun, gemm, gemv, axpy, dot; native/binding/dropin.cc): garbage in
+// every argument position, short and detached arrays, huge sizes and strides, NaN data, overlapping views and
+// random argument lists must come back as a TypeError / RangeError or a result, never a crash. The process
+// surviving is the proof (vitest's forks pool: a crash fails the file). Run under ASan + UBSan by
+// scripts/test-asan.sh.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadNativeDropin } from '../../src/backends/native-dropin.js';

@@ -19,6 +19,8 @@ import {
 
 /** Upper bound on B·T·max(H, V) scratch elements a single call may ask for (≈ 2 GiB of float32). */
 export const MAX_SCRATCH_ELEMENTS = 2 ** 29;
+/** Upper bound on the tokens one sample call generates (and on its repetition window). */
+export const MAX_SAMPLE_LENGTH = 2 ** 30;
 
 export function checkArenas(config: ModelConfig, arenas: Arenas): number {
   const P = layoutFor(config).size;
@@ -116,10 +118,10 @@ export function checkSample(config: ModelConfig, req: SampleRequest): void {
     typeof req.length !== 'number' ||
     !Number.isInteger(req.length) ||
     req.length < 0 ||
-    req.length > 2 ** 30
+    req.length > MAX_SAMPLE_LENGTH
   )
     throw new RangeError(
-      `Expected an integer in [0, ${2 ** 30}] for length but received ${describe(req.length)}`,
+      `Expected an integer in [0, ${MAX_SAMPLE_LENGTH}] for length but received ${describe(req.length)}`,
     );
   if (!req.greedy) checkTemperature(req.temperature);
   checkRngState(req.rngState);
@@ -137,9 +139,9 @@ export function checkTransform(spec: TransformSpec, V: number): void {
       `Expected a finite number ≥ 1 for repetitionPenalty but received ${describe(theta)}`,
     );
   const w = spec.repetitionWindow;
-  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 2 ** 30)
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > MAX_SAMPLE_LENGTH)
     throw new RangeError(
-      `Expected an integer in [1, ${2 ** 30}] for repetitionWindow but received ${describe(w)}`,
+      `Expected an integer in [1, ${MAX_SAMPLE_LENGTH}] for repetitionWindow but received ${describe(w)}`,
     );
   const k = spec.topK;
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 2 ** 31 - 1)
