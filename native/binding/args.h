@@ -136,15 +136,11 @@ template <typename Fn>
 auto guarded(Napi::Env env, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::bad_alloc&) {
+  } catch (const Napi::Error&) { throw; } catch (const std::bad_alloc&) {
     throw Napi::RangeError::New(env, kOutOfMemory);
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, std::string(kNativeErrorPrefix) + e.what());
-  } catch (...) {
-    throw Napi::Error::New(env, kUnknownError);
-  }
+  } catch (...) { throw Napi::Error::New(env, kUnknownError); }
 }
 
 }  // namespace binding

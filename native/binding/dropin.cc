@@ -94,7 +94,8 @@ Napi::Value LossFun(const Napi::CallbackInfo& info) {
                   "a Float32Array of length " + std::to_string(by.length));
     const std::size_t H = bh.length, V = by.length;
     // "Expected a Float32Array of length 35 ([H, V] = [5, 7]) for Wxh but received a Float32Array of length 34"
-    auto matrix = [&](const ArrayArg<float>& a, std::size_t rows, std::size_t cols, const char* shape, const char* name) {
+    auto matrix = [&](const ArrayArg<float>& a, std::size_t rows, std::size_t cols, const char* shape,
+                      const char* name) {
       if (a.length != rows * cols)
         throw_range(env,
                     "a Float32Array of length " + std::to_string(rows * cols) + " (" + shape + " = [" +
@@ -103,7 +104,8 @@ Napi::Value LossFun(const Napi::CallbackInfo& info) {
     };
     auto vector = [&](const ArrayArg<float>& a, std::size_t n, const char* shape, const char* name) {
       if (a.length != n)
-        throw_range(env, "a Float32Array of length " + std::to_string(n) + " (" + shape + " = [" + std::to_string(n) + "])",
+        throw_range(env,
+                    "a Float32Array of length " + std::to_string(n) + " (" + shape + " = [" + std::to_string(n) + "])",
                     name, "a Float32Array of length " + std::to_string(a.length));
     };
     matrix(Wxh, H, V, "[H, V]", "Wxh");
@@ -117,7 +119,8 @@ Napi::Value LossFun(const Napi::CallbackInfo& info) {
     vector(dby, V, "[V]", "dby");
     vector(hout, H, "[H]", "hOut");
     const std::size_t T = inputs.length;
-    if (T < 1) throw Napi::RangeError::New(env, "Expected at least 1 token for inputs but received an Int32Array of length 0");
+    if (T < 1)
+      throw Napi::RangeError::New(env, "Expected at least 1 token for inputs but received an Int32Array of length 0");
     expect_length(env, targets, T, "Int32Array", "targets");
     const std::size_t widest = H > V ? H : V;
     if (static_cast<double>(T) * static_cast<double>(widest) > static_cast<double>(kMaxScratchElements))
@@ -129,9 +132,9 @@ Napi::Value LossFun(const Napi::CallbackInfo& info) {
     const Span outs[] = {span_of(dWxh, "dWxh"), span_of(dWhh, "dWhh"), span_of(dWhy, "dWhy"),
                          span_of(dbh, "dbh"),   span_of(dby, "dby"),   span_of(hout, "hOut")};
     const std::size_t out_lengths[] = {dWxh.length, dWhh.length, dWhy.length, dbh.length, dby.length, hout.length};
-    const Span ins[] = {span_of(inputs, "inputs"), span_of(targets, "targets"), span_of(hprev, "hprev"),
-                        span_of(Wxh, "Wxh"),       span_of(Whh, "Whh"),         span_of(Why, "Why"),
-                        span_of(bh, "bh"),         span_of(by, "by")};
+    const Span ins[] = {
+        span_of(inputs, "inputs"), span_of(targets, "targets"), span_of(hprev, "hprev"), span_of(Wxh, "Wxh"),
+        span_of(Whh, "Whh"),       span_of(Why, "Why"),         span_of(bh, "bh"),       span_of(by, "by")};
     const Span& hprev_span = ins[2];
     for (std::size_t i = 0; i < 6; i++) {
       for (std::size_t j = 0; j < i; j++) expect_disjoint(env, outs[i], outs[j], out_lengths[i]);
@@ -155,14 +158,17 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     const bool ta = bool_arg(env, info[0], "transA");
     const bool tb = bool_arg(env, info[1], "transB");
     if (ta && tb)
-      throw Napi::RangeError::New(env, "gemm with transA and transB both true (C = Aᵀ·Bᵀ) is not supported. HINT: compute "
-                                       "Cᵀ = B·A with gemm(false, false, N, M, K, B, A, Cᵀ)");
+      throw Napi::RangeError::New(env,
+                                  "gemm with transA and transB both true (C = Aᵀ·Bᵀ) is not supported. HINT: compute "
+                                  "Cᵀ = B·A with gemm(false, false, N, M, K, B, A, Cᵀ)");
     const std::size_t M = dim_arg(env, info[2], "M"), N = dim_arg(env, info[3], "N"), K = dim_arg(env, info[4], "K");
     const std::size_t lda = dim_arg(env, info[6], "lda"), ldb = dim_arg(env, info[8], "ldb"),
                       ldc = dim_arg(env, info[10], "ldc");
     const bool accumulate = bool_arg(env, info[11], "accumulate");
-    ArrayArg<float> A = ta ? matrix_arg(env, info[5], "A", K, M, lda, "lda") : matrix_arg(env, info[5], "A", M, K, lda, "lda");
-    ArrayArg<float> B = tb ? matrix_arg(env, info[7], "B", N, K, ldb, "ldb") : matrix_arg(env, info[7], "B", K, N, ldb, "ldb");
+    ArrayArg<float> A =
+        ta ? matrix_arg(env, info[5], "A", K, M, lda, "lda") : matrix_arg(env, info[5], "A", M, K, lda, "lda");
+    ArrayArg<float> B =
+        tb ? matrix_arg(env, info[7], "B", N, K, ldb, "ldb") : matrix_arg(env, info[7], "B", K, N, ldb, "ldb");
     ArrayArg<float> C = matrix_arg(env, info[9], "C", M, N, ldc, "ldc");
     expect_disjoint(env, span_of(C, "C"), span_of(A, "A"), C.length);
     expect_disjoint(env, span_of(C, "C"), span_of(B, "B"), C.length);

@@ -20,8 +20,8 @@ nn::ModelConfig model_config_arg(const Napi::CallbackInfo& info) {
   const double V = int_in_arg(env, info[2], "vocabSize", 2, kMaxVocab);
   ArrayArg<std::int32_t> hs = i32_arg(env, info[3], "hiddenSizes");
   if (hs.length < 1 || hs.length > static_cast<std::size_t>(kMaxLayers))
-    throw_range(env, "an Int32Array of length in " + interval(1, kMaxLayers) + " (one width per layer)",
-                "hiddenSizes", "a Int32Array of length " + std::to_string(hs.length));
+    throw_range(env, "an Int32Array of length in " + interval(1, kMaxLayers) + " (one width per layer)", "hiddenSizes",
+                "a Int32Array of length " + std::to_string(hs.length));
   nn::ModelConfig c;
   c.hidden.resize(hs.length);
   for (std::size_t l = 0; l < hs.length; l++) {

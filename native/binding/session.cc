@@ -36,11 +36,13 @@ Session::Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(inf
     ArrayArg<float> params = f32_exact(env, info[6], "params", P);
     ArrayArg<float> grads = f32_exact(env, info[7], "grads", P);
     ArrayArg<float> opt = f32_arg(env, info[8], "optState");
-    if (opt.length < P) throw_range(env, "a Float32Array of length ≥ " + std::to_string(P), "optState", describe(info[8]));
+    if (opt.length < P)
+      throw_range(env, "a Float32Array of length ≥ " + std::to_string(P), "optState", describe(info[8]));
     const Span p = span_of(params, "params"), g = span_of(grads, "grads"), o = span_of(opt, "optState");
     if (overlaps(p, g) || overlaps(p, o) || overlaps(g, o))
-      throw Napi::RangeError::New(env, "Expected params, grads and optState to be disjoint Float32Arrays but received "
-                                       "overlapping views of one buffer");
+      throw Napi::RangeError::New(env,
+                                  "Expected params, grads and optState to be disjoint Float32Arrays but received "
+                                  "overlapping views of one buffer");
     params_ = Napi::Persistent(info[6].As<Napi::Float32Array>());
     grads_ = Napi::Persistent(info[7].As<Napi::Float32Array>());
     opt_ = Napi::Persistent(info[8].As<Napi::Float32Array>());
@@ -218,8 +220,8 @@ Napi::Value Session::Evaluate(const Napi::CallbackInfo& info) {
     if (info.Length() > 1 && !info[1].IsUndefined()) h0 = f32_exact(env, info[1], "hidden", model_->state_width()).data;
     check_ids(env, ids, model_->vocab(), "ids");
     if (ids.length < 2)
-      throw Napi::RangeError::New(env, "Expected at least 2 tokens for ids but received an Int32Array of length " +
-                                           std::to_string(ids.length));
+      throw Napi::RangeError::New(
+          env, "Expected at least 2 tokens for ids but received an Int32Array of length " + std::to_string(ids.length));
     const nn::Arenas a = arenas(env, 0);
     const double total = model_->evaluate(kernels::active(), a.params, ids.data, ids.length, h0);
     Napi::Object r = Napi::Object::New(env);
@@ -263,7 +265,8 @@ Napi::Value Session::Sample(const Napi::CallbackInfo& info) {
     const double temperature = greedy ? 1.0 : temperature_arg(env, info[3]);
     ArrayArg<std::uint32_t> rng_state = u32_arg(env, info[5], "rngState");
     if (rng_state.length != 4)
-      throw Napi::TypeError::New(env, "Expected a Uint32Array of length 4 for rngState but received " + describe(info[5]));
+      throw Napi::TypeError::New(env,
+                                 "Expected a Uint32Array of length 4 for rngState but received " + describe(info[5]));
     // Optional generation options (src/generate/transform.ts), positional: banned ids, repetition penalty θ,
     // its window, top-k, top-p. Absent = the plain draw.
     nn::TransformSpec spec;
@@ -279,7 +282,8 @@ Napi::Value Session::Sample(const Napi::CallbackInfo& info) {
       if (!std::isfinite(theta) || theta < 1)
         throw_range(env, "a finite number ≥ 1", "repetitionPenalty", describe(info[7]));
       spec.repetition_penalty = theta;
-      spec.repetition_window = static_cast<std::size_t>(int_in_arg(env, info[8], "repetitionWindow", 1, kMaxSampleLength));
+      spec.repetition_window =
+          static_cast<std::size_t>(int_in_arg(env, info[8], "repetitionWindow", 1, kMaxSampleLength));
       spec.top_k = static_cast<int>(int_in_arg(env, info[9], "topK", 0, kMaxInt));
       const double top_p = number_arg(env, info[10], "a number in (0, 1]", "topP");
       if (!(top_p > 0 && top_p <= 1)) throw_range(env, "a number in (0, 1]", "topP", describe(info[10]));

@@ -35,7 +35,7 @@ constexpr const char* kDisposed = "This backend session has been disposed";
 constexpr const char* kDisposedCode = "ERR_CHARRNN_DISPOSED";
 
 // Order of the Float64Array `hyper` argument of trainChunk (exported as hyperFields).
-constexpr const char* kHyperFields[] = {"lr",          "momentum", "beta1",    "beta2", "eps",
+constexpr const char* kHyperFields[] = {"lr",          "momentum",  "beta1",    "beta2", "eps",
                                         "weightDecay", "clipValue", "clipNorm", "step"};
 constexpr std::size_t kHyperCount = sizeof(kHyperFields) / sizeof(kHyperFields[0]);
 

@@ -46,13 +46,9 @@ class TrainWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       result_ = session_->model_->train_chunk(*kernels_, arenas_, chunk_, hyper_);
-    } catch (const std::bad_alloc&) {
-      SetError(kOutOfMemory);
-    } catch (const std::exception& e) {
+    } catch (const std::bad_alloc&) { SetError(kOutOfMemory); } catch (const std::exception& e) {
       SetError(std::string(kNativeErrorPrefix) + e.what());
-    } catch (...) {
-      SetError(kUnknownError);
-    }
+    } catch (...) { SetError(kUnknownError); }
   }
 
   void OnOK() override {
@@ -63,8 +59,9 @@ class TrainWorker : public Napi::AsyncWorker {
       Napi::Value buffer = hidden.ArrayBuffer();
       if ((buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached()) ||
           hidden.ElementLength() != hidden_length_) {
-        deferred_.Reject(Napi::Error::New(env, "trainChunkAsync finished but its hidden Float32Array was detached or "
-                                               "resized while it ran; the carried state could not be written back")
+        deferred_.Reject(Napi::Error::New(env,
+                                          "trainChunkAsync finished but its hidden Float32Array was detached or "
+                                          "resized while it ran; the carried state could not be written back")
                              .Value());
         return;
       }
@@ -82,9 +79,7 @@ class TrainWorker : public Napi::AsyncWorker {
         std::memcpy(rng.Data(), chunk_.rng_state, 4 * sizeof(std::uint32_t));
       }
       deferred_.Resolve(chunk_result(env, result_, chunk_.B, chunk_.T));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    } catch (...) {
+    } catch (const Napi::Error& e) { deferred_.Reject(e.Value()); } catch (...) {
       deferred_.Reject(Napi::Error::New(env, kUnknownError).Value());
     }
   }

@@ -28,8 +28,7 @@ double with_rng(std::uint32_t* rng_state, Fn&& fn) {
 // One tanh layer over one-hot input, no dropout: nn/rnn.h's chunk (its own SIMD path for B = 1 and small H).
 class OneLayerTanh final : public Model {
  public:
-  explicit OneLayerTanh(const RnnLayout& L)
-      : Model(L.size, L.V, L.H, std::max(L.H, L.V)), L_(L) {}
+  explicit OneLayerTanh(const RnnLayout& L) : Model(L.size, L.V, L.H, std::max(L.H, L.V)), L_(L) {}
 
   bool has_dropout() const override { return false; }
 
@@ -89,8 +88,7 @@ class Stacked final : public Model {
 
   double gradient(const kernels::Table& k, const Arenas& a, const Chunk& c) override {
     return with_rng(c.rng_state, [&](Xoshiro128ss* rng) {
-      return stack_chunk_gradient(k, L_, a.params, a.grads, c.inputs, c.targets, c.B, c.T, c.state, rng, c.scale,
-                                  ws_);
+      return stack_chunk_gradient(k, L_, a.params, a.grads, c.inputs, c.targets, c.B, c.T, c.state, rng, c.scale, ws_);
     });
   }
 
@@ -124,7 +122,8 @@ bool is_one_layer_tanh(const ModelConfig& c) {
 }  // namespace
 
 std::unique_ptr<Model> Model::make(const ModelConfig& config) {
-  if (is_one_layer_tanh(config)) return std::unique_ptr<Model>(new OneLayerTanh(RnnLayout::of(config.hidden[0], config.V)));
+  if (is_one_layer_tanh(config))
+    return std::unique_ptr<Model>(new OneLayerTanh(RnnLayout::of(config.hidden[0], config.V)));
   StackConfig s;
   s.cell = config.cell;
   s.relu = config.relu;

@@ -64,8 +64,8 @@ class Model {
   virtual ~Model() = default;
 
   // Sizes the binding checks arguments against.
-  std::size_t param_count() const { return P_; }          // P: arena length
-  std::size_t vocab() const { return V_; }                // V
+  std::size_t param_count() const { return P_; }            // P: arena length
+  std::size_t vocab() const { return V_; }                  // V
   std::size_t state_width() const { return state_width_; }  // state of one stream
   // max(G·max H, V, E): the row width that the scratch cap B·T·widest_row() is checked against.
   std::size_t widest_row() const { return widest_; }
@@ -109,8 +109,8 @@ class Model {
       : P_(P), V_(V), state_width_(state_width), widest_(widest) {}
   // The sampling loop of the implementation; probs [V] is scratch owned by this object.
   virtual void sample_impl(const kernels::Table& k, const float* params, float* state, const std::int32_t* prime,
-                           std::size_t n_prime, std::int32_t* out, std::size_t length, double temperature,
-                           bool greedy, Xoshiro128ss& rng, float* probs, TokenPicker& picker) = 0;
+                           std::size_t n_prime, std::int32_t* out, std::size_t length, double temperature, bool greedy,
+                           Xoshiro128ss& rng, float* probs, TokenPicker& picker) = 0;
 
  private:
   std::size_t P_, V_, state_width_, widest_;
