@@ -3,7 +3,7 @@
 // split), H and V off every SIMD width, T·B on both sides of V (both dWxh strategies, the ≤ 64-row column path).
 // Build and run (no Node), e.g. with the sanitizers:
 //   g++ -O1 -g -std=c++17 -fsanitize=address,undefined -o /tmp/rnn_chunk_test native/tests/rnn_chunk_test.cc
-//       native/nn/*.cc native/kernels/*.cc   (one line), then /tmp/rnn_chunk_test
+//       native/nn/*.cc native/kernels/*.cc native/optim/*.cc native/util/*.cc   (one line), then /tmp/rnn_chunk_test
 // Tolerances: loss 1e-5 relative, gradients 1e-4·max|g| + 1e-6, h_T 3e-5 absolute (float32 sums in a different
 // order on each side; weights N(0, 0.3²) make pre-activations of H = 130 reach |z| ≈ 4).
 #include <cmath>
