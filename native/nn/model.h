@@ -59,7 +59,7 @@ struct ChunkResult {
 
 class Model {
  public:
-  // The implementation that fits the config's shape. Throws std::bad_alloc only.
+  // The implementation that fits the config's shape (allocation failures throw std::bad_alloc).
   static std::unique_ptr<Model> make(const ModelConfig& config);
   virtual ~Model() = default;
 
@@ -98,8 +98,8 @@ class Model {
                     double temperature) = 0;
 
   // Feed every prime token (n_prime ≥ 1), then `length` times pick a token by the transform rule of `spec`
-  // (then argmax when greedy, with temperature 1; else a draw from rng_state, 4 words advanced in place),
-  // write it to out[i] and feed it back. state [state_width()] is advanced in place.
+  // (then argmax when greedy, else a draw from rng_state: 4 words, advanced in place), write it to out[i] and feed
+  // it back. state [state_width()] is advanced in place. Greedy callers pass temperature 1 (as the JS backend).
   void sample(const kernels::Table& k, const float* params, float* state, const std::int32_t* prime,
               std::size_t n_prime, std::int32_t* out, std::size_t length, double temperature, bool greedy,
               std::uint32_t* rng_state, const TransformSpec& spec);
