@@ -4,7 +4,7 @@
 // checkpoint (the loader rejects them) and are cleaned up by the next run. SIGTERM finishes the chunk,
 // writes a checkpoint and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,10 +68,27 @@ const fresh = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Modification time of a file in ms (−1 when it does not exist). */
+function mtimeOf(path: string): number {
+  return existsSync(path) ? statSync(path).mtimeMs : -1;
+}
+
+/** Resolves undefined once `path` has been (re)written after `before`, or the child's exit if it ends first. */
+async function untilWritten<T>(path: string, before: number, done: Promise<T>): Promise<T | undefined> {
+  let exited: T | undefined;
+  void done.then((r) => (exited = r));
+  for (let waited = 0; waited < 60_000; waited += 20) {
+    if (exited !== undefined) return exited;
+    if (mtimeOf(path) !== before) return undefined;
+    await sleep(20);
+  }
+  throw new Error(`no checkpoint written to ${path} within 60 s`);
+}
+
 describe('kill -9 while checkpointing', () => {
   it(
     'always leaves a loadable latest checkpoint that the next run resumes',
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       const rng = new Rng(2024);
       const KILLS = 24;
@@ -81,10 +98,17 @@ describe('kill -9 while checkpointing', () => {
         const args = existsSync(ckpt)
           ? ['train', '--resume', ckpt, '--max-iters', '1000000', ...common]
           : [...fresh, ...common];
+        const before = mtimeOf(ckpt);
         const { child, done } = start(args);
-        // Startup takes about 0.6 s; kill somewhere in the next ~0.7 s, mostly mid-training.
-        const delay = 500 + Math.floor(rng.nextFloat() * 700);
-        const raced = await Promise.race([sleep(delay).then(() => undefined), done]);
+        // Startup takes about 0.6 s on an idle machine and several seconds on a loaded one: wait until this child
+        // has written its first checkpoint (it is training), then kill somewhere in the next ~0.7 s, so the kills
+        // land mid-training and mid-write whatever the machine's load.
+        const exited = await untilWritten(ckpt, before, done);
+        if (exited) throw new Error(`child exited on its own (code ${exited.code}): ${exited.stderr}`);
+        const raced = await Promise.race([
+          sleep(Math.floor(rng.nextFloat() * 700)).then(() => undefined),
+          done,
+        ]);
         if (raced !== undefined)
           throw new Error(`child exited on its own (code ${raced.code}): ${raced.stderr}`);
         child.kill('SIGKILL');
