@@ -26,7 +26,7 @@ export {
   type SampleOptions,
   type ModelVocabulary,
   type ModelTrainingState,
-} from './model/model.js';
+} from './charrnn.js';
 export {
   Session,
   BatchSession,
@@ -35,8 +35,8 @@ export {
   type StopReason,
 } from './generate/session.js';
 export type { GenerateOptions, PickOptions } from './generate/options.js';
-export { Transformer, NO_TRANSFORM, type TransformSpec } from './generate/transform.js';
-export { drawFromProbs, argmax } from './generate/draw.js';
+export { Transformer, NO_TRANSFORM, type TransformSpec } from './sampling/transform.js';
+export { drawFromProbs, argmax } from './sampling/draw.js';
 export type { Beam, BeamOptions } from './generate/beam.js';
 export type {
   ScoreOptions,
@@ -68,8 +68,8 @@ export {
   type LrSchedule,
   type LrScheduleOptions,
   type LrScheduleState,
-} from './train/schedule.js';
-export type { TrainingState, CorpusReference } from './train/state.js';
+} from './run/schedule.js';
+export type { TrainingState, CorpusReference } from './run/state.js';
 export {
   saveCheckpoint,
   loadCheckpoint,
@@ -77,7 +77,7 @@ export {
   decodeCheckpoint,
   type Checkpoint,
 } from './io/checkpoint.js';
-export { resolveOptimizer, type OptimizerOptions } from './train/optim.js';
+export { resolveOptimizer, type OptimizerOptions } from './run/optim.js';
 export { saveModel, loadModel } from './io/model-file.js';
 export { saveSafetensors, loadSafetensors, SafetensorsError } from './io/safetensors.js';
 export { resolveBackend, capabilities, setThreads, type BackendChoice } from './backends/index.js';
@@ -98,5 +98,5 @@ export {
   type RnnGrads,
   type LossFunResult,
   type LossFunOptions,
-} from './dropin.js';
-export { gemm, gemv, axpy, dot, type GemmOptions, type GemvOptions, type KernelOptions } from './kernels.js';
+} from './dropin/lossfun.js';
+export { gemm, gemv, axpy, dot, type GemmOptions, type GemvOptions, type KernelOptions } from './dropin/kernels.js';

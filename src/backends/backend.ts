@@ -3,7 +3,7 @@
 // sampling loop. It never owns parameters: it works in place on the model's private arenas.
 // Deliberately free of policy (schedules, batching, text): that lives in the TS facade.
 import type { ModelConfig } from '../model/config.js';
-import type { TransformSpec } from '../generate/transform.js';
+import type { TransformSpec } from '../sampling/transform.js';
 
 export type BackendName = 'js' | 'native';
 export type OptimizerKind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam';

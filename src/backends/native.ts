@@ -16,9 +16,9 @@ import type {
 } from './backend.js';
 import type { ModelConfig } from '../model/config.js';
 import { stateSize } from '../model/layout.js';
-import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './js/check.js';
+import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './check.js';
 import { float32Array, oneOf } from '../util/validate.js';
-import { isIdentity } from '../generate/transform.js';
+import { isIdentity } from '../sampling/transform.js';
 
 /** The `{ loss, gradNorm }` object returned by the addon's trainChunk. */
 export interface NativeChunkResult {

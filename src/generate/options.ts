@@ -3,7 +3,7 @@
 import type { EncodeOptions, TokenVocabulary, UnknownPolicy } from '../text/vocabulary.js';
 import { Rng } from '../util/rng.js';
 import { nonNegativeInt, numberInRange, positiveInt, rangeError, typeError } from '../util/validate.js';
-import type { TransformSpec } from './transform.js';
+import type { TransformSpec } from '../sampling/transform.js';
 
 /** How the next token is chosen (the transform rule of transform.ts, plus temperature). */
 export interface PickOptions {

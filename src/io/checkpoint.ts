@@ -10,10 +10,10 @@ import type { OptimizerHyper } from '../backends/backend.js';
 import { resolveBackend, type BackendChoice } from '../backends/index.js';
 import { isVanilla, resolveModelConfig, type ModelConfig } from '../model/config.js';
 import { stateOffsets, stateSize, layoutFor } from '../model/layout.js';
-import { CharRNN, type ModelTrainingState } from '../model/model.js';
+import { CharRNN, type ModelTrainingState } from '../charrnn.js';
 import { vocabularyFromJSON } from '../text/word-vocabulary.js';
-import type { ModelVocabulary } from '../model/model.js';
-import { checkTrainingState, type TrainingState } from '../train/state.js';
+import type { ModelVocabulary } from '../charrnn.js';
+import { checkTrainingState, type TrainingState } from '../run/state.js';
 import { removeStaleTemporaries, writeFileAtomic } from './atomic.js';
 import {
   decodeSafetensors,

@@ -13,7 +13,7 @@ import {
   MODEL_FORMAT as FORMAT,
   readCheckpoint,
 } from './checkpoint.js';
-import { CharRNN } from '../model/model.js';
+import { CharRNN } from '../charrnn.js';
 import type { BackendChoice } from '../backends/index.js';
 
 export const MODEL_FORMAT = FORMAT;

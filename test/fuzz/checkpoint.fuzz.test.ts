@@ -17,7 +17,7 @@ import {
 } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
 import { layoutFor, stateSize } from '../../src/model/layout.js';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { train } from '../../src/train/trainer.js';
 

@@ -17,7 +17,7 @@ import { optimizerSlots } from '../../src/backends/backend.js';
 import { jsBackend } from '../../src/backends/js/index.js';
 import { applyUpdate } from '../../src/backends/js/optim.js';
 import { loadNative } from '../../src/backends/native.js';
-import { drawFromProbs } from '../../src/generate/draw.js';
+import { drawFromProbs } from '../../src/sampling/draw.js';
 import { resolveModelConfig, type ModelConfig } from '../../src/model/config.js';
 import { layoutFor } from '../../src/model/layout.js';
 import { Rng } from '../../src/util/rng.js';

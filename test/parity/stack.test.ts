@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Arenas, Backend, Chunk, StepHyper } from '../../src/backends/backend.js';
 import { jsBackend } from '../../src/backends/js/index.js';
 import { loadNative } from '../../src/backends/native.js';
-import { drawFromProbs } from '../../src/generate/draw.js';
+import { drawFromProbs } from '../../src/sampling/draw.js';
 import { resolveModelConfig, type CellKind, type ModelConfig } from '../../src/model/config.js';
 import { layoutFor, stateSize } from '../../src/model/layout.js';
 import { Rng } from '../../src/util/rng.js';

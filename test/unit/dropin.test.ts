@@ -2,8 +2,8 @@
 // each other, in a training loop, and on every kind of bad input (messages asserted verbatim, also at the
 // native door so both doors say the same thing).
 import { describe, expect, it } from 'vitest';
-import { lossFun, lossFunInto, type RnnGrads, type RnnParams } from '../../src/dropin.js';
-import { loadNativeDropin } from '../../src/backends/native-dropin.js';
+import { lossFun, lossFunInto, type RnnGrads, type RnnParams } from '../../src/dropin/lossfun.js';
+import { loadNativeDropin } from '../../src/dropin/native.js';
 import { Rng } from '../../src/util/rng.js';
 
 const { dropin, reason } = loadNativeDropin();

@@ -8,7 +8,7 @@ import { resolveModelConfig, isVanilla, nonVanillaFeature } from '../../src/mode
 import { layoutFor, stateOffsets, stateSize } from '../../src/model/layout.js';
 import { loadNative, nativeBackend } from '../../src/backends/native.js';
 import { resolveBackend } from '../../src/backends/index.js';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import { loadModel, saveModel } from '../../src/io/model-file.js';
 import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js';

@@ -14,7 +14,7 @@ import {
   checkSample,
   checkTemperature,
   tokenPicker,
-} from './check.js';
+} from '../check.js';
 import { applyUpdate } from './optim.js';
 
 export abstract class JsSessionBase {

@@ -1,15 +1,15 @@
 // CharRNN: the model a user holds — config, vocabulary, private parameter arenas and a bound backend.
 // It owns the arenas (user code only ever gets copies) and refuses re-entry while a call is running.
 // Deliberately no training policy (see src/train) and no file format details (see src/io/model-file).
-import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from '../backends/backend.js';
-import { resolveBackend, type BackendChoice } from '../backends/index.js';
-import type { Vocabulary, TokenIds } from '../text/vocabulary.js';
-import type { WordVocabulary } from '../text/word-vocabulary.js';
-import type { ModelCore } from '../generate/core.js';
-import type { GenerateOptions } from '../generate/options.js';
-import { generate, stream, readable } from '../generate/generate.js';
-import { BatchSession, Session, type GenerateResult, type SessionOptions } from '../generate/session.js';
-import { beamSearch, type Beam, type BeamOptions } from '../generate/beam.js';
+import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from './backends/backend.js';
+import { resolveBackend, type BackendChoice } from './backends/index.js';
+import type { Vocabulary, TokenIds } from './text/vocabulary.js';
+import type { WordVocabulary } from './text/word-vocabulary.js';
+import type { ModelCore } from './generate/core.js';
+import type { GenerateOptions } from './generate/options.js';
+import { generate, stream, readable } from './generate/generate.js';
+import { BatchSession, Session, type GenerateResult, type SessionOptions } from './generate/session.js';
+import { beamSearch, type Beam, type BeamOptions } from './generate/beam.js';
 import {
   rank,
   score,
@@ -17,12 +17,12 @@ import {
   type RankOptions,
   type ScoreOptions,
   type ScoreResult,
-} from '../generate/score.js';
+} from './generate/score.js';
 import type { Readable } from 'node:stream';
-import { Rng } from '../util/rng.js';
-import { describe, nonNegativeNumber, positiveInt } from '../util/validate.js';
-import { isVanilla, resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './config.js';
-import { layoutFor, stateSize, type Layout } from './layout.js';
+import { Rng } from './util/rng.js';
+import { describe, nonNegativeNumber, positiveInt } from './util/validate.js';
+import { isVanilla, resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './model/config.js';
+import { layoutFor, stateSize, type Layout } from './model/layout.js';
 
 /** A model's vocabulary: characters (Vocabulary) or words (WordVocabulary). */
 export type ModelVocabulary = Vocabulary | WordVocabulary;

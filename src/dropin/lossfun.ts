@@ -2,14 +2,14 @@
 // caller-owned Float32Arrays (Wxh [H,V], Whh [H,H], Why [V,H], bh [H], by [V], row-major), synchronous, on the
 // native addon when it loads and on the TypeScript backend otherwise. Deliberately no training policy here
 // (no optimizer, clipping or sampling): the caller's loop keeps those; this replaces only the arithmetic.
-import type { BackendChoice } from './backends/index.js';
-import { resolveDropin } from './backends/native-dropin.js';
-import type { BackendSession, Chunk } from './backends/backend.js';
-import { jsBackend } from './backends/js/index.js';
-import { MAX_SCRATCH_ELEMENTS } from './backends/js/check.js';
-import { MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE, resolveModelConfig } from './model/config.js';
-import { layoutFor, viewOf } from './model/layout.js';
-import { describe, float32Array, rangeError, typeError } from './util/validate.js';
+import type { BackendChoice } from '../backends/index.js';
+import { resolveDropin } from './native.js';
+import type { BackendSession, Chunk } from '../backends/backend.js';
+import { jsBackend } from '../backends/js/index.js';
+import { MAX_SCRATCH_ELEMENTS } from '../backends/check.js';
+import { MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE, resolveModelConfig } from '../model/config.js';
+import { layoutFor, viewOf } from '../model/layout.js';
+import { describe, float32Array, rangeError, typeError } from '../util/validate.js';
 
 /** The five parameters of a vanilla RNN, as min-char-rnn names them. Read, never written. */
 export interface RnnParams {

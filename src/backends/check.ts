@@ -1,12 +1,12 @@
 // Argument checks shared by both backend adapters: the TS door of "validation at both doors".
 // Deliberately checks only what a backend dereferences (lengths, id ranges, hyper-parameters).
-import type { Arenas, Chunk, SampleRequest, StepHyper } from '../backend.js';
-import { optimizerSlots } from '../backend.js';
-import { argmax, drawFromProbs } from '../../generate/draw.js';
-import { isIdentity, Transformer, type TransformSpec } from '../../generate/transform.js';
-import type { Rng } from '../../util/rng.js';
-import { gateCount, type ModelConfig } from '../../model/config.js';
-import { layoutFor, stateSize } from '../../model/layout.js';
+import type { Arenas, Chunk, SampleRequest, StepHyper } from './backend.js';
+import { optimizerSlots } from './backend.js';
+import { argmax, drawFromProbs } from '../sampling/draw.js';
+import { isIdentity, Transformer, type TransformSpec } from '../sampling/transform.js';
+import type { Rng } from '../util/rng.js';
+import { gateCount, type ModelConfig } from '../model/config.js';
+import { layoutFor, stateSize } from '../model/layout.js';
 import {
   describe,
   float32Array,
@@ -15,7 +15,7 @@ import {
   positiveNumber,
   nonNegativeNumber,
   oneOf,
-} from '../../util/validate.js';
+} from '../util/validate.js';
 
 /** Upper bound on B·T·max(H, V) scratch elements a single call may ask for (≈ 2 GiB of float32). */
 export const MAX_SCRATCH_ELEMENTS = 2 ** 29;
