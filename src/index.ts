@@ -52,7 +52,8 @@ export {
   type CellKind,
   type Activation,
 } from './model/config.js';
-export { layoutFor, stateSize, type Layout, type TensorView } from './model/layout.js';
+export { stateSize, type Layout, type TensorView } from './model/layout.js';
+export { layoutFor } from './model/spec.js';
 export {
   train,
   NonFiniteError,
@@ -99,4 +100,12 @@ export {
   type LossFunResult,
   type LossFunOptions,
 } from './dropin/lossfun.js';
-export { gemm, gemv, axpy, dot, type GemmOptions, type GemvOptions, type KernelOptions } from './dropin/kernels.js';
+export {
+  gemm,
+  gemv,
+  axpy,
+  dot,
+  type GemmOptions,
+  type GemvOptions,
+  type KernelOptions,
+} from './dropin/kernels.js';

@@ -4,7 +4,7 @@
 import type { Checkpoint } from '../io/checkpoint.js';
 import { readCheckpoint } from '../io/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
-import { layoutFor } from '../model/layout.js';
+import { layoutFor } from '../model/spec.js';
 import { Vocabulary } from '../text/vocabulary.js';
 import type { ModelVocabulary } from '../charrnn.js';
 import { formatSchedule, lrAt } from '../run/schedule.js';

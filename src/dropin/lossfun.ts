@@ -6,9 +6,14 @@ import type { BackendChoice } from '../backends/index.js';
 import { resolveDropin } from './native.js';
 import type { BackendSession, Chunk } from '../backends/backend.js';
 import { jsBackend } from '../backends/js/index.js';
-import { MAX_SCRATCH_ELEMENTS } from '../backends/check.js';
-import { MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE, resolveModelConfig } from '../model/config.js';
-import { layoutFor, viewOf } from '../model/layout.js';
+import {
+  MAX_HIDDEN_SIZE,
+  MAX_SCRATCH_ELEMENTS,
+  MAX_VOCAB_SIZE,
+  resolveModelConfig,
+} from '../model/config.js';
+import { viewOf } from '../model/layout.js';
+import { layoutFor } from '../model/spec.js';
 import { describe, float32Array, rangeError, typeError } from '../util/validate.js';
 
 /** The five parameters of a vanilla RNN, as min-char-rnn names them. Read, never written. */

@@ -46,6 +46,8 @@ export const MAX_HIDDEN_SIZE = 16384;
 export const MAX_LAYERS = 64;
 /** Largest embedding width accepted. */
 export const MAX_EMBEDDING_SIZE = 16384;
+/** Upper bound on B·T·max(H, V) scratch elements a single backend or drop-in call may ask for (≈ 2 GiB of float32). */
+export const MAX_SCRATCH_ELEMENTS = 2 ** 29;
 
 /** Gates per cell: G = 1 (rnn), 4 (lstm: i, f, g, o), 3 (gru: r, z, n). */
 export function gateCount(cell: CellKind): number {

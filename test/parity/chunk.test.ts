@@ -19,7 +19,7 @@ import { applyUpdate } from '../../src/backends/js/optim.js';
 import { loadNative } from '../../src/backends/native.js';
 import { drawFromProbs } from '../../src/sampling/draw.js';
 import { resolveModelConfig, type ModelConfig } from '../../src/model/config.js';
-import { layoutFor } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
 import { Rng } from '../../src/util/rng.js';
 import { cloneArenas, cloneChunk, seededArenas, seededChunk } from '../helpers/model.js';
 import { compare, FLAVOURS, flavourRunner, relDiff } from '../helpers/parity.js';
