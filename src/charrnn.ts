@@ -1,4 +1,5 @@
-// CharRNN: the model a user holds — config, vocabulary, private parameter arenas and a bound backend.
+// CharRNN: the model a user holds — config, vocabulary, private parameter arenas and a bound backend; the facade
+// above the model description (src/model), the backends and generation (src/generate), which it ties together.
 // It owns the arenas (user code only ever gets copies) and refuses re-entry while a call is running.
 // Deliberately no training policy (see src/train) and no file format details (see src/io/model-file).
 import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from './backends/backend.js';

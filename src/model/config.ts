@@ -119,8 +119,8 @@ export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
 
 /**
  * What makes `config` differ from the vanilla model (one-layer tanh RNN, one-hot input, no dropout), or
- * undefined when it is the vanilla model: the seeds' arena layout (src/model/layout.ts) and both backends'
- * dedicated fast path are for that model only.
+ * undefined when it is the vanilla model: the seeds' arena layout and both backends' dedicated fast path are for
+ * that model only. Asked by the model description (./spec.ts, describeModel) only; everything else reads that.
  */
 export function nonVanillaFeature(config: ModelConfig): string | undefined {
   if (config.cell !== 'rnn') return `cell '${config.cell}'`;
