@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   // The layers of src/, lowest first: a folder (or top-level file) imports only from ranks below its own, never
-  // from a sibling of its rank (tools/eslint-plugin-layers.js; docs/architecture.md has the picture).
+  // from a sibling of its rank (tools/eslint-plugin-layers.js; CONTRIBUTING.md says where code goes).
   {
     files: ['src/**/*.ts'],
     plugins: { layers },

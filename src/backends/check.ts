@@ -7,6 +7,7 @@ import type { Arenas, Chunk, SampleRequest, StepHyper } from './backend.js';
 import { optimizerSlots } from './backend.js';
 import { checkTransform } from '../sampling/transform.js';
 import { gateCount, MAX_SCRATCH_ELEMENTS, type ModelConfig } from '../model/config.js';
+import { stateSize } from '../model/layout.js';
 import { describeModel } from '../model/spec.js';
 import {
   checkIds,
@@ -48,7 +49,7 @@ export function checkChunk(config: ModelConfig, chunk: Chunk): void {
     );
   checkIds('inputs', chunk.inputs, B * T, config.vocabSize);
   checkIds('targets', chunk.targets, B * T, config.vocabSize);
-  float32Array('hidden', chunk.hidden, B * describeModel(config).stateSize);
+  float32Array('hidden', chunk.hidden, stateSize(config, B));
   if (config.dropout > 0) checkRngState(chunk.rngState, 'dropout > 0 needs a seeded mask stream');
 }
 
@@ -91,7 +92,7 @@ export function checkTemperature(t: unknown): number {
 export function checkSample(config: ModelConfig, req: SampleRequest): void {
   if (req === null || typeof req !== 'object')
     throw new TypeError(`Expected an object for sample request but received ${describe(req)}`);
-  float32Array('hidden', req.hidden, describeModel(config).stateSize);
+  float32Array('hidden', req.hidden, stateSize(config, 1));
   checkIds('prime', req.prime, undefined, config.vocabSize);
   if (req.prime.length < 1)
     throw new RangeError(`Expected at least 1 token for prime but received an Int32Array of length 0`);

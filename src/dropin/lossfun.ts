@@ -1,8 +1,8 @@
-// The drop-in entry point (src/dropin: this, ./kernels.ts and their addon surface ./native.ts) for code that
-// already has its own char-RNN loop: min-char-rnn's lossFun over
-// caller-owned Float32Arrays (Wxh [H,V], Whh [H,H], Why [V,H], bh [H], by [V], row-major), synchronous, on the
-// native addon when it loads and on the TypeScript backend otherwise. Deliberately no training policy here
-// (no optimizer, clipping or sampling): the caller's loop keeps those; this replaces only the arithmetic.
+// The drop-in entry point for code that already has its own char-RNN loop: min-char-rnn's lossFun over
+// caller-owned Float32Arrays (Wxh [H,V], Whh [H,H], Why [V,H], bh [H], by [V], row-major: the seeds' layout of the
+// model description), synchronous, on the native addon when it loads and on the TypeScript backend otherwise.
+// Deliberately no training policy here (no optimizer, clipping or sampling): the caller's loop keeps those; this
+// replaces only the arithmetic. src/dropin holds the drop-in API: this, ./kernels.ts and their addon ./native.ts.
 import type { BackendChoice } from '../backends/index.js';
 import { resolveDropin } from './native.js';
 import type { BackendSession, Chunk } from '../backends/backend.js';
