@@ -57,14 +57,14 @@ export function layerInputSize(config: ModelConfig, l: number): number {
  * The arena layout of `config` under `names`, in arena order (callers get it through layoutFor / describeModel,
  * which choose the naming).
  *
- * Seeds' names, the vanilla model (cell 'rnn', 1 layer, one-hot, no dropout, tanh) — the seeds' names, unchanged:
+ * 'seeds' (the vanilla model: cell 'rnn', 1 layer, one-hot, no dropout, tanh), min-char-rnn's names, unchanged:
  *   Wxh [H, V]  input→hidden (one-hot input: column lookup)
  *   Whh [H, H]  hidden→hidden
  *   bh  [H]
  *   Why [V, H]  hidden→output
  *   by  [V]
  *
- * Every other model — PyTorch's names, shapes, gate order and two-bias form, so a checkpoint maps
+ * 'pytorch' (every other model): PyTorch's names, shapes, gate order and two-bias form, so a checkpoint maps
  * one-to-one onto torch.nn.Embedding / RNN / LSTM / GRU (batch_first=False) / Linear:
  *   embedding.weight     [V, E]          only when embeddingSize > 0
  *   per layer l (bottom first), G = 1 (rnn), 4 (lstm: i, f, g, o), 3 (gru: r, z, n):
