@@ -1,6 +1,7 @@
 // Lint configuration: typescript-eslint's recommended rules over src/, test/, bench/ and scripts/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './tools/eslint-plugin-layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/'] },
@@ -11,6 +12,33 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  // The layers of src/, lowest first: a folder (or top-level file) imports only from ranks below its own, never
+  // from a sibling of its rank (tools/eslint-plugin-layers.js; CONTRIBUTING.md says where code goes).
+  {
+    files: ['src/**/*.ts'],
+    plugins: { layers },
+    rules: {
+      'layers/order': [
+        'error',
+        {
+          root: 'src',
+          order: [
+            ['util', 'version'], // validation helpers, the PRNG
+            ['text'], // vocabularies, corpus, batching
+            ['model'], // config, layout, the model description, init: data only
+            ['sampling'], // the token rule both backends carry out
+            ['backends'], // the backend interface, the JS backend, the native adapter
+            ['generate', 'dropin', 'run'], // generation over a backend; the drop-in API; a training run's data
+            ['charrnn'], // the CharRNN facade
+            ['io'], // files: safetensors, model files, checkpoints, corpora
+            ['train', 'bench'], // the training loop; the benchmark runner
+            ['cli'], // the charrnn command
+            ['index', 'internals'], // the package entry points
+          ],
+        },
+      ],
     },
   },
 );

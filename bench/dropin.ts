@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
-import { lossFun, lossFunInto, type RnnGrads, type RnnParams } from '../src/dropin.js';
+import { lossFun, lossFunInto, type RnnGrads, type RnnParams } from '../src/dropin/lossfun.js';
 import { capabilities } from '../src/backends/index.js';
 import { Rng } from '../src/util/rng.js';
 

@@ -17,6 +17,7 @@ Mapping (see the README's "Model file format"):
   decoder.{weight,bias}       -> nn.Linear(H, V)
   format version 1 (vanilla): Wxh -> weight_ih_l0, Whh -> weight_hh_l0, bh -> bias_ih_l0 (bias_hh_l0 = 0),
                               Why -> decoder.weight, by -> decoder.bias
+  (the library's own copy of this mapping, unit-tested: src/io/torch-names.ts)
 """
 import argparse
 import json

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { resolveCorpus } from '../src/io/resolve-corpus.js';
 import { Corpus } from '../src/text/corpus.js';
-import { CharRNN } from '../src/model/model.js';
+import { CharRNN } from '../src/charrnn.js';
 import { train } from '../src/train/trainer.js';
 import type { BackendChoice } from '../src/backends/index.js';
 

@@ -15,17 +15,17 @@ import { parseArgs } from 'node:util';
 import { capabilities, setThreads, type BackendChoice } from '../src/backends/index.js';
 import type { StepHyper } from '../src/backends/backend.js';
 import { resolveCorpus } from '../src/io/resolve-corpus.js';
-import { CharRNN } from '../src/model/model.js';
+import { CharRNN } from '../src/charrnn.js';
 import { Batcher } from '../src/text/batcher.js';
 import { Corpus } from '../src/text/corpus.js';
-import { resolveOptimizer } from '../src/train/optim.js';
+import { resolveOptimizer } from '../src/run/optim.js';
 import {
   formatSchedule,
   initialScheduleState,
   lrAt,
   observeValidation,
   parseSchedule,
-} from '../src/train/schedule.js';
+} from '../src/run/schedule.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { resolveCorpus } from '../src/io/resolve-corpus.js';
 import { Vocabulary } from '../src/text/vocabulary.js';
 import { WordVocabulary } from '../src/text/word-vocabulary.js';
-import { CharRNN } from '../src/model/model.js';
+import { CharRNN } from '../src/charrnn.js';
 import { train } from '../src/train/trainer.js';
 import type { BackendChoice } from '../src/backends/index.js';
 

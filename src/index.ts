@@ -1,5 +1,9 @@
-// The public API of charrnn: exports only.
+// The public API of charrnn (the package's root entry): what a user of the library needs, exports only.
+// Building blocks for tools and tests (the sampling rule, the backends, layouts, schedule parsing…) are exported
+// from 'charrnn/internals' (./internals.ts) instead, without the same stability promise.
 export { VERSION } from './version.js';
+
+// Text: vocabularies, corpora and batching.
 export {
   Vocabulary,
   type TokenIds,
@@ -9,16 +13,16 @@ export {
 } from './text/vocabulary.js';
 export {
   WordVocabulary,
-  tokenizeWords,
-  vocabularyFromJSON,
   UNK,
   EOL,
   type WordVocabularyOptions,
   type WordVocabularyJSON,
 } from './text/word-vocabulary.js';
-export { Corpus, readCorpusFile, decodeUtf8Strict, type CorpusOptions } from './text/corpus.js';
+export { Corpus, type CorpusOptions } from './text/corpus.js';
 export { Batcher } from './text/batcher.js';
-export { resolveCorpus, SHAKESPEARE_URL, SHAKESPEARE_SHA256 } from './io/resolve-corpus.js';
+export { resolveCorpus, type ResolveCorpusOptions, type ResolvedCorpus } from './io/resolve-corpus.js';
+
+// The model.
 export {
   CharRNN,
   type CreateModelOptions,
@@ -26,7 +30,18 @@ export {
   type SampleOptions,
   type ModelVocabulary,
   type ModelTrainingState,
-} from './model/model.js';
+} from './charrnn.js';
+export {
+  resolveModelConfig,
+  type ModelConfig,
+  type ModelConfigInput,
+  type CellKind,
+  type Activation,
+} from './model/config.js';
+export type { Layout, TensorView, TensorRole } from './model/layout.js';
+export { Rng } from './util/rng.js';
+
+// Generation and scoring.
 export {
   Session,
   BatchSession,
@@ -35,8 +50,6 @@ export {
   type StopReason,
 } from './generate/session.js';
 export type { GenerateOptions, PickOptions } from './generate/options.js';
-export { Transformer, NO_TRANSFORM, type TransformSpec } from './generate/transform.js';
-export { drawFromProbs, argmax } from './generate/draw.js';
 export type { Beam, BeamOptions } from './generate/beam.js';
 export type {
   ScoreOptions,
@@ -45,14 +58,8 @@ export type {
   RankOptions,
   RankedText,
 } from './generate/score.js';
-export {
-  resolveModelConfig,
-  type ModelConfig,
-  type ModelConfigInput,
-  type CellKind,
-  type Activation,
-} from './model/config.js';
-export { layoutFor, stateSize, type Layout, type TensorView } from './model/layout.js';
+
+// Training.
 export {
   train,
   NonFiniteError,
@@ -61,15 +68,18 @@ export {
   type TrainEvent,
   type CheckpointOptions,
 } from './train/trainer.js';
-export {
-  parseSchedule,
-  resolveSchedule,
-  lrAt,
-  type LrSchedule,
-  type LrScheduleOptions,
-  type LrScheduleState,
-} from './train/schedule.js';
-export type { TrainingState, CorpusReference } from './train/state.js';
+export { resolveOptimizer, type OptimizerOptions } from './run/optim.js';
+export type { LrSchedule, LrScheduleOptions, LrScheduleState } from './run/schedule.js';
+export type { TrainingState, CorpusReference } from './run/state.js';
+export type {
+  StepHyper,
+  OptimizerHyper,
+  OptimizerKind,
+  ChunkResult,
+  BackendName,
+} from './backends/backend.js';
+
+// Files: checkpoints, model files, safetensors.
 export {
   saveCheckpoint,
   loadCheckpoint,
@@ -77,20 +87,19 @@ export {
   decodeCheckpoint,
   type Checkpoint,
 } from './io/checkpoint.js';
-export { resolveOptimizer, type OptimizerOptions } from './train/optim.js';
 export { saveModel, loadModel } from './io/model-file.js';
-export { saveSafetensors, loadSafetensors, SafetensorsError } from './io/safetensors.js';
-export { resolveBackend, capabilities, setThreads, type BackendChoice } from './backends/index.js';
-export type {
-  Backend,
-  BackendSession,
-  BackendName,
-  StepHyper,
-  OptimizerHyper,
-  OptimizerKind,
-} from './backends/backend.js';
-export { jsBackend } from './backends/js/index.js';
-export { Rng } from './util/rng.js';
+export {
+  saveSafetensors,
+  loadSafetensors,
+  SafetensorsError,
+  type TensorData,
+  type SafetensorsContents,
+} from './io/safetensors.js';
+
+// The machine: which backend and kernel path run, and on how many threads.
+export { capabilities, setThreads, type BackendChoice, type BackendCapabilities } from './backends/index.js';
+
+// The drop-in API: min-char-rnn's lossFun and BLAS-style kernels over caller-owned arrays.
 export {
   lossFun,
   lossFunInto,
@@ -98,5 +107,13 @@ export {
   type RnnGrads,
   type LossFunResult,
   type LossFunOptions,
-} from './dropin.js';
-export { gemm, gemv, axpy, dot, type GemmOptions, type GemvOptions, type KernelOptions } from './kernels.js';
+} from './dropin/lossfun.js';
+export {
+  gemm,
+  gemv,
+  axpy,
+  dot,
+  type GemmOptions,
+  type GemvOptions,
+  type KernelOptions,
+} from './dropin/kernels.js';

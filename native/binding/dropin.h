@@ -1,5 +1,5 @@
 // The drop-in functions (lossFun, gemm, gemv, axpy, dot): synchronous calls over caller-owned Float32Arrays,
-// typed in src/backends/native-dropin.ts.
+// typed in src/dropin/native.ts.
 #pragma once
 #include <napi.h>
 

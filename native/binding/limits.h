@@ -1,5 +1,5 @@
 // The bounds the binding enforces on every argument: one definition of each, the same values as the TS facade's
-// (src/model/config.ts MAX_*, src/backends/js/check.ts MAX_*; test/unit/limits.test.ts checks they agree through
+// (src/model/config.ts MAX_*; test/unit/limits.test.ts checks they agree through
 // the binding's exported `limits`). Every message that states a bound builds it from these constants.
 #pragma once
 #include <cstdint>

@@ -267,7 +267,7 @@ Napi::Value Session::Sample(const Napi::CallbackInfo& info) {
     if (rng_state.length != 4)
       throw Napi::TypeError::New(env,
                                  "Expected a Uint32Array of length 4 for rngState but received " + describe(info[5]));
-    // Optional generation options (src/generate/transform.ts), positional: banned ids, repetition penalty θ,
+    // Optional generation options (src/sampling/transform.ts), positional: banned ids, repetition penalty θ,
     // its window, top-k, top-p. Absent = the plain draw.
     nn::TransformSpec spec;
     std::vector<std::int32_t> banned;

@@ -1,4 +1,4 @@
-// min-char-rnn's lossFun over five caller-owned tensors (the drop-in entry point, src/dropin.ts): the same
+// min-char-rnn's lossFun over five caller-owned tensors (the drop-in entry point, src/dropin/lossfun.ts): the same
 // forward + BPTT as a Session's chunk (rnn_chunk_gradient, B = 1, reduction 'sum'), reached through a
 // per-thread copy arena because the caller's Wxh, Whh, bh, Why, by are separate buffers, not one arena.
 // Plain C++ over raw pointers: no napi.h, no validation (the binding checks every length, id and overlap

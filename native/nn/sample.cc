@@ -1,5 +1,5 @@
-// Token draws: see sample.h. Must stay operation-for-operation identical to src/generate/draw.ts and to
-// Transformer in src/generate/transform.ts.
+// Token draws: see sample.h. Must stay operation-for-operation identical to src/sampling/draw.ts and to
+// Transformer in src/sampling/transform.ts.
 #include "sample.h"
 
 #include <algorithm>

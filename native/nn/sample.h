@@ -1,5 +1,5 @@
-// Turning a next-token distribution into a token: the native twin of src/generate/draw.ts and of the generation
-// rule of src/generate/transform.ts (banned tokens, repetition penalty, top-k, top-p, then the draw).
+// Turning a next-token distribution into a token: the native twin of src/sampling/draw.ts and of the generation
+// rule of src/sampling/transform.ts (banned tokens, repetition penalty, top-k, top-p, then the draw).
 // Deliberately no temperature (the softmax applies it before this runs) and no text (stop sequences are TS's).
 #pragma once
 #include <cstddef>
@@ -18,7 +18,7 @@ int draw_from_probs(const float* probs, int V, Xoshiro128ss& rng);
 // First index of the maximum value (greedy decoding); comparisons exactly as argmax in draw.ts.
 int argmax(const float* values, int V);
 
-// Generation options of the transform rule (src/generate/transform.ts); the defaults change nothing.
+// Generation options of the transform rule (src/sampling/transform.ts); the defaults change nothing.
 struct TransformSpec {
   const std::int32_t* banned = nullptr;  // ids never picked (validated in range by the caller)
   std::size_t n_banned = 0;

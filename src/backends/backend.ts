@@ -3,12 +3,12 @@
 // sampling loop. It never owns parameters: it works in place on the model's private arenas.
 // Deliberately free of policy (schedules, batching, text): that lives in the TS facade.
 import type { ModelConfig } from '../model/config.js';
-import type { TransformSpec } from '../generate/transform.js';
+import type { TransformSpec } from '../sampling/transform.js';
 
 export type BackendName = 'js' | 'native';
 export type OptimizerKind = 'sgd' | 'adagrad' | 'rmsprop' | 'adam';
 
-/** Optimizer hyper-parameters. Every field is present (resolved by src/train/optim.ts). */
+/** Optimizer hyper-parameters. Every field is present (resolved by src/run/optim.ts). */
 export interface OptimizerHyper {
   readonly kind: OptimizerKind;
   /** Learning rate. */
@@ -47,7 +47,7 @@ export interface StepHyper {
 
 /** The model-owned buffers a backend works on in place. Private to the model: never user-visible. */
 export interface Arenas {
-  /** All parameters, laid out by src/model/layout.ts. */
+  /** All parameters, laid out as the model description says (src/model/spec.ts, layoutFor). */
   readonly params: Float32Array;
   /** Gradients, same layout. */
   readonly grads: Float32Array;
@@ -63,7 +63,7 @@ export interface Chunk {
   readonly steps: number;
   /**
    * Carried recurrent state of the B streams, stateSize(config, B) elements laid out as
-   * src/model/layout.ts says ([B, H] for the vanilla model): read as the state at t = 0, overwritten
+   * src/model/layout.ts says (stateSize; [B, H] for the vanilla model): read as the state at t = 0, overwritten
    * with the state after step T.
    */
   readonly hidden: Float32Array;
@@ -104,7 +104,7 @@ export interface SampleRequest {
   readonly rngState: Uint32Array;
   /**
    * Generation options (banned ids, repetition penalty, top-k, top-p) applied to each distribution by the rule of
-   * src/generate/transform.ts before the pick; absent = the plain draw. Both backends apply it identically.
+   * src/sampling/transform.ts before the pick; absent = the plain draw. Both backends apply it identically.
    */
   readonly transform?: TransformSpec;
 }

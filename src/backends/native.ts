@@ -1,4 +1,5 @@
-// The native backend: loads the C++ addon (native/binding/), types its raw surface, and adapts it to Backend.
+// The native backend: loads the C++ addon (native/binding/), types its raw surface, and adapts it to Backend,
+// reading the model's description (src/model/spec.ts) for the arena and state sizes it checks.
 // Validation happens here first (the same checks as the JS backend), and again in C++ before any pointer is
 // dereferenced. Deliberately no math and no fallback policy here: src/backends/index.ts decides between backends.
 import { createRequire } from 'node:module';
@@ -15,10 +16,10 @@ import type {
   StepHyper,
 } from './backend.js';
 import type { ModelConfig } from '../model/config.js';
-import { stateSize } from '../model/layout.js';
-import { checkArenas, checkChunk, checkHyper, checkIds, checkSample, checkTemperature } from './js/check.js';
-import { float32Array, oneOf } from '../util/validate.js';
-import { isIdentity } from '../generate/transform.js';
+import { describeModel } from '../model/spec.js';
+import { checkArenas, checkChunk, checkHyper, checkSample, checkTemperature } from './check.js';
+import { checkIds, float32Array, oneOf } from '../util/validate.js';
+import { isIdentity } from '../sampling/transform.js';
 
 /** The `{ loss, gradNorm }` object returned by the addon's trainChunk. */
 export interface NativeChunkResult {
@@ -49,8 +50,8 @@ export interface NativeLayout {
 
 /**
  * The bounds the addon enforces (native/binding/limits.h), one per TS constant of the same meaning
- * (MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE, MAX_LAYERS, MAX_EMBEDDING_SIZE in src/model/config.ts;
- * MAX_SCRATCH_ELEMENTS, MAX_SAMPLE_LENGTH in src/backends/js/check.ts); test/unit/limits.test.ts checks they agree.
+ * (MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE, MAX_LAYERS, MAX_EMBEDDING_SIZE, MAX_SCRATCH_ELEMENTS and MAX_SAMPLE_LENGTH
+ * in src/model/config.ts); test/unit/limits.test.ts checks they agree.
  */
 export interface NativeLimits {
   readonly maxHidden: number;
@@ -246,6 +247,7 @@ class NativeBackendSession implements BackendSession {
     private readonly config: ModelConfig,
     private readonly arenas: Arenas,
   ) {
+    const spec = describeModel(config);
     this.P = checkArenas(config, arenas);
     this.native = new binding.Session(
       config.cell,
@@ -258,7 +260,7 @@ class NativeBackendSession implements BackendSession {
       arenas.grads,
       arenas.optState,
     );
-    this.stateWidth = stateSize(config, 1);
+    this.stateWidth = spec.stateSize;
   }
 
   /** The dropout mask stream, passed only when the model draws masks (checkChunk required it then). */

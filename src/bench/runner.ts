@@ -7,11 +7,11 @@ import { Bench } from 'tinybench';
 import type { BackendName, StepHyper } from '../backends/backend.js';
 import { capabilities, resolveBackend, setThreads } from '../backends/index.js';
 import { resolveCorpus } from '../io/resolve-corpus.js';
-import { CharRNN } from '../model/model.js';
+import { CharRNN } from '../charrnn.js';
 import { Batcher } from '../text/batcher.js';
 import { Corpus } from '../text/corpus.js';
 import { Vocabulary } from '../text/vocabulary.js';
-import { resolveOptimizer } from '../train/optim.js';
+import { resolveOptimizer } from '../run/optim.js';
 import { Rng } from '../util/rng.js';
 import {
   forwardFlops,

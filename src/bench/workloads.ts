@@ -1,7 +1,7 @@
 // The benchmark workloads of ../shared/WORKLOADS.md, by name: model, batch, sequence length, optimizer,
 // clipping, and the FLOP count used to report GFLOP/s. Deliberately data only (src/bench/runner.ts times them).
 import type { CellKind } from '../model/config.js';
-import type { OptimizerOptions } from '../train/optim.js';
+import type { OptimizerOptions } from '../run/optim.js';
 
 /** The model a workload trains or samples from (vocabulary: the corpus's, 65 characters for Shakespeare). */
 export interface WorkloadModel {

@@ -4,10 +4,10 @@
 import type { Checkpoint } from '../io/checkpoint.js';
 import { readCheckpoint } from '../io/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
-import { layoutFor } from '../model/layout.js';
+import { layoutFor } from '../model/spec.js';
 import { Vocabulary } from '../text/vocabulary.js';
-import type { ModelVocabulary } from '../model/model.js';
-import { formatSchedule, lrAt } from '../train/schedule.js';
+import type { ModelVocabulary } from '../charrnn.js';
+import { formatSchedule, lrAt } from '../run/schedule.js';
 
 /** A mistake by the user: printed as one line, exit code 1. */
 export class CheckpointUsageError extends Error {}

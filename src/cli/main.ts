@@ -10,12 +10,12 @@ import { resolveCorpus } from '../io/resolve-corpus.js';
 import { Corpus, decodeUtf8Strict } from '../text/corpus.js';
 import { WordVocabulary } from '../text/word-vocabulary.js';
 import type { ScoreUnknownPolicy } from '../generate/score.js';
-import { CharRNN, type ModelVocabulary } from '../model/model.js';
+import { CharRNN, type ModelVocabulary } from '../charrnn.js';
 import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } from '../model/config.js';
 import { train, type CheckpointOptions, type TrainEvent, type TrainOptions } from '../train/trainer.js';
 import { loadModel } from '../io/model-file.js';
 import { modelFromCheckpoint } from '../io/checkpoint.js';
-import { resolveSchedule } from '../train/schedule.js';
+import { resolveSchedule } from '../run/schedule.js';
 import {
   checkResumeOptions,
   checkSameVocabulary,
@@ -26,7 +26,7 @@ import {
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { capabilities, resolveBackend, setThreads, type BackendChoice } from '../backends/index.js';
 import { runBenchmarks, summarize } from '../bench/runner.js';
-import { OPTIMIZERS } from '../train/optim.js';
+import { OPTIMIZERS } from '../run/optim.js';
 import { ProgressRenderer } from './progress.js';
 import { VERSION } from '../version.js';
 

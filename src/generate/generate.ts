@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { ModelCore } from './core.js';
 import { resolveGenerate, type GenerateOptions } from './options.js';
 import { Session, type GenerateResult } from './session.js';
-import { isIdentity } from './transform.js';
+import { isIdentity } from '../sampling/transform.js';
 
 /**
  * Generate from the zero state. Without stop sequences or maxLength the backend's whole sampling loop runs in one

@@ -3,7 +3,8 @@
 import type { EncodeOptions, TokenVocabulary, UnknownPolicy } from '../text/vocabulary.js';
 import { Rng } from '../util/rng.js';
 import { nonNegativeInt, numberInRange, positiveInt, rangeError, typeError } from '../util/validate.js';
-import type { TransformSpec } from './transform.js';
+import type { TransformSpec } from '../sampling/transform.js';
+import { MAX_SAMPLE_LENGTH } from '../model/config.js';
 
 /** How the next token is chosen (the transform rule of transform.ts, plus temperature). */
 export interface PickOptions {
@@ -167,7 +168,7 @@ export function resolveGenerate(
       ? defaultPrime(vocabulary)
       : encodePrime(vocabulary, options.prime, options.unknown);
   const length = nonNegativeInt('length', options.length ?? 200);
-  if (length > 2 ** 30) rangeError(`an integer in [0, ${2 ** 30}]`, 'length', length);
+  if (length > MAX_SAMPLE_LENGTH) rangeError(`an integer in [0, ${MAX_SAMPLE_LENGTH}]`, 'length', length);
   const maxLength =
     options.maxLength === undefined ? Infinity : nonNegativeInt('maxLength', options.maxLength);
   if (options.includeStop !== undefined && typeof options.includeStop !== 'boolean')

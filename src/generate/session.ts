@@ -15,7 +15,7 @@ import {
   type PickOptions,
   type ResolvedGenerate,
 } from './options.js';
-import { Transformer } from './transform.js';
+import { Transformer } from '../sampling/transform.js';
 
 export interface SessionOptions {
   /** Seed of the session's sampling PRNG (default 1); or pass `rng`. */

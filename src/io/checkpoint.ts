@@ -8,12 +8,13 @@ import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { OptimizerHyper } from '../backends/backend.js';
 import { resolveBackend, type BackendChoice } from '../backends/index.js';
-import { isVanilla, resolveModelConfig, type ModelConfig } from '../model/config.js';
-import { stateOffsets, stateSize, layoutFor } from '../model/layout.js';
-import { CharRNN, type ModelTrainingState } from '../model/model.js';
+import { resolveModelConfig, type ModelConfig } from '../model/config.js';
+import { stateOffsets, stateSize } from '../model/layout.js';
+import { describeModel } from '../model/spec.js';
+import { CharRNN, type ModelTrainingState } from '../charrnn.js';
 import { vocabularyFromJSON } from '../text/word-vocabulary.js';
-import type { ModelVocabulary } from '../model/model.js';
-import { checkTrainingState, type TrainingState } from '../train/state.js';
+import type { ModelVocabulary } from '../charrnn.js';
+import { checkTrainingState, type TrainingState } from '../run/state.js';
 import { removeStaleTemporaries, writeFileAtomic } from './atomic.js';
 import {
   decodeSafetensors,
@@ -26,10 +27,15 @@ import {
 } from './safetensors.js';
 
 export const MODEL_FORMAT = 'charrnn';
-/** Plain vanilla model (seed tensor names). */
+/** Plain model whose layout has the seeds' names (the vanilla model; see describeModel in src/model/spec.ts). */
 export const FORMAT_VERSION_VANILLA = '1';
 /** Plain model of any other config (PyTorch tensor names). */
 export const FORMAT_VERSION_PYTORCH_NAMES = '2';
+
+/** The plain-model format version of a config: by the naming of its layout. */
+function plainVersion(config: ModelConfig): FormatVersion {
+  return describeModel(config).names === 'seeds' ? FORMAT_VERSION_VANILLA : FORMAT_VERSION_PYTORCH_NAMES;
+}
 /** Checkpoint: model (names as versions 1 / 2) + training state. */
 export const FORMAT_VERSION_CHECKPOINT = '3';
 const VERSIONS = [FORMAT_VERSION_VANILLA, FORMAT_VERSION_PYTORCH_NAMES, FORMAT_VERSION_CHECKPOINT] as const;
@@ -87,8 +93,7 @@ export function encodeModel(model: CharRNN, extra: Record<string, string> = {}):
   const tensors = new Map<string, TensorData>();
   const params = model.parameters();
   for (const t of model.layout.tensors) tensors.set(t.name, { shape: t.shape, data: params.get(t.name)! });
-  const version = isVanilla(model.config) ? FORMAT_VERSION_VANILLA : FORMAT_VERSION_PYTORCH_NAMES;
-  return encodeSafetensors(tensors, { ...extra, ...modelMetadata(model, version) });
+  return encodeSafetensors(tensors, { ...extra, ...modelMetadata(model, plainVersion(model.config)) });
 }
 
 /**
@@ -183,7 +188,7 @@ export function parseCheckpoint(contents: SafetensorsContents, source = 'data'):
       'vocabulary',
       `the vocabulary has ${vocabulary.size} tokens but config.vocabSize is ${config.vocabSize}`,
     );
-  if (version !== FORMAT_VERSION_CHECKPOINT && (version === FORMAT_VERSION_VANILLA) !== isVanilla(config))
+  if (version !== FORMAT_VERSION_CHECKPOINT && version !== plainVersion(config))
     bad(
       'format_version',
       `format_version ${JSON.stringify(version)} does not match its config (version "1" is the vanilla model only)`,
@@ -191,7 +196,7 @@ export function parseCheckpoint(contents: SafetensorsContents, source = 'data'):
 
   // Which tensors must be there, with which shapes.
   const expected = new Map<string, readonly number[]>();
-  const layout = layoutFor(config);
+  const layout = describeModel(config).layout;
   for (const t of layout.tensors) expected.set(t.name, t.shape);
   let training: Checkpoint['training'] = null;
   let slots: string[] = [];

@@ -1,7 +1,7 @@
 // Saving and loading a trained model (config, vocabulary, parameters) as one safetensors file.
 // Format version 1 (the vanilla model): tensors in the seeds' names (Wxh, Whh, bh, Why, by). Format version 2
 // (every other model: stacked, LSTM/GRU, embedding, dropout): tensors in PyTorch's names and shapes, as
-// src/model/layout.ts lists them, so a reader older than version 2 refuses such a file clearly.
+// the model description lists them (src/model/spec.ts, layoutFor), so a reader older than version 2 refuses such a file clearly.
 // `__metadata__` holds `format` = "charrnn", `format_version`, `config` and `vocabulary` as JSON strings.
 // loadModel also reads checkpoints (version 3, src/io/checkpoint.ts) and ignores their training state.
 // Deliberately no training state here: checkpoints are src/io/checkpoint.ts.
@@ -13,7 +13,7 @@ import {
   MODEL_FORMAT as FORMAT,
   readCheckpoint,
 } from './checkpoint.js';
-import { CharRNN } from '../model/model.js';
+import { CharRNN } from '../charrnn.js';
 import type { BackendChoice } from '../backends/index.js';
 
 export const MODEL_FORMAT = FORMAT;

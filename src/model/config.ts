@@ -46,6 +46,10 @@ export const MAX_HIDDEN_SIZE = 16384;
 export const MAX_LAYERS = 64;
 /** Largest embedding width accepted. */
 export const MAX_EMBEDDING_SIZE = 16384;
+/** Upper bound on B·T·max(H, V) scratch elements a single backend or drop-in call may ask for (≈ 2 GiB of float32). */
+export const MAX_SCRATCH_ELEMENTS = 2 ** 29;
+/** Upper bound on the tokens one sample call generates (and on its repetition window). */
+export const MAX_SAMPLE_LENGTH = 2 ** 30;
 
 /** Gates per cell: G = 1 (rnn), 4 (lstm: i, f, g, o), 3 (gru: r, z, n). */
 export function gateCount(cell: CellKind): number {
@@ -117,8 +121,8 @@ export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
 
 /**
  * What makes `config` differ from the vanilla model (one-layer tanh RNN, one-hot input, no dropout), or
- * undefined when it is the vanilla model: the seeds' arena layout (src/model/layout.ts) and both backends'
- * dedicated fast path are for that model only.
+ * undefined when it is the vanilla model: the seeds' arena layout and both backends' dedicated fast path are for
+ * that model only. Asked by the model description (./spec.ts, describeModel) only; everything else reads that.
  */
 export function nonVanillaFeature(config: ModelConfig): string | undefined {
   if (config.cell !== 'rnn') return `cell '${config.cell}'`;

@@ -1,8 +1,29 @@
-// Parameter layout: the one place that says where each named tensor lives in the flat Float32 arena,
-// and how big the carried recurrent state is. Gradients and optimizer state use the same layout.
-// The native side derives the same offsets (native/nn/layout.h for the vanilla model, native/nn/stack.h for
+// Parameter layout: where each named tensor lives in the flat Float32 arena (its name, shape, offset and role),
+// and how big the carried recurrent state is. Gradients and optimizer state use the same layout. Which naming a
+// config gets is decided by the model description (./spec.ts, layoutFor), not here.
+// The native side derives the same offsets (native/nn/layout.h for the seeds' layout, native/nn/stack.h for
 // every other one); test/parity checks they agree. Deliberately no allocation of arenas here.
-import { gateCount, isVanilla, type ModelConfig } from './config.js';
+import { gateCount, type ModelConfig } from './config.js';
+
+/**
+ * What a tensor is for, whatever its name: PyTorch's parameter names without the layer suffix. `bias` is the
+ * seeds' single hidden bias bh, which stands for bias_ih + bias_hh of layer 0.
+ */
+export type TensorRole =
+  | 'embedding'
+  | 'weight_ih'
+  | 'weight_hh'
+  | 'bias'
+  | 'bias_ih'
+  | 'bias_hh'
+  | 'decoder_weight'
+  | 'decoder_bias';
+
+/**
+ * How a layout names its tensors: 'seeds' (min-char-rnn's Wxh, Whh, bh, Why, by; the vanilla model only) or
+ * 'pytorch' (torch.nn.Embedding / RNN / LSTM / GRU / Linear names).
+ */
+export type LayoutNames = 'seeds' | 'pytorch';
 
 export interface TensorView {
   /** Name: the seeds' notation (Wxh, Whh, bh, Why, by) for the vanilla model, PyTorch's otherwise. */
@@ -13,6 +34,10 @@ export interface TensorView {
   readonly offset: number;
   /** Number of elements. */
   readonly size: number;
+  /** What the tensor is for. */
+  readonly role: TensorRole;
+  /** The recurrent layer it belongs to (0 = bottom); undefined for the embedding and the decoder. */
+  readonly layer?: number;
 }
 
 export interface Layout {
@@ -29,16 +54,17 @@ export function layerInputSize(config: ModelConfig, l: number): number {
 }
 
 /**
- * The arena layout, in arena order.
+ * The arena layout of `config` under `names`, in arena order (callers get it through layoutFor / describeModel,
+ * which choose the naming).
  *
- * Vanilla model (cell 'rnn', 1 layer, one-hot, no dropout, tanh) — the seeds' names, unchanged:
+ * 'seeds' (the vanilla model: cell 'rnn', 1 layer, one-hot, no dropout, tanh), min-char-rnn's names, unchanged:
  *   Wxh [H, V]  input→hidden (one-hot input: column lookup)
  *   Whh [H, H]  hidden→hidden
  *   bh  [H]
  *   Why [V, H]  hidden→output
  *   by  [V]
  *
- * Every other model — PyTorch's names, shapes, gate order and two-bias form, so a checkpoint maps
+ * 'pytorch' (every other model): PyTorch's names, shapes, gate order and two-bias form, so a checkpoint maps
  * one-to-one onto torch.nn.Embedding / RNN / LSTM / GRU (batch_first=False) / Linear:
  *   embedding.weight     [V, E]          only when embeddingSize > 0
  *   per layer l (bottom first), G = 1 (rnn), 4 (lstm: i, f, g, o), 3 (gru: r, z, n):
@@ -50,36 +76,43 @@ export function layerInputSize(config: ModelConfig, l: number): number {
  *   decoder.bias         [V]
  * (PyTorch's nn.RNN/LSTM/GRU need one width for all layers; per-layer widths map to one module per layer.)
  */
-export function layoutFor(config: ModelConfig): Layout {
+export function arenaLayout(config: ModelConfig, names: LayoutNames): Layout {
   const V = config.vocabSize;
-  let specs: [string, number[]][];
-  if (isVanilla(config)) {
+  let specs: [string, number[], TensorRole, number?][];
+  if (names === 'seeds') {
     const H = config.hiddenSize;
     specs = [
-      ['Wxh', [H, V]],
-      ['Whh', [H, H]],
-      ['bh', [H]],
-      ['Why', [V, H]],
-      ['by', [V]],
+      ['Wxh', [H, V], 'weight_ih', 0],
+      ['Whh', [H, H], 'weight_hh', 0],
+      ['bh', [H], 'bias', 0],
+      ['Why', [V, H], 'decoder_weight'],
+      ['by', [V], 'decoder_bias'],
     ];
   } else {
     const G = gateCount(config.cell);
     specs = [];
-    if (config.embeddingSize > 0) specs.push(['embedding.weight', [V, config.embeddingSize]]);
+    if (config.embeddingSize > 0) specs.push(['embedding.weight', [V, config.embeddingSize], 'embedding']);
     for (let l = 0; l < config.layers; l++) {
       const H = config.hiddenSizes[l];
-      specs.push([`rnn.weight_ih_l${l}`, [G * H, layerInputSize(config, l)]]);
-      specs.push([`rnn.weight_hh_l${l}`, [G * H, H]]);
-      specs.push([`rnn.bias_ih_l${l}`, [G * H]]);
-      specs.push([`rnn.bias_hh_l${l}`, [G * H]]);
+      specs.push([`rnn.weight_ih_l${l}`, [G * H, layerInputSize(config, l)], 'weight_ih', l]);
+      specs.push([`rnn.weight_hh_l${l}`, [G * H, H], 'weight_hh', l]);
+      specs.push([`rnn.bias_ih_l${l}`, [G * H], 'bias_ih', l]);
+      specs.push([`rnn.bias_hh_l${l}`, [G * H], 'bias_hh', l]);
     }
-    specs.push(['decoder.weight', [V, config.hiddenSize]]);
-    specs.push(['decoder.bias', [V]]);
+    specs.push(['decoder.weight', [V, config.hiddenSize], 'decoder_weight']);
+    specs.push(['decoder.bias', [V], 'decoder_bias']);
   }
   let offset = 0;
-  const tensors: TensorView[] = specs.map(([name, shape]) => {
+  const tensors: TensorView[] = specs.map(([name, shape, role, layer]) => {
     const size = shape.reduce((a, b) => a * b, 1);
-    const view = Object.freeze({ name, shape: Object.freeze(shape), offset, size });
+    const view: TensorView = Object.freeze({
+      name,
+      shape: Object.freeze(shape),
+      offset,
+      size,
+      role,
+      ...(layer === undefined ? {} : { layer }),
+    });
     offset += size;
     return view;
   });

@@ -4,7 +4,7 @@
 // files through src/io/checkpoint.ts) and the NaN/Inf policy (stop, or roll back to the last good
 // checkpoint with a lower lr). Deliberately no printing (the CLI renders events).
 import type { OptimizerHyper, StepHyper } from '../backends/backend.js';
-import type { CharRNN, EvaluateResult } from '../model/model.js';
+import type { CharRNN, EvaluateResult } from '../charrnn.js';
 import { Batcher } from '../text/batcher.js';
 import type { TokenIds } from '../text/vocabulary.js';
 import {
@@ -23,7 +23,7 @@ import {
   writeLatest,
   type CheckpointFiles,
 } from '../io/checkpoint.js';
-import { resolveOptimizer, type OptimizerOptions } from './optim.js';
+import { resolveOptimizer, type OptimizerOptions } from '../run/optim.js';
 import {
   formatSchedule,
   initialScheduleState,
@@ -32,8 +32,8 @@ import {
   resolveSchedule,
   type LrScheduleOptions,
   type LrScheduleState,
-} from './schedule.js';
-import type { CorpusReference, TrainingState } from './state.js';
+} from '../run/schedule.js';
+import type { CorpusReference, TrainingState } from '../run/state.js';
 
 export interface CheckpointOptions extends CheckpointFiles {
   /** Write the latest checkpoint every N iterations (0 = off, default). */
@@ -80,7 +80,7 @@ export interface TrainOptions {
   smoothing?: number;
   /**
    * Learning-rate schedule: an object or the CLI spelling ('step:1000:0.5', 'exp:0.9999', 'plateau:0.5:3',
-   * see src/train/schedule.ts). Default none. Plateau is fed by the periodic validations (evalEvery).
+   * see src/run/schedule.ts). Default none. Plateau is fed by the periodic validations (evalEvery).
    */
   lrSchedule?: LrScheduleOptions | string;
   /**

@@ -89,3 +89,21 @@ export function rangeError(what: string, name: string, value: unknown, hint?: st
 export function typeError(what: string, name: string, value: unknown, hint?: string): never {
   fail('type', what, name, value, hint);
 }
+
+/** An Int32Array of token ids, each in [0, V) (and of `length` elements when given). */
+export function checkIds(name: string, ids: unknown, length: number | undefined, V: number): Int32Array {
+  if (!(ids instanceof Int32Array))
+    throw new TypeError(`Expected an Int32Array for ${name} but received ${describe(ids)}`);
+  if (length !== undefined && ids.length !== length)
+    throw new RangeError(
+      `Expected an Int32Array of length ${length} for ${name} but received ${describe(ids)}`,
+    );
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id < 0 || id >= V)
+      throw new RangeError(
+        `Expected token ids in [0, ${V - 1}] for ${name} but received ${id} at index ${i}`,
+      );
+  }
+  return ids;
+}

@@ -16,8 +16,9 @@ import {
   type Checkpoint,
 } from '../../src/io/checkpoint.js';
 import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
-import { layoutFor, stateSize } from '../../src/model/layout.js';
-import { CharRNN } from '../../src/model/model.js';
+import { stateSize } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { train } from '../../src/train/trainer.js';
 

@@ -5,7 +5,7 @@
 // scripts/test-asan.sh.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadNativeDropin } from '../../src/backends/native-dropin.js';
+import { loadNativeDropin } from '../../src/dropin/native.js';
 
 const { dropin, reason } = loadNativeDropin();
 if (!dropin && process.env.CI) throw new Error(`native drop-in functions missing: ${reason}`);

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.js';
 import { resolveModelConfig, type CellKind } from '../../src/model/config.js';
-import { layoutFor } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
 import { cloneChunk, seededArenas, seededChunk } from '../helpers/model.js';
 import { FLAVOURS, flavourRunner } from '../helpers/parity.js';
 import { gradCheck, truncatedGradient } from './gradcheck.js';

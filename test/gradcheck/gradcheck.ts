@@ -1,7 +1,7 @@
 // Central finite differences against a backend's analytic BPTT gradient, tensor by tensor.
 import type { BackendSession, Arenas, Chunk } from '../../src/backends/backend.js';
 import type { ModelConfig } from '../../src/model/config.js';
-import { layoutFor } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
 import { cloneChunk } from '../helpers/model.js';
 
 export interface TensorReport {

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNative, nativeBackend } from '../../src/backends/native.js';
 import { jsBackend } from '../../src/backends/js/index.js';
-import { layoutFor } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
 import { cloneChunk, seededArenas, seededChunk, smallConfig } from '../helpers/model.js';
 import { gradCheck, truncatedGradient } from './gradcheck.js';
 

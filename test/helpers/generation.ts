@@ -1,8 +1,8 @@
 // Test helpers for generation: models with a fixed next-token distribution, the transform rule in float64
 // (an independent re-statement of transform.ts), and a chi-square goodness-of-fit check.
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { resolveModelConfig } from '../../src/model/config.js';
-import { layoutFor } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import type { BackendChoice } from '../../src/backends/index.js';
 import { loadNative } from '../../src/backends/native.js';

@@ -1,6 +1,7 @@
 // Test helpers: seeded arenas and chunks for small models (vanilla by default), built without any corpus text.
 import { resolveModelConfig, type ModelConfig } from '../../src/model/config.js';
-import { layoutFor, stateSize } from '../../src/model/layout.js';
+import { stateSize } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
 import { Rng } from '../../src/util/rng.js';
 import type { Arenas, Chunk } from '../../src/backends/backend.js';
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { readCheckpoint } from '../../src/io/checkpoint.js';
 import { saveModel } from '../../src/io/model-file.js';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-ckpt-'));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Arenas, Chunk, StepHyper } from '../../src/backends/backend.js';
 import { loadNative, nativeBackend } from '../../src/backends/native.js';
 import { resolveModelConfig } from '../../src/model/config.js';
-import { layoutFor } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
 import { Rng } from '../../src/util/rng.js';
 
 const { binding, error } = loadNative();

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/backends/backend.js';
 import { loadNative } from '../../src/backends/native.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
-import { CharRNN, type CreateModelOptions } from '../../src/model/model.js';
+import { CharRNN, type CreateModelOptions } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { train, type TrainOptions } from '../../src/train/trainer.js';
 

@@ -9,9 +9,9 @@
 //   GOLDEN_PRINT=1 npx vitest run test/parity/golden.test.ts   and copy the printed table.
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CharRNN, type CreateModelOptions } from '../../src/model/model.js';
+import { CharRNN, type CreateModelOptions } from '../../src/charrnn.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
-import { resolveOptimizer, type OptimizerOptions } from '../../src/train/optim.js';
+import { resolveOptimizer, type OptimizerOptions } from '../../src/run/optim.js';
 import { Rng } from '../../src/util/rng.js';
 import { FLAVOURS, flavourRunner } from '../helpers/parity.js';
 

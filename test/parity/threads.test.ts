@@ -6,9 +6,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { capabilities, setThreads } from '../../src/backends/index.js';
 import { loadNative } from '../../src/backends/native.js';
-import { CharRNN, type CreateModelOptions } from '../../src/model/model.js';
+import { CharRNN, type CreateModelOptions } from '../../src/charrnn.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
-import { resolveOptimizer } from '../../src/train/optim.js';
+import { resolveOptimizer } from '../../src/run/optim.js';
 import { Rng } from '../../src/util/rng.js';
 
 const binding = loadNative().binding;

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '../../src/backends/js/index.js';
 import { resolveModelConfig, type CellKind, type ModelConfig } from '../../src/model/config.js';
-import { layoutFor, stateOffsets } from '../../src/model/layout.js';
+import { stateOffsets } from '../../src/model/layout.js';
+import { layoutFor } from '../../src/model/spec.js';
 import { Rng } from '../../src/util/rng.js';
 import { cloneChunk, seededArenas, seededChunk } from '../helpers/model.js';
 import type { Chunk } from '../../src/backends/backend.js';

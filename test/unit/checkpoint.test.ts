@@ -16,10 +16,10 @@ import {
 } from '../../src/io/checkpoint.js';
 import { saveModel, loadModel } from '../../src/io/model-file.js';
 import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { NonFiniteError, train, type TrainEvent } from '../../src/train/trainer.js';
-import type { TrainingState } from '../../src/train/state.js';
+import type { TrainingState } from '../../src/run/state.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

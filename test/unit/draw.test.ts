@@ -1,6 +1,6 @@
 // The token draw rule shared by both backends.
 import { describe, expect, it } from 'vitest';
-import { argmax, drawFromProbs } from '../../src/generate/draw.js';
+import { argmax, drawFromProbs } from '../../src/sampling/draw.js';
 import { Rng } from '../../src/util/rng.js';
 
 describe('drawFromProbs', () => {

@@ -1,9 +1,9 @@
-// lossFun / lossFunInto (src/dropin.ts): both backends against a float64 min-char-rnn written out below, against
+// lossFun / lossFunInto (src/dropin/lossfun.ts): both backends against a float64 min-char-rnn written out below, against
 // each other, in a training loop, and on every kind of bad input (messages asserted verbatim, also at the
 // native door so both doors say the same thing).
 import { describe, expect, it } from 'vitest';
-import { lossFun, lossFunInto, type RnnGrads, type RnnParams } from '../../src/dropin.js';
-import { loadNativeDropin } from '../../src/backends/native-dropin.js';
+import { lossFun, lossFunInto, type RnnGrads, type RnnParams } from '../../src/dropin/lossfun.js';
+import { loadNativeDropin } from '../../src/dropin/native.js';
 import { Rng } from '../../src/util/rng.js';
 
 const { dropin, reason } = loadNativeDropin();

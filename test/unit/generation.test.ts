@@ -1,7 +1,7 @@
 // Step sessions, generation options, streaming, beam search and scoring through CharRNN, on every backend
 // (the vanilla model and a 2-layer LSTM with an embedding on each).
 import { describe, expect, it } from 'vitest';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import { BACKENDS, nativeAvailable } from '../helpers/generation.js';
 import type { StepHyper } from '../../src/backends/backend.js';

@@ -1,10 +1,10 @@
-// The BLAS-style exports (src/kernels.ts): gemm (NN, NT, TN), gemv (N, T), axpy and dot against naive float64
+// The BLAS-style exports (src/dropin/kernels.ts): gemm (NN, NT, TN), gemv (N, T), axpy and dot against naive float64
 // references over random shapes (0, 1, odd, blocked sizes) and row strides, on the TypeScript fallback and on
 // every native kernel path this machine supports; then every kind of bad shape, at both doors.
 import { afterAll, describe, expect, it } from 'vitest';
-import { axpy, dot, gemm, gemv } from '../../src/kernels.js';
+import { axpy, dot, gemm, gemv } from '../../src/dropin/kernels.js';
 import { loadNative } from '../../src/backends/native.js';
-import { loadNativeDropin } from '../../src/backends/native-dropin.js';
+import { loadNativeDropin } from '../../src/dropin/native.js';
 import { Rng } from '../../src/util/rng.js';
 
 const { binding } = loadNative();

@@ -2,8 +2,14 @@
 // both doors refuse the same configs and chunks; and the native messages state the bounds they enforce.
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/backends/native.js';
-import { MAX_EMBEDDING_SIZE, MAX_HIDDEN_SIZE, MAX_LAYERS, MAX_VOCAB_SIZE } from '../../src/model/config.js';
-import { MAX_SAMPLE_LENGTH, MAX_SCRATCH_ELEMENTS } from '../../src/backends/js/check.js';
+import {
+  MAX_EMBEDDING_SIZE,
+  MAX_HIDDEN_SIZE,
+  MAX_LAYERS,
+  MAX_SAMPLE_LENGTH,
+  MAX_SCRATCH_ELEMENTS,
+  MAX_VOCAB_SIZE,
+} from '../../src/model/config.js';
 
 const { binding, error } = loadNative();
 if (!binding && process.env.CI) throw error ?? new Error('native addon missing');

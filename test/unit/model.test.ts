@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import { saveModel, loadModel } from '../../src/io/model-file.js';
 import { SafetensorsError, saveSafetensors } from '../../src/io/safetensors.js';

@@ -1,7 +1,7 @@
 // Learning-rate schedules: the CLI spelling and its errors, the lr each schedule gives, reduce-on-plateau,
 // and that the trainer applies the lr without touching optimizer state.
 import { describe, expect, it } from 'vitest';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
 import {
@@ -11,7 +11,7 @@ import {
   observeValidation,
   parseSchedule,
   resolveSchedule,
-} from '../../src/train/schedule.js';
+} from '../../src/run/schedule.js';
 
 describe('parseSchedule', () => {
   it('reads every documented spelling, with defaults', () => {

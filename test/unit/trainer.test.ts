@@ -1,6 +1,6 @@
 // The training loop on small texts built here: loss falls, stop criteria, events, and input errors.
 import { describe, expect, it } from 'vitest';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
 

@@ -1,7 +1,7 @@
-// The token rule of src/generate/transform.ts on hand-made distributions (order of steps, ties, edge cases), and
+// The token rule of src/sampling/transform.ts on hand-made distributions (order of steps, ties, edge cases), and
 // its sampling statistics through whole models on every backend: chi-square against the transformed distribution.
 import { describe, expect, it } from 'vitest';
-import { NO_TRANSFORM, Transformer, isIdentity, type TransformSpec } from '../../src/generate/transform.js';
+import { NO_TRANSFORM, Transformer, isIdentity, type TransformSpec } from '../../src/sampling/transform.js';
 import { Rng } from '../../src/util/rng.js';
 import {
   BACKENDS,

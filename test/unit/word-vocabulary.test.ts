@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { tokenizeWords, vocabularyFromJSON, WordVocabulary } from '../../src/text/word-vocabulary.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import { Corpus } from '../../src/text/corpus.js';
-import { CharRNN } from '../../src/model/model.js';
+import { CharRNN } from '../../src/charrnn.js';
 import { loadModel, saveModel } from '../../src/io/model-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-words-'));

@@ -1,11 +1,12 @@
-// The pure-TypeScript reference backend: vanilla RNN forward, BPTT, clipping and updates over typed arrays
-// (stacked, gated, embedded and dropout models run in ./stack.ts).
+// The pure-TypeScript reference backend: forward, BPTT, clipping and updates over typed arrays for a model in the
+// seeds' layout (Wxh, Whh, bh, Why, by: the vanilla RNN); every other layout (stacked, gated, embedded, dropout)
+// runs in ./stack.ts. Which one runs is read from the model's description (src/model/spec.ts).
 // It is the definition the native backend is tested against, so it favours plain, exact loops
 // (float64 registers and scratch over float32 storage). Deliberately no policy: see src/train.
 import type { Arenas, Backend, BackendSession, Chunk } from '../backend.js';
 import { JsSessionBase } from './session-base.js';
-import { isVanilla, type ModelConfig } from '../../model/config.js';
-import { layoutFor } from '../../model/layout.js';
+import type { ModelConfig } from '../../model/config.js';
+import { describeModel } from '../../model/spec.js';
 import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';
 import { softmaxBackwardRows, softmaxInPlace } from './softmax.js';
 import { JsStackSession } from './stack.js';
@@ -34,7 +35,7 @@ class JsSession extends JsSessionBase implements BackendSession {
   constructor(config: ModelConfig, arenas: Arenas) {
     super(config, arenas);
     this.H = config.hiddenSize;
-    const layout = layoutFor(config);
+    const layout = describeModel(config).layout;
     this.o = {
       Wxh: layout.get('Wxh').offset,
       Whh: layout.get('Whh').offset,
@@ -151,7 +152,9 @@ class JsSession extends JsSessionBase implements BackendSession {
 export const jsBackend: Backend = Object.freeze({
   name: 'js' as const,
   open(config: ModelConfig, arenas: Arenas): BackendSession {
-    // The vanilla model keeps its own tuned path; every other config runs the stacked/gated session.
-    return isVanilla(config) ? new JsSession(config, arenas) : new JsStackSession(config, arenas);
+    // The seeds' layout (the vanilla model) keeps its own tuned session; every other layout runs the stacked/gated one.
+    return describeModel(config).names === 'seeds'
+      ? new JsSession(config, arenas)
+      : new JsStackSession(config, arenas);
   },
 });

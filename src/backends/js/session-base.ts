@@ -5,16 +5,9 @@ import type { Arenas, Chunk, ChunkResult, EvalResult, SampleRequest, StepHyper }
 import type { ModelConfig } from '../../model/config.js';
 import { stateSize } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
-import { float32Array } from '../../util/validate.js';
-import {
-  checkArenas,
-  checkChunk,
-  checkHyper,
-  checkIds,
-  checkSample,
-  checkTemperature,
-  tokenPicker,
-} from './check.js';
+import { checkIds, float32Array } from '../../util/validate.js';
+import { tokenPicker } from '../../sampling/picker.js';
+import { checkArenas, checkChunk, checkHyper, checkSample, checkTemperature } from '../check.js';
 import { applyUpdate } from './optim.js';
 
 export abstract class JsSessionBase {

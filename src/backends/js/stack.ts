@@ -7,7 +7,8 @@
 import type { Arenas, BackendSession, Chunk } from '../backend.js';
 import { JsSessionBase } from './session-base.js';
 import { gateCount, type ModelConfig } from '../../model/config.js';
-import { layerInputSize, layoutFor, stateOffsets } from '../../model/layout.js';
+import { layerInputSize, stateOffsets } from '../../model/layout.js';
+import { layoutFor } from '../../model/spec.js';
 import { Rng } from '../../util/rng.js';
 import { gemmNN, gemmNT, gemmNT64, gemmTN, matvec, transpose64, transposeInto } from './blas.js';
 import { softmaxBackwardRows, softmaxInPlace } from './softmax.js';

@@ -1,8 +1,8 @@
-// The addon's drop-in functions (lossFun and the BLAS-style kernels, native/addon.cc): their typed raw surface
-// and the one decision "native or JS" for src/dropin.ts and src/kernels.ts, with the same policy as
+// The addon's drop-in functions (lossFun and the BLAS-style kernels, native/binding/dropin.cc): their typed raw surface
+// and the one decision "native or JS" for ./lossfun.ts and ./kernels.ts, with the same policy as
 // src/backends/index.ts ('auto' warns once and falls back, 'native' fails loudly). Deliberately no math here.
-import { loadNative, nativeUnavailableReason, NATIVE_HINT } from './native.js';
-import { resolveBackend, type BackendChoice } from './index.js';
+import { loadNative, nativeUnavailableReason, NATIVE_HINT } from '../backends/native.js';
+import { resolveBackend, type BackendChoice } from '../backends/index.js';
 import { oneOf } from '../util/validate.js';
 
 /**

@@ -1,4 +1,5 @@
-// Learning-rate schedules: none, step decay, exponential, reduce-on-plateau (from validation loss).
+// Learning-rate schedules: none, step decay, exponential, reduce-on-plateau (from validation loss), in src/run
+// (a training run as plain data, below both the trainer and the checkpoint format).
 // The schedule and its progress are plain JSON-serialisable data (checkpoints store them); the lr is a
 // function of (spec, iteration, state), so a resumed run gets the same lr bit for bit. Changing the lr
 // never touches optimizer state. Deliberately no warm-up, cosine or cyclic schedules, and no I/O.

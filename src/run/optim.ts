@@ -1,5 +1,6 @@
 // Optimizer settings as a user writes them (partial, with per-optimizer defaults) → the resolved,
-// validated OptimizerHyper every backend receives. Deliberately no update math here (see backends).
+// validated OptimizerHyper every backend receives. Part of src/run: a training run as plain data, below both the
+// trainer (src/train) that advances it and the checkpoint format (src/io) that stores it. Deliberately no update math here (see backends).
 import type { OptimizerHyper, OptimizerKind } from '../backends/backend.js';
 import { nonNegativeNumber, numberInRange, oneOf, positiveNumber } from '../util/validate.js';
 

@@ -1,15 +1,21 @@
 // The drop-in entry point for code that already has its own char-RNN loop: min-char-rnn's lossFun over
-// caller-owned Float32Arrays (Wxh [H,V], Whh [H,H], Why [V,H], bh [H], by [V], row-major), synchronous, on the
-// native addon when it loads and on the TypeScript backend otherwise. Deliberately no training policy here
-// (no optimizer, clipping or sampling): the caller's loop keeps those; this replaces only the arithmetic.
-import type { BackendChoice } from './backends/index.js';
-import { resolveDropin } from './backends/native-dropin.js';
-import type { BackendSession, Chunk } from './backends/backend.js';
-import { jsBackend } from './backends/js/index.js';
-import { MAX_SCRATCH_ELEMENTS } from './backends/js/check.js';
-import { MAX_HIDDEN_SIZE, MAX_VOCAB_SIZE, resolveModelConfig } from './model/config.js';
-import { layoutFor, viewOf } from './model/layout.js';
-import { describe, float32Array, rangeError, typeError } from './util/validate.js';
+// caller-owned Float32Arrays (Wxh [H,V], Whh [H,H], Why [V,H], bh [H], by [V], row-major: the seeds' layout of the
+// model description), synchronous, on the native addon when it loads and on the TypeScript backend otherwise.
+// Deliberately no training policy here (no optimizer, clipping or sampling): the caller's loop keeps those; this
+// replaces only the arithmetic. src/dropin holds the drop-in API: this, ./kernels.ts and their addon ./native.ts.
+import type { BackendChoice } from '../backends/index.js';
+import { resolveDropin } from './native.js';
+import type { BackendSession, Chunk } from '../backends/backend.js';
+import { jsBackend } from '../backends/js/index.js';
+import {
+  MAX_HIDDEN_SIZE,
+  MAX_SCRATCH_ELEMENTS,
+  MAX_VOCAB_SIZE,
+  resolveModelConfig,
+} from '../model/config.js';
+import { viewOf } from '../model/layout.js';
+import { layoutFor } from '../model/spec.js';
+import { describe, float32Array, rangeError, typeError } from '../util/validate.js';
 
 /** The five parameters of a vanilla RNN, as min-char-rnn names them. Read, never written. */
 export interface RnnParams {
@@ -125,7 +131,7 @@ export function lossFunInto(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Validation (mirrored, message for message, by LossFun in native/addon.cc)
+// Validation (mirrored, message for message, by LossFun in native/binding/dropin.cc)
 
 function readBackend(options: LossFunOptions | undefined): BackendChoice | undefined {
   if (options === undefined) return undefined;

@@ -1,4 +1,5 @@
-// Turning a next-token distribution into a token: the exact rule both backends implement.
+// Turning a next-token distribution into a token: the exact rule both backends implement (so it sits in
+// src/sampling, below the backends).
 // Deliberately nothing else (no temperature, no top-k): those shape `probs` before this runs.
 import type { Rng } from '../util/rng.js';
 

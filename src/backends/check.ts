@@ -1,13 +1,16 @@
-// Argument checks shared by both backend adapters: the TS door of "validation at both doors".
-// Deliberately checks only what a backend dereferences (lengths, id ranges, hyper-parameters).
-import type { Arenas, Chunk, SampleRequest, StepHyper } from '../backend.js';
-import { optimizerSlots } from '../backend.js';
-import { argmax, drawFromProbs } from '../../generate/draw.js';
-import { isIdentity, Transformer, type TransformSpec } from '../../generate/transform.js';
-import type { Rng } from '../../util/rng.js';
-import { gateCount, type ModelConfig } from '../../model/config.js';
-import { layoutFor, stateSize } from '../../model/layout.js';
+// Argument checks of the backend interface's types (arenas, chunks, hyper-parameters, sample requests), shared by
+// both backend adapters (./js and ./native.ts): the TS door of "validation at both doors". The checks they build
+// on live below the backends: token ids in src/util/validate.ts, the generation options beside their rule in
+// src/sampling/transform.ts, the limits in src/model/config.ts. Deliberately checks only what a backend
+// dereferences (lengths, id ranges, hyper-parameters).
+import type { Arenas, Chunk, SampleRequest, StepHyper } from './backend.js';
+import { optimizerSlots } from './backend.js';
+import { checkTransform } from '../sampling/transform.js';
+import { gateCount, MAX_SAMPLE_LENGTH, MAX_SCRATCH_ELEMENTS, type ModelConfig } from '../model/config.js';
+import { stateSize } from '../model/layout.js';
+import { describeModel } from '../model/spec.js';
 import {
+  checkIds,
   describe,
   float32Array,
   numberInRange,
@@ -15,15 +18,11 @@ import {
   positiveNumber,
   nonNegativeNumber,
   oneOf,
-} from '../../util/validate.js';
+} from '../util/validate.js';
 
-/** Upper bound on B·T·max(H, V) scratch elements a single call may ask for (≈ 2 GiB of float32). */
-export const MAX_SCRATCH_ELEMENTS = 2 ** 29;
-/** Upper bound on the tokens one sample call generates (and on its repetition window). */
-export const MAX_SAMPLE_LENGTH = 2 ** 30;
-
+/** Checks the arenas against the model's layout; returns its length P. */
 export function checkArenas(config: ModelConfig, arenas: Arenas): number {
-  const P = layoutFor(config).size;
+  const P = describeModel(config).layout.size;
   float32Array('params', arenas.params, P);
   float32Array('grads', arenas.grads, P);
   float32Array('optState', arenas.optState);
@@ -32,23 +31,6 @@ export function checkArenas(config: ModelConfig, arenas: Arenas): number {
       `Expected a Float32Array of length ≥ ${P} for optState but received ${describe(arenas.optState)}`,
     );
   return P;
-}
-
-export function checkIds(name: string, ids: unknown, length: number | undefined, V: number): Int32Array {
-  if (!(ids instanceof Int32Array))
-    throw new TypeError(`Expected an Int32Array for ${name} but received ${describe(ids)}`);
-  if (length !== undefined && ids.length !== length)
-    throw new RangeError(
-      `Expected an Int32Array of length ${length} for ${name} but received ${describe(ids)}`,
-    );
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i];
-    if (id < 0 || id >= V)
-      throw new RangeError(
-        `Expected token ids in [0, ${V - 1}] for ${name} but received ${id} at index ${i}`,
-      );
-  }
-  return ids;
 }
 
 export function checkChunk(config: ModelConfig, chunk: Chunk): void {
@@ -126,51 +108,4 @@ export function checkSample(config: ModelConfig, req: SampleRequest): void {
   if (!req.greedy) checkTemperature(req.temperature);
   checkRngState(req.rngState);
   if (req.transform !== undefined) checkTransform(req.transform, config.vocabSize);
-}
-
-/** The generation options of a sample request (src/generate/transform.ts), as the addon checks them. */
-export function checkTransform(spec: TransformSpec, V: number): void {
-  if (spec === null || typeof spec !== 'object')
-    throw new TypeError(`Expected an object for transform but received ${describe(spec)}`);
-  checkIds('banned', spec.banned, undefined, V);
-  const theta = spec.repetitionPenalty;
-  if (typeof theta !== 'number' || !Number.isFinite(theta) || theta < 1)
-    throw new RangeError(
-      `Expected a finite number ≥ 1 for repetitionPenalty but received ${describe(theta)}`,
-    );
-  const w = spec.repetitionWindow;
-  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > MAX_SAMPLE_LENGTH)
-    throw new RangeError(
-      `Expected an integer in [1, ${MAX_SAMPLE_LENGTH}] for repetitionWindow but received ${describe(w)}`,
-    );
-  const k = spec.topK;
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 2 ** 31 - 1)
-    throw new RangeError(`Expected an integer in [0, ${2 ** 31 - 1}] for topK but received ${describe(k)}`);
-  const p = spec.topP;
-  if (typeof p !== 'number' || !(p > 0 && p <= 1))
-    throw new RangeError(`Expected a number in (0, 1] for topP but received ${describe(p)}`);
-}
-
-/**
- * The token rule of a JS sampling loop: the plain draw (argmax when greedy), or the transform rule when the
- * request carries generation options. `n` is the number of tokens generated so far (the history is the prime
- * followed by them).
- */
-export function tokenPicker(
-  req: SampleRequest,
-  V: number,
-  rng: Rng,
-): (probs: Float32Array, n: number) => number {
-  const spec = req.transform;
-  const greedy = Boolean(req.greedy);
-  if (spec === undefined || isIdentity(spec))
-    return (probs) => (greedy ? argmax(probs) : drawFromProbs(probs, rng));
-  const transformer = new Transformer(V);
-  const history = new Int32Array(req.prime.length + req.length);
-  history.set(req.prime);
-  return (probs, n) => {
-    const tok = transformer.pick(probs, spec, history, req.prime.length + n, greedy, rng);
-    history[req.prime.length + n] = tok; // picks come in order: the history grows by each one
-    return tok;
-  };
 }

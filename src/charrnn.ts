@@ -1,15 +1,16 @@
-// CharRNN: the model a user holds — config, vocabulary, private parameter arenas and a bound backend.
+// CharRNN: the model a user holds — config, vocabulary, private parameter arenas and a bound backend; the facade
+// above the model description (src/model), the backends and generation (src/generate), which it ties together.
 // It owns the arenas (user code only ever gets copies) and refuses re-entry while a call is running.
 // Deliberately no training policy (see src/train) and no file format details (see src/io/model-file).
-import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from '../backends/backend.js';
-import { resolveBackend, type BackendChoice } from '../backends/index.js';
-import type { Vocabulary, TokenIds } from '../text/vocabulary.js';
-import type { WordVocabulary } from '../text/word-vocabulary.js';
-import type { ModelCore } from '../generate/core.js';
-import type { GenerateOptions } from '../generate/options.js';
-import { generate, stream, readable } from '../generate/generate.js';
-import { BatchSession, Session, type GenerateResult, type SessionOptions } from '../generate/session.js';
-import { beamSearch, type Beam, type BeamOptions } from '../generate/beam.js';
+import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from './backends/backend.js';
+import { resolveBackend, type BackendChoice } from './backends/index.js';
+import type { Vocabulary, TokenIds } from './text/vocabulary.js';
+import type { WordVocabulary } from './text/word-vocabulary.js';
+import type { ModelCore } from './generate/core.js';
+import type { GenerateOptions } from './generate/options.js';
+import { generate, stream, readable } from './generate/generate.js';
+import { BatchSession, Session, type GenerateResult, type SessionOptions } from './generate/session.js';
+import { beamSearch, type Beam, type BeamOptions } from './generate/beam.js';
 import {
   rank,
   score,
@@ -17,12 +18,14 @@ import {
   type RankOptions,
   type ScoreOptions,
   type ScoreResult,
-} from '../generate/score.js';
+} from './generate/score.js';
 import type { Readable } from 'node:stream';
-import { Rng } from '../util/rng.js';
-import { describe, nonNegativeNumber, positiveInt } from '../util/validate.js';
-import { isVanilla, resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './config.js';
-import { layoutFor, stateSize, type Layout } from './layout.js';
+import { Rng } from './util/rng.js';
+import { describe, positiveInt } from './util/validate.js';
+import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './model/config.js';
+import { initParameters } from './model/init.js';
+import { stateSize, type Layout } from './model/layout.js';
+import { describeModel } from './model/spec.js';
 
 /** A model's vocabulary: characters (Vocabulary) or words (WordVocabulary). */
 export type ModelVocabulary = Vocabulary | WordVocabulary;
@@ -79,28 +82,6 @@ export interface EvaluateResult {
 /** model.sample's options: every generation option (see src/generate/options.ts). */
 export type SampleOptions = GenerateOptions;
 
-/**
- * PyTorch's default initialisation: U(−k, k) with k = 1/√H_l for every weight and bias of recurrent layer l,
- * k = 1/√H_top for the decoder (nn.Linear), N(0, 1) for the embedding (nn.Embedding).
- */
-function initPyTorch(config: ModelConfig, layout: Layout, params: Float32Array, rng: Rng): void {
-  const uniform = (name: string, k: number) => {
-    const t = layout.get(name);
-    for (let i = t.offset; i < t.offset + t.size; i++) params[i] = (rng.nextFloat() * 2 - 1) * k;
-  };
-  if (config.embeddingSize > 0) {
-    const t = layout.get('embedding.weight');
-    for (let i = t.offset; i < t.offset + t.size; i++) params[i] = rng.nextGaussian();
-  }
-  for (let l = 0; l < config.layers; l++) {
-    const k = 1 / Math.sqrt(config.hiddenSizes[l]);
-    for (const n of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']) uniform(`rnn.${n}_l${l}`, k);
-  }
-  const k = 1 / Math.sqrt(config.hiddenSize);
-  uniform('decoder.weight', k);
-  uniform('decoder.bias', k);
-}
-
 /** What a training run carries besides the parameters (see CharRNN.exportTrainingState). */
 export interface ModelTrainingState {
   /** Optimizer slots: k·P elements (k ≤ 2), slot j of parameter i at j·P + offset(i). */
@@ -136,7 +117,7 @@ export class CharRNN {
   ) {
     this.config = config;
     this.vocabulary = vocabulary;
-    this.layout = layoutFor(config);
+    this.layout = describeModel(config).layout;
     const P = this.layout.size;
     this.#arenas = Object.freeze({
       params,
@@ -166,28 +147,10 @@ export class CharRNN {
       activation: options.activation,
     });
     const rng = new Rng(options.seed ?? 1);
-    const layout = layoutFor(config);
-    const params = new Float32Array(layout.size);
-    if (isVanilla(config) || options.initScale !== undefined) {
-      const initScale = nonNegativeNumber('initScale', options.initScale ?? 0.01);
-      for (const t of layout.tensors) {
-        if (t.shape.length < 2) continue; // biases start at zero
-        for (let i = t.offset; i < t.offset + t.size; i++) params[i] = rng.nextGaussian() * initScale;
-      }
-    } else initPyTorch(config, layout, params, rng);
-    const forgetBias = options.forgetBias ?? 1;
-    if (forgetBias !== 'pytorch' && (typeof forgetBias !== 'number' || !Number.isFinite(forgetBias)))
-      throw new TypeError(
-        `Expected a finite number or 'pytorch' for forgetBias but received ${describe(forgetBias)}`,
-      );
-    if (config.cell === 'lstm' && forgetBias !== 'pytorch')
-      for (let l = 0; l < config.layers; l++) {
-        const H = config.hiddenSizes[l];
-        const b = layout.get(`rnn.bias_ih_l${l}`).offset;
-        params.fill(forgetBias, b + H, b + 2 * H); // forget gate: bias_ih f slice (+ bias_hh's 0)
-        const bh = layout.get(`rnn.bias_hh_l${l}`).offset;
-        params.fill(0, bh + H, bh + 2 * H);
-      }
+    const params = initParameters(describeModel(config), rng, {
+      initScale: options.initScale,
+      forgetBias: options.forgetBias,
+    });
     return new CharRNN(config, vocabulary, params, options.backend ?? 'auto', rng);
   }
 
@@ -203,7 +166,7 @@ export class CharRNN {
       throw new RangeError(
         `Expected a vocabulary of ${cfg.vocabSize} tokens for this model but received one of ${vocabulary.size}`,
       );
-    const layout = layoutFor(cfg);
+    const layout = describeModel(cfg).layout;
     const params = new Float32Array(layout.size);
     copyParameters(layout, tensors, params);
     return new CharRNN(cfg, vocabulary, params, backend, new Rng(1));

@@ -2,9 +2,9 @@
 // dot. Native (the addon's SIMD kernel table, synchronous) when it loads, plain TypeScript loops otherwise.
 // Row-major throughout; lda/ldb/ldc are row strides in elements. Deliberately no alpha/beta scaling beyond
 // "overwrite or accumulate" (the kernels' own contract), and no transA && transB form.
-import type { BackendChoice } from './backends/index.js';
-import { resolveDropin } from './backends/native-dropin.js';
-import { describe, float32Array, rangeError, typeError } from './util/validate.js';
+import type { BackendChoice } from '../backends/index.js';
+import { resolveDropin } from './native.js';
+import { describe, float32Array, rangeError, typeError } from '../util/validate.js';
 
 export interface KernelOptions {
   /** 'auto' (default): native when the addon loads, else TypeScript with one warning. */

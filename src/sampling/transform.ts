@@ -21,8 +21,10 @@
 //   is the first unbanned id with the largest p, and no random number is drawn.
 // With no option set (no banned ids, θ = 1, k = 0, p = 1) w = p and the draw is exactly the backend's own
 // sampling loop (BackendSession.sample), so both paths give the same tokens for the same seed.
+import { MAX_SAMPLE_LENGTH } from '../model/config.js';
 import { argmax, drawFromProbs } from './draw.js';
 import type { Rng } from '../util/rng.js';
+import { checkIds, describe } from '../util/validate.js';
 
 /** Resolved transform options (see resolveGenerateOptions in options.ts). */
 export interface TransformSpec {
@@ -45,6 +47,29 @@ export const NO_TRANSFORM: TransformSpec = Object.freeze({
   topK: 0,
   topP: 1,
 });
+
+/** A TransformSpec as the backends receive it (the addon re-checks it the same way); V = vocabulary size. */
+export function checkTransform(spec: TransformSpec, V: number): void {
+  if (spec === null || typeof spec !== 'object')
+    throw new TypeError(`Expected an object for transform but received ${describe(spec)}`);
+  checkIds('banned', spec.banned, undefined, V);
+  const theta = spec.repetitionPenalty;
+  if (typeof theta !== 'number' || !Number.isFinite(theta) || theta < 1)
+    throw new RangeError(
+      `Expected a finite number ≥ 1 for repetitionPenalty but received ${describe(theta)}`,
+    );
+  const w = spec.repetitionWindow;
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > MAX_SAMPLE_LENGTH)
+    throw new RangeError(
+      `Expected an integer in [1, ${MAX_SAMPLE_LENGTH}] for repetitionWindow but received ${describe(w)}`,
+    );
+  const k = spec.topK;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > 2 ** 31 - 1)
+    throw new RangeError(`Expected an integer in [0, ${2 ** 31 - 1}] for topK but received ${describe(k)}`);
+  const p = spec.topP;
+  if (typeof p !== 'number' || !(p > 0 && p <= 1))
+    throw new RangeError(`Expected a number in (0, 1] for topP but received ${describe(p)}`);
+}
 
 /** Whether the spec leaves the distribution unchanged (then the backend's whole sampling loop may run). */
 export function isIdentity(spec: TransformSpec): boolean {

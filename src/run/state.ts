@@ -1,5 +1,6 @@
 // The trainer's resumable state as plain JSON data (checkpoints store it in `__metadata__.training_state`),
-// and its validator. The model-owned parts (optimizer moments, carried hidden state, dropout PRNG) live
+// and its validator. It lives in src/run, below both the trainer (src/train) that advances it and the checkpoint
+// format (src/io) that stores it, so neither imports the other's folder for it. The model-owned parts (optimizer moments, carried hidden state, dropout PRNG) live
 // in CharRNN.exportTrainingState. Deliberately no I/O and no training logic here.
 import type { OptimizerHyper } from '../backends/backend.js';
 import { describe } from '../util/validate.js';

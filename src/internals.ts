@@ -1,0 +1,54 @@
+// charrnn/internals: the building blocks the library is made of, for tools, tests and experiments: the model
+// description and layouts, the sampling rule, the backends, schedule parsing, file-format helpers. Exports only.
+// Unlike the root entry (./index.ts) these may change shape between minor versions.
+
+// The model description (src/model).
+export { describeModel, layoutFor, type ModelSpec } from './model/spec.js';
+export {
+  stateSize,
+  stateOffsets,
+  viewOf,
+  type LayoutNames,
+  type Layout,
+  type TensorView,
+  type TensorRole,
+} from './model/layout.js';
+export { initParameters, type InitOptions } from './model/init.js';
+
+// The sampling rule both backends carry out (src/sampling).
+export { Transformer, NO_TRANSFORM, isIdentity, type TransformSpec } from './sampling/transform.js';
+export { drawFromProbs, argmax } from './sampling/draw.js';
+export { tokenPicker, type PickRequest } from './sampling/picker.js';
+
+// The backends (src/backends).
+export { resolveBackend, type ResolveOptions } from './backends/index.js';
+export { jsBackend } from './backends/js/index.js';
+export type {
+  Arenas,
+  Backend,
+  BackendSession,
+  Chunk,
+  EvalResult,
+  SampleRequest,
+} from './backends/backend.js';
+
+// Text helpers (src/text).
+export { tokenizeWords, vocabularyFromJSON } from './text/word-vocabulary.js';
+export { readCorpusFile, decodeUtf8Strict } from './text/corpus.js';
+
+// A training run's data (src/run).
+export { parseSchedule, resolveSchedule, lrAt } from './run/schedule.js';
+export { checkTrainingState } from './run/state.js';
+
+// Files (src/io).
+export { SHAKESPEARE_URL, SHAKESPEARE_SHA256 } from './io/resolve-corpus.js';
+export { encodeSafetensors, decodeSafetensors } from './io/safetensors.js';
+export { modelFromCheckpoint } from './io/checkpoint.js';
+export {
+  torchName,
+  vanillaToTorchName,
+  torchToVanillaName,
+  vanillaToTorch,
+  torchToVanilla,
+  SEED_NAMES,
+} from './io/torch-names.js';
