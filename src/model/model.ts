@@ -23,6 +23,7 @@ import { Rng } from '../util/rng.js';
 import { describe, nonNegativeNumber, positiveInt } from '../util/validate.js';
 import { isVanilla, resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './config.js';
 import { layoutFor, stateSize, type Layout } from './layout.js';
+import { busyError } from '../util/errors.js';
 
 /** A model's vocabulary: characters (Vocabulary) or words (WordVocabulary). */
 export type ModelVocabulary = Vocabulary | WordVocabulary;
@@ -228,8 +229,7 @@ export class CharRNN {
   }
 
   #checkIdle(): void {
-    if (this.#busy)
-      throw new Error('model is busy: an asynchronous training step is still running; await it first');
+    if (this.#busy) throw busyError();
   }
 
   #hiddenFor(batch: number): Float32Array {
