@@ -767,7 +767,8 @@ function isEntryPoint(): boolean {
   }
 }
 if (isEntryPoint()) {
-  main(process.argv).then((code) => {
+  // main() turns every error into a message and an exit code; it never rejects, so nothing is left unhandled.
+  void main(process.argv).then((code) => {
     process.exitCode = code;
   });
 }
