@@ -19,11 +19,11 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   loadSafetensors,
-  parseJsonStrict,
   SafetensorsError,
   type SafetensorsContents,
   type TensorData,
 } from './safetensors.js';
+import { parseJsonStrict } from './strict-json.js';
 
 export const MODEL_FORMAT = 'charrnn';
 /** Plain vanilla model (seed tensor names). */
