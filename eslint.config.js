@@ -1,4 +1,6 @@
-// Lint configuration: typescript-eslint's recommended rules over src/, test/, bench/ and scripts/.
+// Lint configuration: typescript-eslint's recommended rules over src/, test/, bench/ and scripts/, plus the
+// type-aware promise rules (a floating or misused promise is an unhandled rejection or a skipped await) on the
+// TypeScript files, which tsconfig.json's project gives types to.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import layers from './tools/eslint-plugin-layers.js';
@@ -39,6 +41,19 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      // Passing on a caught value (catch (err) → Promise.reject(err)) is allowed; inventing a non-Error is not.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
     },
   },
 );

@@ -26,6 +26,7 @@ import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } 
 import { initParameters } from './model/init.js';
 import { stateSize, type Layout } from './model/layout.js';
 import { describeModel } from './model/spec.js';
+import { busyError } from './util/errors.js';
 
 /** A model's vocabulary: characters (Vocabulary) or words (WordVocabulary). */
 export type ModelVocabulary = Vocabulary | WordVocabulary;
@@ -191,8 +192,7 @@ export class CharRNN {
   }
 
   #checkIdle(): void {
-    if (this.#busy)
-      throw new Error('model is busy: an asynchronous training step is still running; await it first');
+    if (this.#busy) throw busyError();
   }
 
   #hiddenFor(batch: number): Float32Array {

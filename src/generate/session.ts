@@ -16,6 +16,7 @@ import {
   type ResolvedGenerate,
 } from './options.js';
 import { Transformer } from '../sampling/transform.js';
+import { usageError } from '../util/errors.js';
 
 export interface SessionOptions {
   /** Seed of the session's sampling PRNG (default 1); or pass `rng`. */
@@ -291,7 +292,9 @@ export class Session {
   /** The live next-token distribution at temperature t (recomputed from the previous state when t changed). */
   private distribution(t: number): Float32Array {
     if (this.#last < 0)
-      throw new Error('This session has no token yet, so no next-token distribution. HINT: feed(text) first');
+      throw usageError(
+        'This session has no token yet, so no next-token distribution. HINT: feed(text) first',
+      );
     if (this.#probsT !== t) {
       this.#scratch.set(this.#prevH);
       this.#core.step(this.#scratch, this.#last, this.#probs, t);

@@ -20,11 +20,11 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   loadSafetensors,
-  parseJsonStrict,
   SafetensorsError,
   type SafetensorsContents,
   type TensorData,
 } from './safetensors.js';
+import { parseJsonStrict } from './strict-json.js';
 
 export const MODEL_FORMAT = 'charrnn';
 /** Plain model whose layout has the seeds' names (the vanilla model; see describeModel in src/model/spec.ts). */

@@ -8,32 +8,22 @@ import type { CharRNN, EvaluateResult } from '../charrnn.js';
 import { Batcher } from '../text/batcher.js';
 import type { TokenIds } from '../text/vocabulary.js';
 import {
-  describe,
-  nonNegativeInt,
-  nonNegativeNumber,
-  numberInRange,
-  oneOf,
-  positiveInt,
-  positiveNumber,
-} from '../util/validate.js';
-import {
   cleanCheckpointTemporaries,
   readCheckpoint,
   writeBest,
   writeLatest,
   type CheckpointFiles,
 } from '../io/checkpoint.js';
-import { resolveOptimizer, type OptimizerOptions } from '../run/optim.js';
+import type { OptimizerOptions } from '../run/optim.js';
 import {
-  formatSchedule,
   initialScheduleState,
   lrAt,
   observeValidation,
-  resolveSchedule,
   type LrScheduleOptions,
   type LrScheduleState,
 } from '../run/schedule.js';
 import type { CorpusReference, TrainingState } from '../run/state.js';
+import { resolveTrainOptions, sameJson } from './options.js';
 
 export interface CheckpointOptions extends CheckpointFiles {
   /** Write the latest checkpoint every N iterations (0 = off, default). */
@@ -197,11 +187,6 @@ export interface TrainResult {
   state: TrainingState;
 }
 
-/** Same options, same values? (JSON of plain data; key order as written by the resolvers.) */
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 /**
  * Train `model` on `train` ids (and validate on `validation` ids when given).
  * Yields to the event loop between chunks so timers, signals and progress rendering stay live.
@@ -213,74 +198,26 @@ export async function train(
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   const resume = options.resume;
-  // Settings that fix the arithmetic: from the checkpoint when resuming, else from the options.
-  const fixed = {
-    seqLength: positiveInt('seqLength', options.seqLength ?? resume?.seqLength ?? 25),
-    batchSize: positiveInt('batchSize', options.batchSize ?? resume?.batchSize ?? 1),
-    optimizer:
-      options.optimizer === undefined && resume ? resume.optimizer : resolveOptimizer(options.optimizer),
-    clipValue: nonNegativeNumber('clipValue', options.clipValue ?? resume?.clipValue ?? 5),
-    clipNorm: nonNegativeNumber('clipNorm', options.clipNorm ?? resume?.clipNorm ?? 0),
-    reduction: oneOf('reduction', options.reduction ?? resume?.reduction ?? 'sum', ['sum', 'mean'] as const),
-    lrSchedule:
-      options.lrSchedule === undefined && resume ? resume.lrSchedule : resolveSchedule(options.lrSchedule),
-  };
-  if (resume) {
-    for (const key of Object.keys(fixed) as (keyof typeof fixed)[])
-      if (!sameJson(fixed[key], resume[key]))
-        throw new RangeError(
-          `Expected ${key === 'lrSchedule' ? formatSchedule(resume.lrSchedule) : JSON.stringify(resume[key])} ` +
-            `(the checkpoint's) for ${key} but received ${key === 'lrSchedule' ? formatSchedule(fixed.lrSchedule) : JSON.stringify(fixed[key])}. ` +
-            'HINT: an exact resume keeps the settings the run started with; leave this option out',
-        );
-    if (resume.corpus && resume.corpus.trainTokens !== trainIds.length)
-      throw new RangeError(
-        `Expected a training split of ${resume.corpus.trainTokens} tokens (the checkpoint's) for trainIds but received ` +
-          `${trainIds.length}. HINT: resume on the same corpus with the same validation fraction`,
-      );
-  }
+  const {
+    fixed,
+    maxIters,
+    maxEpochs,
+    maxTime,
+    evalInterval,
+    evalEvery,
+    sampleEvery,
+    logEvery,
+    logInterval,
+    smoothing,
+    onNonFinite,
+    rollbackFactor,
+    maxRollbacks,
+    checkpoint: ck,
+    corpusRef,
+    seed,
+  } = resolveTrainOptions(options, trainIds.length);
   const T = fixed.seqLength;
   const B = fixed.batchSize;
-  const maxIters = options.maxIters === undefined ? Infinity : positiveInt('maxIters', options.maxIters);
-  const maxEpochs = options.maxEpochs === undefined ? Infinity : positiveInt('maxEpochs', options.maxEpochs);
-  const maxTime = options.maxTime === undefined ? Infinity : nonNegativeNumber('maxTime', options.maxTime);
-  if (maxIters === Infinity && maxEpochs === Infinity && maxTime === Infinity && !options.signal)
-    throw new RangeError(
-      'Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for train but received none',
-    );
-  const evalInterval =
-    options.evalInterval === undefined ? undefined : positiveNumber('evalInterval', options.evalInterval);
-  const evalEvery =
-    evalInterval !== undefined
-      ? 0
-      : nonNegativeInt('evalEvery', options.evalEvery ?? resume?.evalEvery ?? 1000);
-  const sampleEvery = nonNegativeInt('sampleEvery', options.sampleEvery ?? 0);
-  const logEvery = options.logEvery === undefined ? undefined : positiveInt('logEvery', options.logEvery);
-  const logInterval = positiveNumber('logInterval', options.logInterval ?? 1);
-  const smoothing = numberInRange('smoothing', options.smoothing ?? resume?.smoothing ?? 0.999, 0, 1);
-  const onNonFinite = oneOf('onNonFinite', options.onNonFinite ?? 'stop', ['stop', 'rollback'] as const);
-  const rollbackFactor = numberInRange('rollbackFactor', options.rollbackFactor ?? 0.5, 0, 1, true);
-  if (rollbackFactor === 0)
-    throw new RangeError('Expected a number in (0, 1) for rollbackFactor but received 0');
-  const maxRollbacks = nonNegativeInt('maxRollbacks', options.maxRollbacks ?? 3);
-  const ck = options.checkpoint;
-  if (ck !== undefined) {
-    if (ck === null || typeof ck !== 'object')
-      throw new TypeError(`Expected an options object for checkpoint but received ${describe(ck)}`);
-    if (typeof ck.path !== 'string' || ck.path === '')
-      throw new TypeError(`Expected a file path for checkpoint.path but received ${describe(ck.path)}`);
-    nonNegativeInt('checkpoint.every', ck.every ?? 0);
-    nonNegativeNumber('checkpoint.interval', ck.interval ?? 0);
-    nonNegativeInt('checkpoint.keepLast', ck.keepLast ?? 0);
-  }
-  if (onNonFinite === 'rollback' && ck === undefined)
-    throw new RangeError(
-      "Expected checkpoint options for onNonFinite 'rollback' but received none. HINT: a roll-back needs a checkpoint to go back to",
-    );
-  const corpusRef: CorpusReference | null = options.corpus
-    ? { ...options.corpus, trainTokens: trainIds.length }
-    : (resume?.corpus ?? null);
-  const seed = options.seed ?? resume?.seed ?? null;
 
   const hyperBase = {
     clipValue: fixed.clipValue,

@@ -9,6 +9,7 @@ import { checkIds, float32Array } from '../../util/validate.js';
 import { tokenPicker } from '../../sampling/picker.js';
 import { checkArenas, checkChunk, checkHyper, checkSample, checkTemperature } from '../check.js';
 import { applyUpdate } from './optim.js';
+import { disposedError } from '../../util/errors.js';
 
 export abstract class JsSessionBase {
   readonly backend = 'js' as const;
@@ -37,7 +38,7 @@ export abstract class JsSessionBase {
   }
 
   protected live(): void {
-    if (this.disposed) throw new Error('This backend session has been disposed');
+    if (this.disposed) throw disposedError();
   }
 
   /** Forward over the chunk and full BPTT into this.gacc; carries the state; returns the summed loss. */

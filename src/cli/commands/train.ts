@@ -1,0 +1,394 @@
+// `charrnn train`: its options (a new model, or --resume from a checkpoint) and the handler that resolves the
+// corpus, builds or restores the model, renders progress and saves on Ctrl-C.
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { capabilities, resolveBackend, setThreads, type BackendChoice } from '../../backends/index.js';
+import { modelFromCheckpoint } from '../../io/checkpoint.js';
+import { resolveCorpus } from '../../io/resolve-corpus.js';
+import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } from '../../model/config.js';
+import { CharRNN, type ModelVocabulary } from '../../charrnn.js';
+import { Corpus } from '../../text/corpus.js';
+import { WordVocabulary } from '../../text/word-vocabulary.js';
+import { OPTIMIZERS } from '../../run/optim.js';
+import { resolveSchedule } from '../../run/schedule.js';
+import { train, type CheckpointOptions, type TrainEvent, type TrainOptions } from '../../train/trainer.js';
+import { VERSION } from '../../version.js';
+import { backendOption, int, num } from '../args.js';
+import { checkResumeOptions, checkSameVocabulary, readResumable } from '../checkpoint-cli.js';
+import { ProgressRenderer } from '../progress.js';
+
+/** --forget-bias: a number, or 'pytorch' for torch.nn.LSTM's own init. */
+function forgetBiasArg(value: string): number | 'pytorch' {
+  if (value === 'pytorch') return value;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(
+      `expected a number or 'pytorch' for --forget-bias, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
+interface TrainCliOptions {
+  corpus: string;
+  backend: BackendChoice;
+  cell: CellKind;
+  hidden: number;
+  layers: number;
+  embedding: number;
+  forgetBias: number | 'pytorch';
+  dropout: number;
+  activation: Activation;
+  seqLength: number;
+  batchSize: number;
+  optimizer: (typeof OPTIMIZERS)[number];
+  lr?: number;
+  clipValue: number;
+  clipNorm: number;
+  reduction: 'sum' | 'mean';
+  maxTime?: number;
+  maxIters?: number;
+  maxEpochs?: number;
+  seed: number;
+  out: string;
+  valFraction: number;
+  evalEvery?: number;
+  evalInterval: number;
+  sampleEvery: number;
+  sampleLength: number;
+  logEvery?: number;
+  logInterval?: number;
+  progress: boolean;
+  tokens: 'char' | 'word';
+  minFreq: number;
+  maxVocab: number;
+  lrSchedule?: string;
+  threads?: number;
+  resume?: string;
+  checkpointEvery?: number;
+  checkpointInterval: number;
+  keepLast: number;
+  best?: string;
+  onNonfinite: 'stop' | 'rollback';
+  rollbackFactor: number;
+}
+
+/** "a vanilla RNN (hidden 100", "a 2-layer LSTM (hidden 256, embedding 64, dropout 0.2" … for the start line. */
+function describeModel(c: ModelConfig): string {
+  const kind = c.cell === 'rnn' ? (c.activation === 'relu' ? 'ReLU RNN' : 'RNN') : c.cell.toUpperCase();
+  const head = c.layers > 1 ? `a ${c.layers}-layer ${kind}` : c.cell === 'lstm' ? `an ${kind}` : `a ${kind}`;
+  const parts = [`hidden ${new Set(c.hiddenSizes).size === 1 ? c.hiddenSize : c.hiddenSizes.join('/')}`];
+  if (c.embeddingSize > 0) parts.push(`embedding ${c.embeddingSize}`);
+  if (c.dropout > 0) parts.push(`dropout ${c.dropout}`);
+  return `${head === 'a RNN' ? 'a vanilla RNN' : head} (${parts.join(', ')})`;
+}
+
+/** --lr-schedule: validated at parse time so a typo is one clear line. */
+function scheduleArg(value: string): string {
+  try {
+    resolveSchedule(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+/** " (2 threads)" for the native backend, nothing for the single-threaded JS one. */
+function threadNote(model: CharRNN): string {
+  if (model.backend !== 'native') return '';
+  const n = capabilities().threads;
+  return ` (${n} thread${n > 1 ? 's' : ''})`;
+}
+
+async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> {
+  const log = (msg: string) => process.stderr.write(msg + '\n');
+  if (opts.threads !== undefined) setThreads(opts.threads);
+  const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+  let model: CharRNN;
+  let corpus: Corpus<ModelVocabulary>;
+  let path: string;
+  let corpusRef: string;
+  let base: TrainOptions;
+  let out = opts.out;
+  if (opts.resume !== undefined) {
+    // Resume: the model, the corpus reference and the training settings come from the checkpoint.
+    checkResumeOptions(given);
+    const ck = await readResumable(opts.resume);
+    const state = ck.training.state;
+    if (!given('out')) out = opts.resume;
+    corpusRef = given('corpus') ? opts.corpus : (state.corpus?.ref ?? opts.corpus);
+    const resolved = await resolveCorpus(corpusRef, { log });
+    path = resolved.path;
+    checkSameVocabulary(resolved.text, ck.vocabulary, path, opts.resume);
+    corpus = Corpus.fromText(resolved.text, {
+      validationFraction: given('valFraction')
+        ? opts.valFraction
+        : (state.corpus?.validationFraction ?? opts.valFraction),
+      vocabulary: ck.vocabulary,
+    });
+    const backend = resolveBackend(opts.backend, { warn: log, config: ck.config });
+    model = modelFromCheckpoint(ck, backend.name);
+    base = {
+      resume: state,
+      evalEvery: given('evalEvery') || state.evalEvery === 0 ? opts.evalEvery : state.evalEvery,
+    };
+    log(
+      `charrnn ${VERSION}: resuming ${opts.resume} at iteration ${state.iteration} (epoch ${state.epoch}): ` +
+        `${describeModel(ck.config)} (${model.parameterCount.toLocaleString('en-US')} parameters) on ${path} ` +
+        `with the ${model.backend} backend${threadNote(model)}; saving to ${out}`,
+    );
+  } else {
+    const resolved = await resolveCorpus(opts.corpus, { log });
+    path = resolved.path;
+    corpusRef =
+      opts.corpus === 'shakespeare' || isAbsolute(opts.corpus) ? opts.corpus : resolvePath(opts.corpus);
+    corpus =
+      opts.tokens === 'word'
+        ? Corpus.fromText(resolved.text, {
+            validationFraction: opts.valFraction,
+            vocabulary: WordVocabulary.fromText(resolved.text, {
+              minFreq: opts.minFreq,
+              maxSize: opts.maxVocab,
+            }),
+          })
+        : Corpus.fromText(resolved.text, { validationFraction: opts.valFraction });
+    const config = resolveModelConfig({
+      cell: opts.cell,
+      vocabSize: corpus.vocabulary.size,
+      hiddenSize: opts.hidden,
+      layers: opts.layers,
+      embeddingSize: opts.embedding,
+      dropout: opts.dropout,
+      activation: opts.activation,
+    });
+    const backend = resolveBackend(opts.backend, { warn: log, config });
+    model = CharRNN.create({
+      vocabulary: corpus.vocabulary,
+      cell: config.cell,
+      hiddenSize: config.hiddenSize,
+      layers: config.layers,
+      embeddingSize: config.embeddingSize,
+      dropout: config.dropout,
+      activation: config.activation,
+      forgetBias: opts.forgetBias,
+      seed: opts.seed,
+      backend: backend.name,
+    });
+    base = {
+      seqLength: opts.seqLength,
+      batchSize: opts.batchSize,
+      optimizer: { kind: opts.optimizer, lr: opts.lr },
+      clipValue: opts.clipValue,
+      clipNorm: opts.clipNorm,
+      reduction: opts.reduction,
+      lrSchedule: opts.lrSchedule,
+      evalEvery: opts.evalEvery,
+      seed: opts.seed,
+    };
+    const unbounded =
+      opts.maxTime === undefined && opts.maxIters === undefined && opts.maxEpochs === undefined;
+    log(
+      `charrnn ${VERSION}: training ${describeModel(config)} (${model.parameterCount.toLocaleString('en-US')} parameters) ` +
+        `on ${path} (${corpus.length.toLocaleString('en-US')} ${opts.tokens === 'word' ? 'word' : 'char'}s, vocabulary ${corpus.vocabulary.size}; ` +
+        `${corpus.train.length.toLocaleString('en-US')} train / ${corpus.validation.length.toLocaleString('en-US')} validation) ` +
+        `with the ${model.backend} backend${threadNote(model)}` +
+        (unbounded ? '; press Ctrl-C to stop and save' : ''),
+    );
+  }
+  const checkpoint: CheckpointOptions = {
+    path: out,
+    every: opts.checkpointEvery,
+    interval: opts.checkpointInterval,
+    keepLast: opts.keepLast,
+    bestPath: opts.best,
+    rollbackFrom: opts.resume,
+    extra: { corpus: path },
+  };
+  const unit = corpus.vocabulary.kind === 'word' ? 'word' : 'char';
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    log('\nstopping after this chunk, then saving a checkpoint (Ctrl-C again to quit without saving)…');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const renderer = new ProgressRenderer({
+    tty: opts.progress && process.stderr.isTTY === true,
+    write: log,
+    unit,
+  });
+  try {
+    const result = await train(model, corpus.train, corpus.validation, {
+      ...base,
+      maxTime: opts.maxTime,
+      maxIters: opts.maxIters,
+      maxEpochs: opts.maxEpochs,
+      evalInterval: base.evalEvery === undefined ? opts.evalInterval : undefined,
+      sampleEvery: opts.sampleEvery,
+      sampleLength: opts.sampleLength,
+      logEvery: opts.logEvery,
+      logInterval: opts.logInterval ?? (process.stderr.isTTY ? 0.2 : 2),
+      checkpoint,
+      onNonFinite: opts.onNonfinite,
+      rollbackFactor: opts.rollbackFactor,
+      corpus: { ref: corpusRef, validationFraction: corpus.validationFraction },
+      signal: controller.signal,
+      onEvent: (ev: TrainEvent) => renderer.event(ev),
+    });
+    renderer.stop();
+    const v = result.validation;
+    log(
+      `done: ${result.iterations} iterations in ${result.elapsed.toFixed(1)} s (stopped by ${result.stoppedBy}); ` +
+        `smooth train loss ${result.smoothLoss.toFixed(4)}` +
+        (v
+          ? `; validation loss ${v.loss.toFixed(4)} nats/${unit} (${v.bitsPerChar.toFixed(3)} bits/${unit}, ` +
+            `perplexity ${v.perplexity.toFixed(2)} per ${unit})`
+          : ''),
+    );
+    log(`saved ${out}`);
+  } finally {
+    renderer.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Adds `charrnn train` (its options and handler) to the program. */
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model on a corpus and save it')
+    .option(
+      '--corpus <file>',
+      'a UTF-8 text file, or "shakespeare" (found via CHARRNN_DATA_DIR, cache or download)',
+      'shakespeare',
+    )
+    .addOption(backendOption())
+    .addOption(new Option('--cell <kind>', 'recurrent cell').choices(['rnn', 'lstm', 'gru']).default('rnn'))
+    .option('--hidden <n>', 'hidden size (of every layer)', int('--hidden', 1), 100)
+    .option('--layers <n>', 'stacked recurrent layers', int('--layers', 1), 1)
+    .option('--embedding <n>', 'learned input embedding width (0 = one-hot input)', int('--embedding'), 0)
+    .option(
+      '--forget-bias <b>',
+      "LSTM: initial forget-gate bias, or 'pytorch' for torch.nn.LSTM's own init",
+      forgetBiasArg,
+      1,
+    )
+    .option(
+      '--dropout <p>',
+      "dropout on each layer's output while training, in [0, 1)",
+      num('--dropout', { min: 0 }),
+      0,
+    )
+    .addOption(
+      new Option('--activation <fn>', "non-linearity of cell 'rnn'")
+        .choices(['tanh', 'relu'])
+        .default('tanh'),
+    )
+    .option('--seq-length <n>', 'steps of backprop-through-time per chunk', int('--seq-length', 1), 25)
+    .option('--batch-size <n>', 'parallel streams per chunk', int('--batch-size', 1), 1)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZERS]).default('adagrad'))
+    .option(
+      '--lr <rate>',
+      'learning rate (default: 0.1 for sgd/adagrad, 2e-3 for rmsprop/adam)',
+      num('--lr', { min: 0, exclusiveMin: true }),
+    )
+    .option(
+      '--clip-value <c>',
+      'clamp every gradient element to [-c, c] (0 = off)',
+      num('--clip-value', { min: 0 }),
+      5,
+    )
+    .option(
+      '--clip-norm <c>',
+      'clip the global gradient norm to c (0 = off)',
+      num('--clip-norm', { min: 0 }),
+      0,
+    )
+    .addOption(
+      new Option('--reduction <r>', 'loss reduction for gradients').choices(['sum', 'mean']).default('sum'),
+    )
+    .option('--max-time <seconds>', 'stop after this much training time', num('--max-time', { min: 0 }))
+    .option('--max-iters <n>', 'stop after this many chunks', int('--max-iters', 1))
+    .option('--max-epochs <n>', 'stop after this many passes over the training split', int('--max-epochs', 1))
+    .option('--seed <n>', 'initialisation seed', int('--seed'), 1)
+    .option('--out <file>', 'where to save the model', 'model.safetensors')
+    .option(
+      '--val-fraction <f>',
+      'fraction of the corpus held out for validation',
+      num('--val-fraction', { min: 0 }),
+      0.1,
+    )
+    .option('--eval-every <n>', 'validate every n chunks (0 = only at the end)', int('--eval-every'))
+    .option(
+      '--eval-interval <seconds>',
+      'validate every this many seconds (unless --eval-every is given)',
+      num('--eval-interval', { min: 0, exclusiveMin: true }),
+      30,
+    )
+    .option('--sample-every <n>', 'print a sample every n chunks (0 = never)', int('--sample-every'), 0)
+    .option('--sample-length <n>', 'length of preview samples', int('--sample-length', 1), 200)
+    .option('--log-every <n>', 'report progress every n chunks (default: by time)', int('--log-every', 1))
+    .option(
+      '--log-interval <seconds>',
+      'report progress every this many seconds (default 0.2 on a terminal, else 2)',
+      num('--log-interval', { min: 0, exclusiveMin: true }),
+    )
+    .option('--no-progress', 'plain log lines even on a terminal')
+    .option(
+      '--threads <n>',
+      'threads for the native backend (default: CHARRNN_THREADS, else the number of CPUs)',
+      int('--threads', 1),
+    )
+    .addOption(
+      new Option('--tokens <kind>', 'char: one token per character; word: words, punctuation and newlines')
+        .choices(['char', 'word'])
+        .default('char'),
+    )
+    .option('--min-freq <n>', 'word tokens: keep words seen at least n times', int('--min-freq', 1), 1)
+    .option(
+      '--max-vocab <n>',
+      'word tokens: at most n tokens (<unk> and newline included)',
+      int('--max-vocab', 3),
+      65536,
+    )
+    .option(
+      '--lr-schedule <spec>',
+      'learning-rate schedule: none | step:EVERY[:GAMMA] | exp:GAMMA[:EVERY] | plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]] (e.g. step:1000:0.5, exp:0.9999, plateau:0.5:3)',
+      scheduleArg,
+    )
+    .option(
+      '--resume <checkpoint>',
+      'continue the run saved in this checkpoint exactly (model, corpus and settings from it; --max-iters counts the whole run)',
+    )
+    .option(
+      '--checkpoint-every <n>',
+      'write a checkpoint to --out every n chunks',
+      int('--checkpoint-every', 1),
+    )
+    .option(
+      '--checkpoint-interval <seconds>',
+      'write a checkpoint to --out every this many seconds (0 = off)',
+      num('--checkpoint-interval', { min: 0 }),
+      300,
+    )
+    .option(
+      '--keep-last <n>',
+      'also keep the n newest checkpoints as <out>.iter-<N>.safetensors',
+      int('--keep-last'),
+      0,
+    )
+    .option('--best <file>', 'also write the best checkpoint by validation loss here')
+    .addOption(
+      new Option('--on-nonfinite <policy>', 'when the loss or parameters become NaN/Inf')
+        .choices(['stop', 'rollback'])
+        .default('stop'),
+    )
+    .option(
+      '--rollback-factor <f>',
+      'multiply the learning rate by f at each roll-back to the last good checkpoint',
+      num('--rollback-factor', { min: 0, exclusiveMin: true }),
+      0.5,
+    )
+    .action((opts: TrainCliOptions, cmd: Command) => trainCommand(opts, cmd));
+}

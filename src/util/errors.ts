@@ -1,0 +1,38 @@
+// The library's state errors, each with a stable `code` beside its one message: busy (a call while an asynchronous
+// training chunk runs), disposed (a call on a disposed backend session) and usage (a call the object's state does
+// not allow yet). Argument errors stay plain TypeError / RangeError from validate.ts; this module does no checking.
+
+/** The `code` of each state error; stable across versions, so callers can branch on it instead of the text. */
+export const ERROR_CODES = {
+  busy: 'ERR_CHARRNN_BUSY',
+  disposed: 'ERR_CHARRNN_DISPOSED',
+  usage: 'ERR_CHARRNN_USAGE',
+} as const;
+
+export type CharRNNErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** An Error with one of the codes above (a plain Error otherwise: name 'Error', instanceof Error). */
+export type CharRNNError = Error & { readonly code: CharRNNErrorCode };
+
+/** The texts, defined once (the native addon's busy / disposed errors carry the same ones). */
+export const BUSY_MESSAGE = 'model is busy: an asynchronous trainChunk is still running; await it first';
+export const DISPOSED_MESSAGE = 'This backend session has been disposed';
+
+function coded(code: CharRNNErrorCode, message: string): CharRNNError {
+  return Object.assign(new Error(message), { code });
+}
+
+/** A call on a model (or its sessions) while trainChunkAsync has not settled. */
+export function busyError(): CharRNNError {
+  return coded(ERROR_CODES.busy, BUSY_MESSAGE);
+}
+
+/** A call on a backend session after dispose(). */
+export function disposedError(): CharRNNError {
+  return coded(ERROR_CODES.disposed, DISPOSED_MESSAGE);
+}
+
+/** A call that the object's current state does not allow (e.g. a distribution before any token); say the fix. */
+export function usageError(message: string): CharRNNError {
+  return coded(ERROR_CODES.usage, message);
+}
