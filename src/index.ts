@@ -117,3 +117,6 @@ export {
   type GemvOptions,
   type KernelOptions,
 } from './dropin/kernels.js';
+
+// The stable `code` of the busy / disposed / usage errors, to branch on instead of the text.
+export { ERROR_CODES, type CharRNNError, type CharRNNErrorCode } from './util/errors.js';

@@ -68,6 +68,7 @@ const ROOT = [
   'SafetensorsError',
   'capabilities',
   'setThreads',
+  'ERROR_CODES',
   'lossFun',
   'lossFunInto',
   'gemm',
