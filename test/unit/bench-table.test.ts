@@ -1,5 +1,6 @@
 // The README's benchmark table is generated from bench JSON (scripts/bench-table.ts): rows, columns, ratios,
-// caption and the marker rewrite, on a small hand-made fixture (test/fixtures/bench-records.json).
+// caption and the marker rewrite, on a small hand-made fixture (test/fixtures/bench-records.json); and the
+// README's table is exactly what the script makes of the bench JSON it names (nobody edited it by hand).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
 } from '../../scripts/bench-table.js';
 
 const fixture = new URL('../fixtures/bench-records.json', import.meta.url);
+const readme = new URL('../../README.md', import.meta.url);
 const records = () => parseRecords(JSON.parse(readFileSync(fixture, 'utf8')), 'fixture');
 
 describe('bench table', () => {
@@ -65,5 +67,13 @@ describe('bench table', () => {
     expect(replaceBetweenMarkers(out, '| new |\n')).toBe(out);
     expect(() => replaceBetweenMarkers('# no markers\n', 'x')).toThrow(RangeError);
     expect(() => replaceBetweenMarkers(`${readme}${START_MARKER}\n`, 'x')).toThrow(RangeError);
+  });
+
+  it("matches the README's table to the bench JSON it was generated from", () => {
+    const text = readFileSync(readme, 'utf8');
+    const source = /Generated from \[`([^`]+)`\]/.exec(text)?.[1];
+    expect(source).toMatch(/^bench\/results\/.+\.json$/);
+    const rs = parseRecords(JSON.parse(readFileSync(new URL(`../../${source}`, import.meta.url), 'utf8')));
+    expect(replaceBetweenMarkers(text, benchTable(rs, source))).toBe(text);
   });
 });
