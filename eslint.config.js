@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 import layers from './tools/eslint-plugin-layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/', 'docs/api/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
