@@ -107,7 +107,5 @@ const char* const* supported_isas(int* n) {
 
 const Table* table_for(const char* name) { return registry().find(name); }
 
-bool implies_avx2(const Table& t) { return std::strcmp(t.isa, "avx2") == 0 || std::strcmp(t.isa, "avx512") == 0; }
-
 }  // namespace kernels
 }  // namespace charrnn

@@ -41,6 +41,52 @@ using PackBFn = void (*)(int K, int N, const float* B, int ldb, bool trans, floa
 using GemmPbFn = void (*)(int M, int N, int K, const float* A, int lda, const float* Bp, int j0, int j1, float* C,
                           int ldc, bool accumulate);
 
+// Optimizer sweep: clip then update P parameters in place (the equations are documented in native/optim/optim.cc,
+// which owns the public entry point optim::clip_and_update). state holds slots(kind)·P floats (Adam: m1 then m2).
+// Returns the L2 norm of the raw gradient (before any clipping).
+enum class OptimKind { kSgd = 0, kAdagrad = 1, kRmsprop = 2, kAdam = 3 };
+struct OptimHyper {
+  OptimKind kind;
+  double lr;            // > 0
+  double momentum;      // [0, 1)
+  double beta1, beta2;  // [0, 1)
+  double eps;           // > 0
+  double weight_decay;  // ≥ 0, decoupled: p ← p·(1 − lr·wd)
+  double clip_value;    // ≥ 0, 0 = off
+  double clip_norm;     // ≥ 0, 0 = off
+  double step;          // ≥ 1, Adam bias correction
+};
+using ClipUpdateFn = double (*)(const OptimHyper& h, float* params, float* grads, float* state, std::size_t P);
+
+// Softmax + cross-entropy over rows of logits: Y [R,V] (bias already added) → dY = (softmax(y) − onehot)·scale in
+// place; returns Σ_r −log p_r(target_r) (double) and adds Σ_r dY[r, :] into dby [V] (double).
+using SoftmaxXentFn = double (*)(float* Y, int R, int V, const std::int32_t* targets, float scale, double* dby);
+// Column sums: dst[j] += Σ_r src[r·N + j] for j < N, rows ascending, every add in double. Every table gives the same
+// bits (one rounding per add, one order).
+using ColSumFn = void (*)(std::size_t R, std::size_t N, const float* src, double* dst);
+
+// The vanilla tanh RNN chunk (forward + full BPTT, the math of native/nn/rnn.h) as one ISA kernel, for ISAs whose
+// restructured recurrence beats rnn.cc's loops over the table. Plain pointers: weights Wxh [H,V], Whh [H,H],
+// bh [H], Why [V,H], by [V] and their gradients (every element written, unclipped); inputs/targets [T,B] in
+// [0,V); hidden [B,H] in: h_0, out: h_T. Caller scratch: hs [(T+1)·B·H], y [T·B·V], dhs [T·B·H], xt [V·H] (when
+// V ≤ T·B, else unused), acc [V+H] doubles, and isa [rnn_chunk_scratch(B, T, H, V)] floats (64-byte aligned).
+// Returns Σ −log p(target). Handles H ≤ kRnnChunkMaxHidden; the caller runs its own loops above that.
+constexpr int kRnnChunkMaxHidden = 4096;
+struct RnnChunk {
+  int B, T, H, V;
+  const float *Wxh, *Whh, *bh, *Why, *by;
+  float *dWxh, *dWhh, *dbh, *dWhy, *dby;
+  const std::int32_t *inputs, *targets;
+  float* hidden;
+  float scale;
+  float *hs, *y, *dhs, *xt;
+  double* acc;
+  float* isa;
+};
+struct Table;
+using RnnChunkFn = double (*)(const Table& k, const RnnChunk& c);
+using RnnChunkScratchFn = std::size_t (*)(int B, int T, int H, int V);
+
 // One dispatch table per ISA; `active()` is chosen once at load (best supported first, scalar last),
 // overridable by CHARRNN_SIMD=scalar|avx2|avx512 or set_isa().
 struct Table {
@@ -55,12 +101,14 @@ struct Table {
   PackedSizeFn packed_b_size;
   PackBFn pack_b;
   GemmPbFn gemm_pb;
+  ClipUpdateFn clip_update;
+  SoftmaxXentFn softmax_xent;
+  ColSumFn colsum;
+  RnnChunkFn rnn_chunk;                  // nullptr: no specialised chunk (scalar, neon), the caller's loops run
+  RnnChunkScratchFn rnn_chunk_scratch;   // nullptr exactly when rnn_chunk is
 };
 
 const Table& active();
-// Whether a table's CPU also runs the AVX2+FMA code outside the kernel table (the vanilla-RNN chunk, the optimizer
-// sweep): true for "avx2" and "avx512" (every AVX-512 table is chosen only on a CPU with AVX2 and FMA too).
-bool implies_avx2(const Table& t);
 // Force an ISA by name; returns false (and changes nothing) if it is unknown or unsupported on this CPU.
 bool set_isa(const char* name);
 // Which ISAs this build contains and this CPU supports, best first (e.g. {"avx512","avx2","scalar"}); count in *n.
@@ -73,6 +121,15 @@ const Table* table_for(const char* name);
 void gemm_nn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
 void gemm_nt_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
 void gemm_tn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
+
+// Portable forms that the scalar table runs and that other code may call on any table:
+//   softmax_xent_rows: the SoftmaxXentFn contract with the given exp (a table's `exp`): float32 row max and shift,
+//     exp, then Σ exp, p = e/Σ, (p − onehot)·scale and the dby sums in double, all in index order. The scalar
+//     table's softmax_xent is this with its own exp; the stacked cells run it with the active table's exp.
+//   clip_update_f64: the ClipUpdateFn contract in double arithmetic over float32 storage, mirroring the JS
+//     reference line by line (the scalar table's clip_update, and the fallback of the others for eps < 1e-30).
+double softmax_xent_rows(MapFn exp, float* Y, int R, int V, const std::int32_t* targets, float scale, double* dby);
+double clip_update_f64(const OptimHyper& h, float* params, float* grads, float* state, std::size_t P);
 
 }  // namespace kernels
 }  // namespace charrnn

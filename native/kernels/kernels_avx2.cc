@@ -1,6 +1,7 @@
 // AVX2+FMA kernels (x86-64 only): the body of kernels_x86.inc compiled for AVX2 through the target pragma below
 // (the build never passes -mavx2/-march=native); dispatch.cc calls into this file only after
 // __builtin_cpu_supports("avx2") && ("fma") said yes. Everything but table_avx2() is TU-local.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <new>
 
 #include "internal.h"
+#include "../util/threadpool.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 

@@ -2,6 +2,7 @@
 // pragma below, whose gemm micro-kernels use zmm registers (the build never passes -mavx512f/-march=native);
 // dispatch.cc calls into this file only after __builtin_cpu_supports("avx512f"), ("avx2") and ("fma") said yes.
 // Everything but table_avx512() is TU-local.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <new>
 
 #include "internal.h"
+#include "../util/threadpool.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 

@@ -2,6 +2,7 @@
 // compiled with no ISA flags. Deliberately not register-blocked by hand: it is the safe path, not the fast one.
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 
 #include "internal.h"
@@ -123,6 +124,17 @@ void gemm_pb_scalar(int M, int N, int K, const float* A, int lda, const float* B
   gemm_nn_f32_scalar(M, j1 - j0, K, A, lda, Bp + j0, N, C + j0, ldc, accumulate);
 }
 
+double softmax_xent_scalar(float* Y, int R, int V, const std::int32_t* targets, float scale, double* dby) {
+  return softmax_xent_rows(exp_f32_scalar, Y, R, V, targets, scale, dby);
+}
+
+void colsum_scalar(std::size_t R, std::size_t N, const float* src, double* dst) {
+  for (std::size_t r = 0; r < R; r++) {
+    const float* row = src + r * N;
+    for (std::size_t j = 0; j < N; j++) dst[j] += row[j];
+  }
+}
+
 const Table kScalarTable{"scalar",
                          gemm_nn_f32_scalar,
                          gemm_nt_f32_scalar,
@@ -136,7 +148,12 @@ const Table kScalarTable{"scalar",
                          exp_f32_scalar,
                          packed_b_size_scalar,
                          pack_b_scalar,
-                         gemm_pb_scalar};
+                         gemm_pb_scalar,
+                         clip_update_f64,
+                         softmax_xent_scalar,
+                         colsum_scalar,
+                         nullptr,
+                         nullptr};
 
 }  // namespace
 

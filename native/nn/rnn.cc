@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstring>
 
-#include "rnn_internal.h"
 #include "onehot.h"
 #include "sample.h"
 #include "softmax.h"
@@ -81,8 +80,9 @@ inline void output_logits(const kernels::Table& k, const RnnLayout& L, const flo
 
 namespace {
 
-bool use_avx2_chunk(const kernels::Table& k, const RnnLayout& L) {
-  return detail::have_rnn_avx2() && L.H <= detail::kAvx2MaxHidden && kernels::implies_avx2(k);
+// The table's specialised chunk, when it has one for this size.
+bool use_isa_chunk(const kernels::Table& k, const RnnLayout& L) {
+  return k.rnn_chunk != nullptr && L.H <= static_cast<size_t>(kernels::kRnnChunkMaxHidden);
 }
 
 }  // namespace
@@ -97,25 +97,21 @@ void rnn_reserve(const kernels::Table& k, const RnnLayout& L, int B, int T, RnnW
   ws.dhs.grow(TB * H);
   if (V <= TB) ws.xt.grow(V * H);
   ws.acc.grow(V + H);
-  if (use_avx2_chunk(k, L)) {
-    const size_t Hp = (H + 7) / 8 * 8;     // B = 1: padded rows
-    const size_t Hn = (H + 15) / 16 * 16;  // B > 1: 16-column panels
-    ws.wf.grow(B == 1 ? H * Hp : H * Hn);
-    if (B > 1) ws.wb.grow(H * Hn);
-    ws.xin.grow(B == 1 ? Hp : (V <= TB ? 1 : static_cast<size_t>(B) * H));
-    ws.tiles.grow(2 * (static_cast<size_t>(B) + 3));
-    ws.rows.grow(static_cast<size_t>(B));
-    ws.vec.grow(H + V);
-    if (TB <= 64) ws.wy.grow(H * ((V + 7) / 8 * 8));  // rnn_avx2.cc's kSmallRows; Whyᵀ with padded rows
-  }
+  if (use_isa_chunk(k, L)) ws.isa.grow(k.rnn_chunk_scratch(B, T, static_cast<int>(H), static_cast<int>(V)));
 }
 
 double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const float* params, float* grads,
                           const std::int32_t* inputs, const std::int32_t* targets, int B, int T, float* hidden,
                           float scale, RnnWorkspace& ws) {
-  if (use_avx2_chunk(k, L)) {
+  if (use_isa_chunk(k, L)) {
     rnn_reserve(k, L, B, T, ws);
-    return detail::rnn_chunk_gradient_avx2(k, L, params, grads, inputs, targets, B, T, hidden, scale, ws);
+    const int Hi = static_cast<int>(L.H), Vi = static_cast<int>(L.V);
+    kernels::RnnChunk c{B, T, Hi, Vi,
+                        params + L.Wxh, params + L.Whh, params + L.bh, params + L.Why, params + L.by,
+                        grads + L.Wxh, grads + L.Whh, grads + L.bh, grads + L.Why, grads + L.by,
+                        inputs, targets, hidden, scale,
+                        ws.hs.data(), ws.y.data(), ws.dhs.data(), ws.xt.data(), ws.acc.data(), ws.isa.data()};
+    return k.rnn_chunk(k, c);
   }
   const size_t H = L.H, V = L.V;
   const int Hi = static_cast<int>(H), Vi = static_cast<int>(V);
@@ -146,6 +142,8 @@ double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const flo
   double* dby = acc;
   double* dbh = acc + V;
   std::fill(acc, acc + V + H, 0.0);
+  // The portable softmax over the table's exp: the scalar table's softmax_xent entry itself; on the x86 tables
+  // these loops run only above kRnnChunkMaxHidden, where they have always used this form.
   const double loss = softmax_xent_backward(k, y, TBi, Vi, targets, scale, dby);
 
   // ---- output layer backward: dWhy = dYᵀ·Hs1, dHs = dY·Why ----
@@ -170,10 +168,7 @@ double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const flo
 
   // ---- dWhh = dAᵀ·H_prev over the whole chunk; dbh = Σ dA; dWxh[:, x] += dA row ----
   k.gemm_tn(Hi, Hi, TBi, dA, Hi, hs, Hi, grads + L.Whh, Hi, false);
-  for (size_t r = 0; r < TB; r++) {
-    const float* row = dA + r * H;
-    for (size_t i = 0; i < H; i++) dbh[i] += row[i];
-  }
+  k.colsum(TB, H, dA, dbh);
   one_hot_weight_grad(inputs, TB, dA, H, V, use_table ? xt : nullptr, grads + L.Wxh);
   for (size_t i = 0; i < H; i++) grads[L.bh + i] = static_cast<float>(dbh[i]);
   for (size_t v = 0; v < V; v++) grads[L.by + v] = static_cast<float>(dby[v]);

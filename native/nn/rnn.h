@@ -25,14 +25,8 @@ struct RnnWorkspace {
   Scratch<float> dhs;   // [T·B, H] dh, then dA in place
   Scratch<float> xt;    // [V, H] Wxhᵀ + bh (forward) / dWxhᵀ (backward), used when V ≤ T·B
   Scratch<double> acc;  // [V + H] bias-gradient sums
-  Scratch<float> vec;   // [H + V] one-step scratch (pre-activation, logits); a dWxh column (AVX2 path)
-  // AVX2 path only (rnn_avx2.cc), grown by rnn_reserve when the active kernel table is "avx2":
-  Scratch<float> wf;            // forward weights prepared once per chunk (B = 1: padded Whhᵀ; B > 1: panels)
-  Scratch<float> wb;            // backward weights (B > 1: panels of Whh; B = 1 reads Whh itself)
-  Scratch<float> xin;           // per-step input rows Wxh[:, x] + bh when there is no table
-  Scratch<int> tiles;           // row-tile starts and sizes (B > 1)
-  Scratch<const float*> rows;   // per-step input row pointers [B]
-  Scratch<float> wy;            // [H, round8(V)] Whyᵀ for the small-chunk output layer (T·B ≤ 64)
+  Scratch<float> vec;   // [H + V] one-step scratch (pre-activation, logits)
+  Scratch<float> isa;   // the table's rnn_chunk scratch (rnn_chunk_scratch floats), when the table has one
 };
 
 // Grow the workspace for a B × T chunk (throws std::bad_alloc), so a later rnn_chunk_gradient with the same
@@ -40,8 +34,9 @@ struct RnnWorkspace {
 void rnn_reserve(const RnnLayout& L, int B, int T, RnnWorkspace& ws);
 void rnn_reserve(const kernels::Table& k, const RnnLayout& L, int B, int T, RnnWorkspace& ws);
 
-// Forward + BPTT over B streams × T steps. With the "avx2" table (and H ≤ 4096) this runs rnn_avx2.cc's
-// restructured chunk (same math, float32 rounding differs); otherwise the loops in rnn.cc. Writes every
+// Forward + BPTT over B streams × T steps. When the table has an rnn_chunk kernel (avx2, avx512) and
+// H ≤ kernels::kRnnChunkMaxHidden this runs it (same math, restructured; float32 rounding differs); otherwise the
+// loops in rnn.cc over the table's gemm. Writes every
 // element of `grads` (overwritten, unclipped) and the carried state h_T into `hidden` [B, H]. dy = (p − onehot)·scale. Returns Σ −log p(target) (double).
 double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const float* params, float* grads,
                           const std::int32_t* inputs, const std::int32_t* targets, int B, int T, float* hidden,

@@ -27,23 +27,7 @@ inline double exp_shifted(const kernels::Table& k, float* row, int V, float* m_o
 
 double softmax_xent_backward(const kernels::Table& k, float* Y, int R, int V, const std::int32_t* targets, float scale,
                              double* dby_acc) {
-  double loss = 0.0;
-  for (int r = 0; r < R; r++) {
-    float* row = Y + static_cast<std::size_t>(r) * V;
-    const int tgt = targets[r];
-    const float yt = row[tgt];
-    float m;
-    const double sum = exp_shifted(k, row, V, &m);
-    loss += std::log(sum) - static_cast<double>(yt - m);
-    const double inv = 1.0 / sum;
-    for (int i = 0; i < V; i++) {
-      const double p = row[i] * inv;
-      const double d = (i == tgt ? p - 1.0 : p) * scale;
-      row[i] = static_cast<float>(d);
-      dby_acc[i] += d;
-    }
-  }
-  return loss;
+  return kernels::softmax_xent_rows(k.exp, Y, R, V, targets, scale, dby_acc);
 }
 
 double softmax_xent_loss(const kernels::Table& k, float* Y, int R, int V, const std::int32_t* targets) {

@@ -11,6 +11,9 @@ namespace nn {
 
 // Y [R, V] logits (bias already added) → dY [R, V] in place, dY = (softmax(y) − onehot(target))·scale.
 // Returns Σ_r −log p_r(target_r) accumulated in double; adds Σ_r dY[r, :] into dby_acc [V] (double).
+// The portable form over the table's exp (kernels::softmax_xent_rows), whatever the table: on "scalar" it is that
+// table's softmax_xent entry itself; the x86 tables' vector entry sums in another order, and the callers of this
+// function (the stacked cells, rnn.cc's loops) keep the bits they had before the entry existed.
 double softmax_xent_backward(const kernels::Table& k, float* Y, int R, int V, const std::int32_t* targets, float scale,
                              double* dby_acc);
 

@@ -1,18 +1,9 @@
-// Clipping and updates: see optim.h. Each loop mirrors applyUpdate in src/backends/js/optim.ts line by
-// line (double arithmetic, float32 stores, state re-read after its store), so js/native differ only by
-// the gradients they are fed.
-//   sgd:      momentum > 0 ? (v ← μv + g; p ← p − lr·v) : p ← p − lr·g
-//   adagrad:  m ← m + g²;  p ← p − lr·g / √(m + eps)             (min-char-rnn's form)
-//   rmsprop:  m ← β2·m + (1−β2)·g²;  p ← p − lr·g / (√m + eps)   (PyTorch's form)
-//   adam:     m1 ← β1·m1 + (1−β1)·g;  m2 ← β2·m2 + (1−β2)·g²;
-//             p ← p − (lr / (1−β1^t))·m1 / (√m2 / √(1−β2^t) + eps)
+// Clipping and updates: see optim.h. The sweeps themselves are kernel-table entries (clip_update): the double
+// loops of native/kernels/portable.cc on the scalar table, the float32 x86 sweep (kernels_x86_optim.inc) on the
+// avx2 and avx512 tables; CHARRNN_SIMD / setIsa choose between them like every other kernel.
 #include "optim.h"
 
 #include <cmath>
-#include <cstring>
-
-#include "../kernels/kernels.h"
-#include "optim_internal.h"
 
 namespace charrnn {
 namespace optim {
@@ -40,70 +31,11 @@ double clip_value(float* g, size_t n, double c) {
 }
 
 double clip_and_update(const Hyper& h, float* p, float* g, float* s, size_t P) {
-  // Same run-time choice as the kernel table: CHARRNN_SIMD=scalar / setIsa('scalar') keep these double loops.
-  // The float32 sweep also needs eps representable as a normal float (it is ≥ 1e-30 in any sane setting; a
-  // smaller one would round to 0 or a subnormal and change the update): otherwise these loops run.
-  if (detail::have_clip_and_update_avx2() && h.eps >= 1e-30 && kernels::implies_avx2(kernels::active()))
-    return detail::clip_and_update_avx2(h, p, g, s, P);
-  return clip_and_update_scalar(h, p, g, s, P);
+  return kernels::active().clip_update(h, p, g, s, P);
 }
 
 double clip_and_update_scalar(const Hyper& h, float* p, float* g, float* s, size_t P) {
-  const double grad_norm = l2_norm(g, P);
-  double norm = grad_norm;
-  if (h.clip_value > 0) norm = clip_value(g, P, h.clip_value);
-  const double scale = h.clip_norm > 0 && norm > h.clip_norm ? h.clip_norm / (norm + 1e-6) : 1.0;
-  const double lr = h.lr;
-  if (h.weight_decay > 0) {
-    const double f = 1.0 - lr * h.weight_decay;
-    for (size_t i = 0; i < P; i++) p[i] = static_cast<float>(p[i] * f);
-  }
-  switch (h.kind) {
-    case Kind::kSgd:
-      if (h.momentum > 0) {
-        const double mu = h.momentum;
-        for (size_t i = 0; i < P; i++) {
-          s[i] = static_cast<float>(mu * s[i] + g[i] * scale);
-          p[i] = static_cast<float>(p[i] - lr * s[i]);
-        }
-      } else {
-        for (size_t i = 0; i < P; i++) p[i] = static_cast<float>(p[i] - lr * (g[i] * scale));
-      }
-      break;
-    case Kind::kAdagrad: {
-      const double eps = h.eps;
-      for (size_t i = 0; i < P; i++) {
-        const double gi = g[i] * scale;
-        s[i] = static_cast<float>(s[i] + gi * gi);
-        p[i] = static_cast<float>(p[i] - (lr * gi) / std::sqrt(s[i] + eps));
-      }
-      break;
-    }
-    case Kind::kRmsprop: {
-      const double b2 = h.beta2, eps = h.eps;
-      for (size_t i = 0; i < P; i++) {
-        const double gi = g[i] * scale;
-        s[i] = static_cast<float>(b2 * s[i] + (1 - b2) * gi * gi);
-        p[i] = static_cast<float>(p[i] - (lr * gi) / (std::sqrt(static_cast<double>(s[i])) + eps));
-      }
-      break;
-    }
-    case Kind::kAdam: {
-      const double b1 = h.beta1, b2 = h.beta2, eps = h.eps;
-      const double step_size = lr / (1 - std::pow(b1, h.step));
-      const double sqrt_bc2 = std::sqrt(1 - std::pow(b2, h.step));
-      float* m1 = s;
-      float* m2 = s + P;
-      for (size_t i = 0; i < P; i++) {
-        const double gi = g[i] * scale;
-        m1[i] = static_cast<float>(b1 * m1[i] + (1 - b1) * gi);
-        m2[i] = static_cast<float>(b2 * m2[i] + (1 - b2) * gi * gi);
-        p[i] = static_cast<float>(p[i] - (step_size * m1[i]) / (std::sqrt(static_cast<double>(m2[i])) / sqrt_bc2 + eps));
-      }
-      break;
-    }
-  }
-  return grad_norm;
+  return kernels::clip_update_f64(h, p, g, s, P);
 }
 
 }  // namespace optim

@@ -1,9 +1,11 @@
 // Kernel micro-benchmark: checks every variant (scalar, avx2, and OpenBLAS when installed) on each shape, then
-// times it and prints GFLOP/s. The char-RNN shapes come from WORKLOADS (W2: B=32 T=64 H=512 V=65; W1: B=1
+// times it and prints GFLOP/s; then times the softmax, column-sum and optimizer entries at W2's sizes. The char-RNN
+// shapes come from WORKLOADS (W2: B=32 T=64 H=512 V=65; W1: B=1
 // H=100 V=65; W3: 2-layer LSTM H=256 E=64). Deliberately not a test (kernel_test.cc is). Single-threaded by
 // default (thread CPU time); `--threads N` runs our kernels on the pool and OpenBLAS with N threads (wall time).
 // OpenBLAS is only dlopen'ed here, if present, as a yardstick: the project never links or requires it.
 //   ./kernel_bench [--threads N] [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or   ./kernel_bench W2 avx2
+//   ./kernel_bench rows [variant-filter]                          the softmax, column-sum and optimizer entries
 #include <dlfcn.h>
 
 #include <chrono>
@@ -186,6 +188,63 @@ double seconds_per_call(const Variant& v, const Shape& s, Buffers& b) {
   return best;
 }
 
+// The same best-of-7 timing for any callable (the row and optimizer entries below).
+template <typename clk, typename F>
+double seconds_per_run(F f) {
+  for (int w = 0; w < 3; w++) f();
+  int reps = 1;
+  double best = 1e30;
+  for (;;) {
+    const auto t0 = clk::now();
+    for (int r = 0; r < reps; r++) f();
+    const double dt = std::chrono::duration<double>(clk::now() - t0).count();
+    if (dt >= 0.02) {
+      best = dt / reps;
+      break;
+    }
+    reps *= 2;
+  }
+  for (int batch = 0; batch < 7; batch++) {
+    const auto t0 = clk::now();
+    for (int r = 0; r < reps; r++) f();
+    const double dt = std::chrono::duration<double>(clk::now() - t0).count() / reps;
+    if (dt < best) best = dt;
+  }
+  return best;
+}
+
+// `./kernel_bench rows` (and a run without filter): the per-chunk entries outside gemm at W2's sizes: softmax + cross-entropy over the chunk's logits, the bias
+// column sums, and the Adam clip-norm sweep over the whole arena. µs per call (correctness: kernel_test.cc).
+void bench_rows(const std::vector<const Table*>& tables) {
+  constexpr int R = 2048, V = 65, H = 512;
+  constexpr std::size_t P = (std::size_t)H * V * 2 + (std::size_t)H * H + H + V;
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> y((std::size_t)R * V), rows((std::size_t)R * H), p(P), g(P), st(2 * P);
+  for (auto* v : {&y, &rows, &p, &g})
+    for (float& f : *v) f = u(rng);
+  for (float& f : st) f = 0.5f * (u(rng) + 1.0f);
+  std::vector<std::int32_t> tg(R);
+  for (auto& t : tg) t = (int)(rng() % V);
+  std::vector<double> acc(H > V ? H : V);
+  const OptimHyper adam{OptimKind::kAdam, 2e-3, 0, 0.9, 0.999, 1e-8, 0, 0, 5, 10};
+  for (const Table* t : tables) {
+    struct Row {
+      const char* name;
+      double us;
+    } out[3] = {};
+    auto us = [](auto f) {
+      return 1e6 * (g_threads == 1 ? seconds_per_run<ThreadClock>(f) : seconds_per_run<std::chrono::steady_clock>(f));
+    };
+    out[0] = {"W2 softmax_xent 2048x65",
+              us([&] { t->softmax_xent(y.data(), R, V, tg.data(), 1.0f / R, acc.data()); })};
+    out[1] = {"W2 colsum 2048x512", us([&] { t->colsum(R, H, rows.data(), acc.data()); })};
+    out[2] = {"W2 clip_update adam clip-norm P=329281",
+              us([&] { t->clip_update(adam, p.data(), g.data(), st.data(), P); })};
+    for (const Row& r : out) std::printf("%-40s %-9s %10s %10.2f\n", r.name, t->isa, "", r.us);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -250,5 +309,9 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+  std::vector<const Table*> tables;
+  for (int i = n - 1; i >= 0; i--)
+    if (vfilter == nullptr || std::strstr(names[i], vfilter) != nullptr) tables.push_back(table_for(names[i]));
+  if (filter == nullptr || std::strcmp(filter, "rows") == 0) bench_rows(tables);  // not under the gemm filters
   return all_ok ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 // Standalone correctness test of native/kernels: every dispatch table this CPU supports against the naive
-// reference (gemm/gemv/level-1 over many shapes and strides) plus the exp/tanh error sweeps. No Node needed.
+// reference (gemm/gemv/level-1 over many shapes and strides), the exp/tanh error sweeps, and the row and optimizer
+// entries against their portable forms. No Node needed (the rnn_chunk entry: rnn_chunk_test.cc).
 // Deliberately not a benchmark (see kernel_bench.cc). Exit status 0 = all passed.
 //   ./kernel_test               default sweep (bit-pattern stride 61 for exp/tanh, ~3e7 points each)
 //   ./kernel_test --quick       stride 997 (used by `make asan`)
@@ -486,6 +487,105 @@ void test_threads(const Table& t) {
               g_failures == before ? "ok" : "FAILED");
 }
 
+// The row entries: colsum gives the same bits on every table (one double add per element and row, rows in order);
+// softmax_xent is softmax_xent_rows over the table's exp on "scalar" (bit for bit) and a vector form elsewhere that
+// sums in another order (loss and dby to double rounding, dY to a float ulp or two).
+void test_rows(const Table& t) {
+  const int before = g_failures;
+  int cases = 0;
+  for (std::size_t R : {1, 3, 25, 100})
+    for (std::size_t N : {1, 7, 8, 9, 65, 100, 513}) {
+      const auto src = random_vec(R * N);
+      std::vector<double> ref(N + 1), got(N + 1);
+      for (std::size_t j = 0; j <= N; j++) ref[j] = got[j] = uniform(-1.0f, 1.0f);
+      for (std::size_t r = 0; r < R; r++)
+        for (std::size_t j = 0; j < N; j++) ref[j] += src[r * N + j];
+      t.colsum(R, N, src.data(), got.data());
+      CHECK(std::memcmp(ref.data(), got.data(), (N + 1) * sizeof(double)) == 0, "%s colsum R=%zu N=%zu", t.isa, R, N);
+      cases++;
+    }
+  const bool exact = std::strcmp(t.isa, "scalar") == 0;
+  for (int R : {1, 5, 33})
+    for (int V : {2, 7, 8, 9, 65, 100}) {
+      std::vector<float> y((std::size_t)R * V + 1);
+      for (auto& v : y) v = uniform(-5.0f, 5.0f);
+      std::vector<std::int32_t> tg((std::size_t)R);
+      for (auto& x : tg) x = randint(0, V - 1);
+      std::vector<float> yr = y;
+      std::vector<double> dr((std::size_t)V + 1, 0.25), dg((std::size_t)V + 1, 0.25);
+      const double lr = softmax_xent_rows(t.exp, yr.data(), R, V, tg.data(), 0.5f, dr.data());
+      const double lg = t.softmax_xent(y.data(), R, V, tg.data(), 0.5f, dg.data());
+      if (exact) {
+        CHECK(lr == lg && std::memcmp(yr.data(), y.data(), y.size() * sizeof(float)) == 0 &&
+                  std::memcmp(dr.data(), dg.data(), dr.size() * sizeof(double)) == 0,
+              "%s softmax_xent R=%d V=%d differs from softmax_xent_rows", t.isa, R, V);
+      } else {
+        CHECK(std::fabs(lr - lg) <= 1e-12 * std::fabs(lr), "%s softmax_xent R=%d V=%d loss %.17g vs %.17g", t.isa, R,
+              V, lg, lr);
+        for (std::size_t i = 0; i < y.size(); i++)
+          CHECK(std::fabs(y[i] - yr[i]) <= 2.5e-7 * std::fabs(yr[i]) + 1e-30, "%s softmax_xent R=%d V=%d dY[%zu]",
+                t.isa, R, V, i);
+        for (std::size_t i = 0; i < dr.size(); i++)
+          CHECK(std::fabs(dg[i] - dr[i]) <= 1e-13 * R, "%s softmax_xent R=%d V=%d dby[%zu]", t.isa, R, V, i);
+      }
+      cases++;
+    }
+  std::printf("  %-6s colsum/softmax_xent: %d cases  %s\n", t.isa, cases, g_failures == before ? "ok" : "FAILED");
+}
+
+// The clip + update sweep against the double loops (clip_update_f64): bit for bit on "scalar" and whenever eps is
+// below float range; otherwise the float32 sweep, within a few float ulps per stored value (the bound the JS
+// parity suite also uses: 1e-6 relative). Every kind, both clipping modes, weight decay, tails, nothing written
+// past P.
+void test_clip_update(const Table& t) {
+  const int before = g_failures;
+  const bool exact = std::strcmp(t.isa, "scalar") == 0;
+  int cases = 0;
+  const OptimKind kinds[] = {OptimKind::kSgd, OptimKind::kAdagrad, OptimKind::kRmsprop, OptimKind::kAdam};
+  for (OptimKind kind : kinds)
+    for (double momentum : {0.0, 0.9}) {
+      if (momentum > 0 && kind != OptimKind::kSgd) continue;
+      for (int clip = 0; clip < 3; clip++)
+        for (double wd : {0.0, 1e-3})
+          for (double eps : {1e-8, 1e-31})
+            for (std::size_t P : {1, 7, 8, 9, 31, 513, 1030}) {
+              OptimHyper h{kind, 0.01, momentum, 0.9, 0.999, eps, wd, clip == 1 ? 0.3 : 0.0, clip == 2 ? 2.0 : 0.0, 3};
+              const std::size_t S = (kind == OptimKind::kAdam ? 2 : 1) * P;
+              std::vector<float> p0 = random_vec(P + 1), g0 = random_vec(P + 1), s0(S + 1);
+              for (auto& v : s0) v = uniform(0.0f, 0.5f);
+              std::vector<float> pr = p0, gr = g0, sr = s0, pg = p0, gg = g0, sg = s0;
+              const double nr = clip_update_f64(h, pr.data(), gr.data(), sr.data(), P);
+              const double ng = t.clip_update(h, pg.data(), gg.data(), sg.data(), P);
+              CHECK(pg[P] == p0[P] && gg[P] == g0[P] && sg[S] == s0[S], "%s clip_update P=%zu wrote past the end", t.isa,
+                    P);
+              if (exact || eps < 1e-30) {
+                CHECK(nr == ng && pr == pg && gr == gg && sr == sg,
+                      "%s clip_update kind=%d clip=%d wd=%g eps=%g P=%zu differs from clip_update_f64", t.isa,
+                      (int)kind, clip, wd, eps, P);
+              } else {
+                CHECK(std::fabs(nr - ng) <= 1e-6 * nr, "%s clip_update norm %.9g vs %.9g", t.isa, ng, nr);
+                // Per stored value, relative to the larger of its old and new magnitude (an update that cancels
+                // most of p keeps the rounding error of the operands, not of the small result).
+                double worst = 0;
+                for (std::size_t i = 0; i < P; i++)
+                  worst = std::max(worst, std::fabs(pg[i] - pr[i]) /
+                                              std::max({1e-6, (double)std::fabs(pr[i]), (double)std::fabs(p0[i])}));
+                for (std::size_t i = 0; i < S; i++)
+                  worst = std::max(worst, std::fabs(sg[i] - sr[i]) /
+                                              std::max({1e-6, (double)std::fabs(sr[i]), (double)std::fabs(s0[i])}));
+                CHECK(gg == gr, "%s clip_update kind=%d clip=%d P=%zu: clipped gradient differs", t.isa, (int)kind,
+                      clip, P);
+                CHECK(worst <= 1e-6, "%s clip_update kind=%d clip=%d wd=%g P=%zu: max rel diff %.3g", t.isa, (int)kind,
+                      clip, wd, P, worst);
+              }
+              cases++;
+            }
+    }
+  CHECK((t.rnn_chunk == nullptr) == (t.rnn_chunk_scratch == nullptr), "%s: rnn_chunk without its scratch size",
+        t.isa);
+  std::printf("  %-6s clip_update: %d cases  %s\n", t.isa, cases, g_failures == before ? "ok" : "FAILED");
+}
+
 }  // namespace
 
 // The AVX-512 table runs the AVX2 table's packing and per-element FMA order with wider tiles (kernels_x86.inc), so
@@ -555,6 +655,8 @@ int main(int argc, char** argv) {
     test_level1(*t);
     test_exp(*t, stride);
     test_tanh(*t, stride);
+    test_rows(*t);
+    test_clip_update(*t);
   }
   test_x86_twins();
   if (g_failures) {

@@ -3,9 +3,7 @@
 // (stack.h) for every other config; and gradient, train_chunk, evaluate, step and sample through the interface are
 // bit-identical to calling rnn_* / stack_* and optim::clip_and_update directly (same bytes of parameters, gradients,
 // optimizer state, carried state, probabilities, sampled ids and mask stream), on every kernel table.
-// Build and run, e.g. with the sanitizers:
-//   g++ -O1 -g -std=c++17 -pthread -fsanitize=address,undefined -o /tmp/model_test native/tests/model_test.cc
-//       native/nn/*.cc native/kernels/*.cc native/optim/*.cc native/util/*.cc   (one line), then /tmp/model_test
+// `make -C native/tests model_test` (`make test` runs it; `make asan` under the sanitizers).
 #include <cstdio>
 #include <cstring>
 #include <random>

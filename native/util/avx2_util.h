@@ -1,4 +1,4 @@
-// Small AVX2 helpers shared by the AVX2 files (kernels_x86.inc, rnn_avx2.cc, optim_avx2.cc): lane masks,
+// Small AVX2 helpers of the x86 kernel files (kernels_x86.inc and the .inc files it includes): lane masks,
 // horizontal sums and an in-register 8×8 transpose. Include it only inside a file's AVX2 target region (after the
 // `#pragma GCC target("avx2,fma")` and <immintrin.h>): it has no target attribute of its own.
 // Deliberately TU-local (an anonymous namespace): each AVX2 file gets its own copy, so no AVX2 instruction can
