@@ -1,5 +1,5 @@
-// The drop-in functions (src/dropin/lossfun.ts, src/dropin/kernels.ts): synchronous calls over caller-owned Float32Arrays.
-// They run to completion on the calling thread, so no buffer can be detached or transferred mid-call and
+// The drop-in functions (src/dropin/lossfun.ts, src/dropin/kernels.ts): synchronous calls over caller-owned
+// Float32Arrays. They run to completion on the calling thread, so no buffer can be detached or transferred mid-call and
 // nothing needs pinning. Every length, shape, id and overlap is checked before a pointer is dereferenced.
 //   lossFun(inputs, targets, hprev, Wxh, Whh, Why, bh, by, dWxh, dWhh, dWhy, dbh, dby, hOut): number
 //   gemm(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate): undefined

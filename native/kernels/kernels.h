@@ -104,8 +104,8 @@ struct Table {
   ClipUpdateFn clip_update;
   SoftmaxXentFn softmax_xent;
   ColSumFn colsum;
-  RnnChunkFn rnn_chunk;                  // nullptr: no specialised chunk (scalar, neon), the caller's loops run
-  RnnChunkScratchFn rnn_chunk_scratch;   // nullptr exactly when rnn_chunk is
+  RnnChunkFn rnn_chunk;                 // nullptr: no specialised chunk (scalar, neon), the caller's loops run
+  RnnChunkScratchFn rnn_chunk_scratch;  // nullptr exactly when rnn_chunk is
 };
 
 const Table& active();
@@ -118,9 +118,12 @@ const char* const* supported_isas(int* n);
 const Table* table_for(const char* name);
 
 // Naive references (always scalar, unblocked): used for awkward shapes and to check every variant.
-void gemm_nn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
-void gemm_nt_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
-void gemm_tn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool accumulate);
+void gemm_nn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                 bool accumulate);
+void gemm_nt_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                 bool accumulate);
+void gemm_tn_ref(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                 bool accumulate);
 
 // Portable forms that the scalar table runs and that other code may call on any table:
 //   softmax_xent_rows: the SoftmaxXentFn contract with the given exp (a table's `exp`): float32 row max and shift,

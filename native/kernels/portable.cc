@@ -119,7 +119,8 @@ double clip_update_f64(const OptimHyper& h, float* p, float* g, float* s, size_t
         const double gi = g[i] * scale;
         m1[i] = static_cast<float>(b1 * m1[i] + (1 - b1) * gi);
         m2[i] = static_cast<float>(b2 * m2[i] + (1 - b2) * gi * gi);
-        p[i] = static_cast<float>(p[i] - (step_size * m1[i]) / (std::sqrt(static_cast<double>(m2[i])) / sqrt_bc2 + eps));
+        p[i] =
+            static_cast<float>(p[i] - (step_size * m1[i]) / (std::sqrt(static_cast<double>(m2[i])) / sqrt_bc2 + eps));
       }
       break;
     }

@@ -21,8 +21,8 @@ double rnn_loss_fun(const kernels::Table& k, size_t H, size_t V, const SplitPara
                     const std::int32_t* targets, int T, const float* hprev, const SplitGrads& g, float* hout,
                     LossFunWorkspace& ws) {
   const RnnLayout L = RnnLayout::of(H, V);
-  const bool params_packed = follows(p.Wxh, H * V, p.Whh) && follows(p.Whh, H * H, p.bh) &&
-                             follows(p.bh, H, p.Why) && follows(p.Why, V * H, p.by);
+  const bool params_packed = follows(p.Wxh, H * V, p.Whh) && follows(p.Whh, H * H, p.bh) && follows(p.bh, H, p.Why) &&
+                             follows(p.Why, V * H, p.by);
   const bool grads_packed = follows(g.dWxh, H * V, g.dWhh) && follows(g.dWhh, H * H, g.dbh) &&
                             follows(g.dbh, H, g.dWhy) && follows(g.dWhy, V * H, g.dby);
   const float* params = p.Wxh;

@@ -11,8 +11,8 @@ namespace nn {
 
 // Columns [j0, j1) of the per-token row sums: table [V, N] row v = Σ dA[r] over the rows r whose input is v (rows
 // ascending). Column ranges are independent, so a caller may split N over threads without changing any sum.
-inline void scatter_rows(const std::int32_t* inputs, std::size_t rows, const float* dA, std::size_t N,
-                         std::size_t V, std::size_t j0, std::size_t j1, float* table) {
+inline void scatter_rows(const std::int32_t* inputs, std::size_t rows, const float* dA, std::size_t N, std::size_t V,
+                         std::size_t j0, std::size_t j1, float* table) {
   for (std::size_t v = 0; v < V; v++) std::fill(table + v * N + j0, table + v * N + j1, 0.0f);
   for (std::size_t r = 0; r < rows; r++) {
     float* __restrict dst = table + static_cast<std::size_t>(inputs[r]) * N;

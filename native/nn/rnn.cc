@@ -106,11 +106,30 @@ double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const flo
   if (use_isa_chunk(k, L)) {
     rnn_reserve(k, L, B, T, ws);
     const int Hi = static_cast<int>(L.H), Vi = static_cast<int>(L.V);
-    kernels::RnnChunk c{B, T, Hi, Vi,
-                        params + L.Wxh, params + L.Whh, params + L.bh, params + L.Why, params + L.by,
-                        grads + L.Wxh, grads + L.Whh, grads + L.bh, grads + L.Why, grads + L.by,
-                        inputs, targets, hidden, scale,
-                        ws.hs.data(), ws.y.data(), ws.dhs.data(), ws.xt.data(), ws.acc.data(), ws.isa.data()};
+    kernels::RnnChunk c{B,
+                        T,
+                        Hi,
+                        Vi,
+                        params + L.Wxh,
+                        params + L.Whh,
+                        params + L.bh,
+                        params + L.Why,
+                        params + L.by,
+                        grads + L.Wxh,
+                        grads + L.Whh,
+                        grads + L.bh,
+                        grads + L.Why,
+                        grads + L.by,
+                        inputs,
+                        targets,
+                        hidden,
+                        scale,
+                        ws.hs.data(),
+                        ws.y.data(),
+                        ws.dhs.data(),
+                        ws.xt.data(),
+                        ws.acc.data(),
+                        ws.isa.data()};
     return k.rnn_chunk(k, c);
   }
   const size_t H = L.H, V = L.V;
@@ -135,7 +154,7 @@ double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const flo
     recur(k, L, params, xt, inputs + static_cast<size_t>(t) * B, B, hprev, hprev + BH);
   }
   std::memcpy(hidden, hs + static_cast<size_t>(T) * BH, BH * sizeof(float));  // carry h_T
-  const float* hs1 = hs + BH;                                                  // h_1..h_T [T·B, H]
+  const float* hs1 = hs + BH;                                                 // h_1..h_T [T·B, H]
   output_logits(k, L, params, hs1, TBi, y);
 
   // ---- softmax + cross-entropy: Y → dY in place, dby in double ----

@@ -37,7 +37,8 @@ void rnn_reserve(const kernels::Table& k, const RnnLayout& L, int B, int T, RnnW
 // Forward + BPTT over B streams × T steps. When the table has an rnn_chunk kernel (avx2, avx512) and
 // H ≤ kernels::kRnnChunkMaxHidden this runs it (same math, restructured; float32 rounding differs); otherwise the
 // loops in rnn.cc over the table's gemm. Writes every
-// element of `grads` (overwritten, unclipped) and the carried state h_T into `hidden` [B, H]. dy = (p − onehot)·scale. Returns Σ −log p(target) (double).
+// element of `grads` (overwritten, unclipped) and the carried state h_T into `hidden` [B, H]. dy = (p − onehot)·scale.
+// Returns Σ −log p(target) (double).
 double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const float* params, float* grads,
                           const std::int32_t* inputs, const std::int32_t* targets, int B, int T, float* hidden,
                           float scale, RnnWorkspace& ws);

@@ -36,7 +36,9 @@ int argmax(const float* values, int V) {
 }
 
 TokenPicker::TokenPicker(const TransformSpec& spec, int V)
-    : spec_(spec), V_(V), w_(spec.identity() ? 0 : static_cast<std::size_t>(V)),
+    : spec_(spec),
+      V_(V),
+      w_(spec.identity() ? 0 : static_cast<std::size_t>(V)),
       order_(spec.identity() ? 0 : static_cast<std::size_t>(V)),
       marked_(spec.identity() ? 0 : static_cast<std::size_t>(V), 0) {}
 

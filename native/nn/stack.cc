@@ -341,8 +341,7 @@ void scatter_cols(void* ctx, int part) {
   scatter_rows(j.inputs, j.rows, j.dA, j.N, j.V, j0, j1, j.table);
 }
 
-void scatter_rows_parallel(const std::int32_t* inputs, size_t rows, const float* dA, size_t N, size_t V,
-                           float* table) {
+void scatter_rows_parallel(const std::int32_t* inputs, size_t rows, const float* dA, size_t N, size_t V, float* table) {
   const int threads = par::threads();
   const size_t units = (N + 63) / 64;
   int parts = threads <= 1 || rows * N < 8 * kMinParallelElems ? 1 : threads;
@@ -466,8 +465,16 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
     } else if (lstm) {
       // i, f, g, o = σ, σ, tanh, σ of (W_ih·x + b_ih + W_hh·h + b_hh); c = f·c' + i·g; h = o·tanh(c)
       rec_mul.mul(hprev, Hi, a, GHi, true);
-      LstmStepJob job{&k, H, B, row_parts(B, GH), a, bias, cs + static_cast<size_t>(t) * BH,
-                      cs + static_cast<size_t>(t + 1) * BH, tc + static_cast<size_t>(t) * BH, hcur};
+      LstmStepJob job{&k,
+                      H,
+                      B,
+                      row_parts(B, GH),
+                      a,
+                      bias,
+                      cs + static_cast<size_t>(t) * BH,
+                      cs + static_cast<size_t>(t + 1) * BH,
+                      tc + static_cast<size_t>(t) * BH,
+                      hcur};
       par::run(job.parts, lstm_step_rows, &job);
     } else {
       // r, z = σ(W_i·x + b_i + W_h·h + b_h); n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)); h = (1−z)·n + z·h'
@@ -599,7 +606,7 @@ void backward_layer(const Table& k, const StackLayout& L, size_t l, const float*
       transpose(V, GH, dtable, dWih);  // dW_ih [G·H, V] = dTableᵀ
     } else {
       const int Vi = static_cast<int>(V);
-      k.gemm_tn(GHi, Ini, Vi, dtable, GHi, params + L.emb, Ini, dWih, Ini, false);  // dW_ih = dTableᵀ·emb
+      k.gemm_tn(GHi, Ini, Vi, dtable, GHi, params + L.emb, Ini, dWih, Ini, false);           // dW_ih = dTableᵀ·emb
       mm_nn(k, Vi, Ini, GHi, dtable, GHi, params + ly.wih, Ini, grads + L.emb, Ini, false);  // dEmb = dTable·W_ih
     }
     return;
@@ -609,8 +616,8 @@ void backward_layer(const Table& k, const StackLayout& L, size_t l, const float*
     return;
   }
   const float* X = layer_input(L, l, B, drop, ws);
-  k.gemm_tn(GHi, Ini, TBi, dai, GHi, X, Ini, dWih, Ini, false);                        // dW_ih = dA_iᵀ·X
-  mm_nn(k, TBi, Ini, GHi, dai, GHi, params + ly.wih, Ini, dX, Ini, false);             // dX = dA_i·W_ih
+  k.gemm_tn(GHi, Ini, TBi, dai, GHi, X, Ini, dWih, Ini, false);             // dW_ih = dA_iᵀ·X
+  mm_nn(k, TBi, Ini, GHi, dai, GHi, params + ly.wih, Ini, dX, Ini, false);  // dX = dA_i·W_ih
 }
 
 }  // namespace
@@ -712,8 +719,8 @@ void stack_step(const Table& k, const StackLayout& L, const float* params, float
 }
 
 void stack_sample(const Table& k, const StackLayout& L, const float* params, float* state, const std::int32_t* prime,
-                  size_t n_prime, std::int32_t* out, size_t length, double temperature, bool greedy,
-                  Xoshiro128ss& rng, float* probs, StackWorkspace& ws, TokenPicker& picker) {
+                  size_t n_prime, std::int32_t* out, size_t length, double temperature, bool greedy, Xoshiro128ss& rng,
+                  float* probs, StackWorkspace& ws, TokenPicker& picker) {
   const double t = greedy ? 1.0 : temperature;  // as the JS backend: argmax of the untempered distribution
   sample_loop(prime, n_prime, out, length, greedy, rng, probs, picker,
               [&](int tok) { stack_step(k, L, params, state, tok, probs, t, ws); });

@@ -35,27 +35,27 @@ inline std::size_t gate_count(Cell c) { return c == Cell::kLstm ? 4 : c == Cell:
 
 struct StackConfig {
   Cell cell = Cell::kRnn;
-  bool relu = false;                    // cell 'rnn' only
-  std::size_t V = 0;                    // vocabulary
-  std::size_t E = 0;                    // embedding width; 0 = one-hot input
-  std::vector<std::size_t> hidden;      // width of each layer, bottom first
-  double dropout = 0;                   // [0, 1): on each layer's output while training
+  bool relu = false;                // cell 'rnn' only
+  std::size_t V = 0;                // vocabulary
+  std::size_t E = 0;                // embedding width; 0 = one-hot input
+  std::vector<std::size_t> hidden;  // width of each layer, bottom first
+  double dropout = 0;               // [0, 1): on each layer's output while training
 };
 
 struct StackLayer {
-  std::size_t H, In, GH;                // GH = G·H
-  std::size_t wih, whh, bih, bhh;       // arena offsets
+  std::size_t H, In, GH;           // GH = G·H
+  std::size_t wih, whh, bih, bhh;  // arena offsets
 };
 
 // The arena layout of src/model/layout.ts for a non-vanilla model (names, order, shapes), and the state layout.
 struct StackLayout {
   StackConfig config;
   std::size_t G = 1;
-  std::size_t emb = 0;                  // embedding.weight [V, E] (only when E > 0)
+  std::size_t emb = 0;  // embedding.weight [V, E] (only when E > 0)
   std::vector<StackLayer> layers;
-  std::size_t dec_w = 0, dec_b = 0;     // decoder.weight [V, H_top], decoder.bias [V]
-  std::size_t size = 0;                 // P
-  std::size_t state_width = 0;          // stateSize(config, 1): Σ H_l, doubled for an LSTM
+  std::size_t dec_w = 0, dec_b = 0;  // decoder.weight [V, H_top], decoder.bias [V]
+  std::size_t size = 0;              // P
+  std::size_t state_width = 0;       // stateSize(config, 1): Σ H_l, doubled for an LSTM
   std::size_t max_h = 0, max_gh = 0, max_in = 0;
 
   static StackLayout of(const StackConfig& c);
@@ -84,18 +84,18 @@ struct StackLayerScratch {
 struct StackWorkspace {
   explicit StackWorkspace(std::size_t n_layers) : layer(new StackLayerScratch[n_layers]) {}
   std::unique_ptr<StackLayerScratch[]> layer;
-  Scratch<float> x0;      // embedding gather [T·B, E]
-  Scratch<float> table;   // one-hot first layer: W_ihᵀ + bias [V, G·H_0] forward; dW_ihᵀ backward
-  Scratch<float> bias;    // [max G·H] b_ih (+ b_hh where it adds) of one layer
-  Scratch<float> rec;     // GRU: h_{t−1}·W_hhᵀ [B, G·H]
-  Scratch<float> whh;     // W_hh of the layer being run, pre-packed once per chunk for its T per-step products
-  Scratch<float> y;       // [T·B, V] logits, then dY in place
-  Scratch<float> dh[2];   // [T·B, max(H, In)] output gradient of the current layer / input gradient (ping-pong)
-  Scratch<float> dai;     // [T·B, max G·H] input-side pre-activation gradient
-  Scratch<float> dah;     // GRU: hidden-side pre-activation gradient (differs in the n slice)
-  Scratch<float> dc;      // LSTM: [B, max H] cell-state gradient carried back through time
-  Scratch<float> state;   // evaluate: the running state of one stream
-  Scratch<double> acc;    // [2·max G·H + V] bias-gradient sums
+  Scratch<float> x0;     // embedding gather [T·B, E]
+  Scratch<float> table;  // one-hot first layer: W_ihᵀ + bias [V, G·H_0] forward; dW_ihᵀ backward
+  Scratch<float> bias;   // [max G·H] b_ih (+ b_hh where it adds) of one layer
+  Scratch<float> rec;    // GRU: h_{t−1}·W_hhᵀ [B, G·H]
+  Scratch<float> whh;    // W_hh of the layer being run, pre-packed once per chunk for its T per-step products
+  Scratch<float> y;      // [T·B, V] logits, then dY in place
+  Scratch<float> dh[2];  // [T·B, max(H, In)] output gradient of the current layer / input gradient (ping-pong)
+  Scratch<float> dai;    // [T·B, max G·H] input-side pre-activation gradient
+  Scratch<float> dah;    // GRU: hidden-side pre-activation gradient (differs in the n slice)
+  Scratch<float> dc;     // LSTM: [B, max H] cell-state gradient carried back through time
+  Scratch<float> state;  // evaluate: the running state of one stream
+  Scratch<double> acc;   // [2·max G·H + V] bias-gradient sums
 };
 
 // Grow the workspace for a B × T training chunk (throws std::bad_alloc), so that a later stack_chunk_gradient

@@ -25,7 +25,8 @@ double clip_value(float* g, std::size_t n, double c);
 // Clip then update P parameters in place:
 //   gradNorm = ‖g‖; clip_value > 0: g ← clamp(g) in the arena; n = ‖g‖ after that;
 //   scale = clip_norm > 0 && n > clip_norm ? clip_norm/(n + 1e-6) : 1 (folded into the update, arena untouched);
-//   weight decay; then sgd | adagrad | rmsprop | adam (equations in native/kernels/portable.cc). state holds slots(kind)·P floats.
+//   weight decay; then sgd | adagrad | rmsprop | adam (equations in native/kernels/portable.cc). state holds
+//   slots(kind)·P floats.
 // Returns gradNorm (before any clipping).
 // Runs the active kernel table's clip_update: the double-precision loops on "scalar" (kernels::clip_update_f64,
 // also clip_and_update_scalar on any table), the float32 x86 sweep on "avx2"/"avx512" (kernels_x86_optim.inc).

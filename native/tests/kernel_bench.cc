@@ -4,7 +4,8 @@
 // H=100 V=65; W3: 2-layer LSTM H=256 E=64). Deliberately not a test (kernel_test.cc is). Single-threaded by
 // default (thread CPU time); `--threads N` runs our kernels on the pool and OpenBLAS with N threads (wall time).
 // OpenBLAS is only dlopen'ed here, if present, as a yardstick: the project never links or requires it.
-//   ./kernel_bench [--threads N] [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or   ./kernel_bench W2 avx2
+//   ./kernel_bench [--threads N] [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or   ./kernel_bench W2
+//   avx2
 //   ./kernel_bench rows [variant-filter]                          the softmax, column-sum and optimizer entries
 #include <dlfcn.h>
 
@@ -49,7 +50,8 @@ void load_openblas() {
     if (h == nullptr) continue;
     g_sgemm = reinterpret_cast<CblasSgemm>(dlsym(h, "cblas_sgemm"));
     g_sgemv = reinterpret_cast<CblasSgemv>(dlsym(h, "cblas_sgemv"));
-    if (auto set_threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads"))) set_threads(g_threads);
+    if (auto set_threads = reinterpret_cast<void (*)(int)>(dlsym(h, "openblas_set_num_threads")))
+      set_threads(g_threads);
     if (auto corename = reinterpret_cast<char* (*)()>(dlsym(h, "openblas_get_corename"))) g_corename = corename();
     if (g_sgemm != nullptr) return;
   }
@@ -103,7 +105,7 @@ void run_once(const Variant& v, const Shape& s, Buffers& b) {
   if (is_gemv(s.op)) {
     if (v.table != nullptr)
       (s.op == Op::GemvN ? v.table->gemv_n : v.table->gemv_t)(s.M, s.N, b.A.data(), b.lda, b.x.data(), b.y.data(),
-                                                             s.accumulate);
+                                                              s.accumulate);
     else
       g_sgemv(kRowMajor, s.op == Op::GemvN ? kNoTrans : kTrans, s.M, s.N, 1.0f, b.A.data(), b.lda, b.x.data(), 1,
               s.accumulate ? 1.0f : 0.0f, b.y.data(), 1);
@@ -213,8 +215,9 @@ double seconds_per_run(F f) {
   return best;
 }
 
-// `./kernel_bench rows` (and a run without filter): the per-chunk entries outside gemm at W2's sizes: softmax + cross-entropy over the chunk's logits, the bias
-// column sums, and the Adam clip-norm sweep over the whole arena. µs per call (correctness: kernel_test.cc).
+// `./kernel_bench rows` (and a run without filter): the per-chunk entries outside gemm at W2's sizes: softmax +
+// cross-entropy over the chunk's logits, the bias column sums, and the Adam clip-norm sweep over the whole arena. µs
+// per call (correctness: kernel_test.cc).
 void bench_rows(const std::vector<const Table*>& tables) {
   constexpr int R = 2048, V = 65, H = 512;
   constexpr std::size_t P = (std::size_t)H * V * 2 + (std::size_t)H * H + H + V;
@@ -236,8 +239,7 @@ void bench_rows(const std::vector<const Table*>& tables) {
     auto us = [](auto f) {
       return 1e6 * (g_threads == 1 ? seconds_per_run<ThreadClock>(f) : seconds_per_run<std::chrono::steady_clock>(f));
     };
-    out[0] = {"W2 softmax_xent 2048x65",
-              us([&] { t->softmax_xent(y.data(), R, V, tg.data(), 1.0f / R, acc.data()); })};
+    out[0] = {"W2 softmax_xent 2048x65", us([&] { t->softmax_xent(y.data(), R, V, tg.data(), 1.0f / R, acc.data()); })};
     out[1] = {"W2 colsum 2048x512", us([&] { t->colsum(R, H, rows.data(), acc.data()); })};
     out[2] = {"W2 clip_update adam clip-norm P=329281",
               us([&] { t->clip_update(adam, p.data(), g.data(), st.data(), P); })};

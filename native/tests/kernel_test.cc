@@ -136,8 +136,8 @@ void test_gemm(const Table& t) {
                        randint(0, 1) == 1});
   }
   for (const auto& c : cases) check_gemm(t, c);
-  std::printf("  %-6s gemm nn/nt/tn: %zu cases, worst |diff|/tolerance %.3g  %s\n", t.isa, cases.size(),
-              g_worst_ratio, g_failures == before ? "ok" : "FAILED");
+  std::printf("  %-6s gemm nn/nt/tn: %zu cases, worst |diff|/tolerance %.3g  %s\n", t.isa, cases.size(), g_worst_ratio,
+              g_failures == before ? "ok" : "FAILED");
 }
 
 void test_gemv(const Table& t) {
@@ -160,15 +160,15 @@ void test_gemv(const Table& t) {
       double mag = acc ? std::fabs(yn0[i]) : 0.0;
       for (int j = 0; j < N; j++) mag += std::fabs((double)A[(std::size_t)i * lda + j] * xn[j]);
       const double d = std::fabs((double)yn[i] - yn_ref[i]);
-      CHECK(d <= 2.0 * (N + 2) * kU * mag + 1e-30, "%s gemv_n M=%d N=%d lda=%d acc=%d i=%d diff %.3g", t.isa, M, N,
-            lda, (int)acc, i, d);
+      CHECK(d <= 2.0 * (N + 2) * kU * mag + 1e-30, "%s gemv_n M=%d N=%d lda=%d acc=%d i=%d diff %.3g", t.isa, M, N, lda,
+            (int)acc, i, d);
     }
     for (int j = 0; j < N; j++) {
       double mag = acc ? std::fabs(yt0[j]) : 0.0;
       for (int i = 0; i < M; i++) mag += std::fabs((double)A[(std::size_t)i * lda + j] * xt[i]);
       const double d = std::fabs((double)yt[j] - yt_ref[j]);
-      CHECK(d <= 2.0 * (M + 2) * kU * mag + 1e-30, "%s gemv_t M=%d N=%d lda=%d acc=%d j=%d diff %.3g", t.isa, M, N,
-            lda, (int)acc, j, d);
+      CHECK(d <= 2.0 * (M + 2) * kU * mag + 1e-30, "%s gemv_t M=%d N=%d lda=%d acc=%d j=%d diff %.3g", t.isa, M, N, lda,
+            (int)acc, j, d);
     }
     CHECK(yn[M] == yn0[M] && yt[N] == yt0[N], "%s gemv M=%d N=%d wrote past y", t.isa, M, N);
     n_cases++;
@@ -254,8 +254,7 @@ void test_exp(const Table& t, std::uint32_t stride) {
   };
   n += sweep(t.exp, 0.0f, 88.72f, false, stride, rel);
   n += sweep(t.exp, 0.0f, 87.33f, true, stride, rel);
-  CHECK(max_rel <= kExpRelBound, "%s exp max rel error %.3g at x=%.9g exceeds %.3g", t.isa, max_rel, at,
-        kExpRelBound);
+  CHECK(max_rel <= kExpRelBound, "%s exp max rel error %.3g at x=%.9g exceeds %.3g", t.isa, max_rel, at, kExpRelBound);
   // Subnormal range and beyond: absolute error ≤ 1.5 subnormal ulp (2^-149), never negative.
   double max_sub = 0.0;
   sweep(t.exp, 87.33f, 200.0f, true, stride > 1 ? 7 : 1, [&](float x, float y) {
@@ -267,7 +266,8 @@ void test_exp(const Table& t, std::uint32_t stride) {
   const float specials[] = {-INFINITY, -1000.0f, -104.0f, 88.73f, 89.0f, 1000.0f, INFINITY, NAN, -NAN, 0.0f, -0.0f};
   float out[11];
   t.exp(11, specials, out);
-  CHECK(out[0] == 0.0f && out[1] == 0.0f && out[2] == 0.0f, "%s exp underflow: %g %g %g", t.isa, out[0], out[1], out[2]);
+  CHECK(out[0] == 0.0f && out[1] == 0.0f && out[2] == 0.0f, "%s exp underflow: %g %g %g", t.isa, out[0], out[1],
+        out[2]);
   CHECK(std::isinf(out[3]) && std::isinf(out[4]) && std::isinf(out[5]) && std::isinf(out[6]) && out[6] > 0,
         "%s exp overflow: %g %g %g %g", t.isa, out[3], out[4], out[5], out[6]);
   CHECK(std::isnan(out[7]) && std::isnan(out[8]), "%s exp(NaN) = %g, %g", t.isa, out[7], out[8]);
@@ -307,8 +307,9 @@ void test_tanh(const Table& t, std::uint32_t stride) {
   std::vector<float> v = {0.1f, -0.5f, 2.0f, -3.0f, 0.7f};  // in place
   t.tanh(v.size(), v.data(), v.data());
   CHECK(std::fabs(v[2] - std::tanh(2.0)) < 1e-6, "%s tanh in place", t.isa);
-  std::printf("  %-6s tanh: %zu points, max rel error %.3g (at x=%.9g; bound %.2g), max abs error for |x|<1e-3 %.3g  %s\n",
-              t.isa, n, max_rel, at, kTanhRelBound, max_abs_small, g_failures == before ? "ok" : "FAILED");
+  std::printf(
+      "  %-6s tanh: %zu points, max rel error %.3g (at x=%.9g; bound %.2g), max abs error for |x|<1e-3 %.3g  %s\n",
+      t.isa, n, max_rel, at, kTanhRelBound, max_abs_small, g_failures == before ? "ok" : "FAILED");
 }
 
 void test_dispatch() {
@@ -432,10 +433,12 @@ void test_packed(const Table& t) {
 void test_threads(const Table& t) {
   const int before = g_failures;
   const int saved = charrnn::par::threads();
-  struct Shape { int M, N, K; };
+  struct Shape {
+    int M, N, K;
+  };
   // {26, 16, 700}: split by rows, row 18..23 is a 4-row tile on one thread (26 = 18 + 4 + 4) and a 6-row tile on two.
-  const Shape shapes[] = {{32, 2048, 512}, {1024, 320, 2048}, {1001, 1000, 77}, {2048, 65, 256}, {64, 64, 64},
-                          {26, 16, 700}};
+  const Shape shapes[] = {{32, 2048, 512}, {1024, 320, 2048}, {1001, 1000, 77},
+                          {2048, 65, 256}, {64, 64, 64},      {26, 16, 700}};
   int cases = 0;
   for (Form f : {Form::NN, Form::NT, Form::TN})
     for (const Shape& s : shapes)
@@ -520,8 +523,8 @@ void test_rows(const Table& t) {
                   std::memcmp(dr.data(), dg.data(), dr.size() * sizeof(double)) == 0,
               "%s softmax_xent R=%d V=%d differs from softmax_xent_rows", t.isa, R, V);
       } else {
-        CHECK(std::fabs(lr - lg) <= 1e-12 * std::fabs(lr), "%s softmax_xent R=%d V=%d loss %.17g vs %.17g", t.isa, R,
-              V, lg, lr);
+        CHECK(std::fabs(lr - lg) <= 1e-12 * std::fabs(lr), "%s softmax_xent R=%d V=%d loss %.17g vs %.17g", t.isa, R, V,
+              lg, lr);
         for (std::size_t i = 0; i < y.size(); i++)
           CHECK(std::fabs(y[i] - yr[i]) <= 2.5e-7 * std::fabs(yr[i]) + 1e-30, "%s softmax_xent R=%d V=%d dY[%zu]",
                 t.isa, R, V, i);
@@ -556,8 +559,8 @@ void test_clip_update(const Table& t) {
               std::vector<float> pr = p0, gr = g0, sr = s0, pg = p0, gg = g0, sg = s0;
               const double nr = clip_update_f64(h, pr.data(), gr.data(), sr.data(), P);
               const double ng = t.clip_update(h, pg.data(), gg.data(), sg.data(), P);
-              CHECK(pg[P] == p0[P] && gg[P] == g0[P] && sg[S] == s0[S], "%s clip_update P=%zu wrote past the end", t.isa,
-                    P);
+              CHECK(pg[P] == p0[P] && gg[P] == g0[P] && sg[S] == s0[S], "%s clip_update P=%zu wrote past the end",
+                    t.isa, P);
               if (exact || eps < 1e-30) {
                 CHECK(nr == ng && pr == pg && gr == gg && sr == sg,
                       "%s clip_update kind=%d clip=%d wd=%g eps=%g P=%zu differs from clip_update_f64", t.isa,
@@ -581,8 +584,7 @@ void test_clip_update(const Table& t) {
               cases++;
             }
     }
-  CHECK((t.rnn_chunk == nullptr) == (t.rnn_chunk_scratch == nullptr), "%s: rnn_chunk without its scratch size",
-        t.isa);
+  CHECK((t.rnn_chunk == nullptr) == (t.rnn_chunk_scratch == nullptr), "%s: rnn_chunk without its scratch size", t.isa);
   std::printf("  %-6s clip_update: %d cases  %s\n", t.isa, cases, g_failures == before ? "ok" : "FAILED");
 }
 
@@ -599,7 +601,7 @@ void test_x86_twins() {
   }
   const int before = g_failures;
   const int shapes[][3] = {{32, 1024, 256}, {32, 256, 1024}, {2048, 1024, 64}, {1024, 256, 2048}, {65, 256, 2048},
-                           {2048, 65, 256}, {7, 17, 300},    {13, 33, 513},    {145, 97, 513},   {1, 65, 100},
+                           {2048, 65, 256}, {7, 17, 300},    {13, 33, 513},    {145, 97, 513},    {1, 65, 100},
                            {25, 47, 31},    {12, 32, 5},     {11, 31, 600},    {2, 3, 4}};
   int cases = 0;
   for (auto& sh : shapes)

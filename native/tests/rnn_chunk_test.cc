@@ -30,36 +30,54 @@ int main() {
   int fails = 0, cases = 0;
   int Hs[] = {1, 3, 8, 13, 16, 17, 37, 100, 104, 130};
   int Vs[] = {2, 9, 29, 65};
-  for (int H : Hs) for (int V : Vs) for (int B : {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 32}) for (int T : {1, 2, 5}) {
-    auto L = nn::RnnLayout::of(H, V);
-    std::vector<float> p(L.size), g1(L.size, 7.f), g2(L.size, -7.f), h1(B * H), h2;
-    for (auto& x : p) x = nd(rng);
-    for (auto& x : h1) x = std::tanh(nd(rng));
-    h2 = h1;
-    const std::vector<float> h0 = h1;
-    std::vector<int32_t> in(B * T), tg(B * T);
-    for (int i = 0; i < B * T; i++) { in[i] = rng() % V; tg[i] = rng() % V; }
-    nn::RnnWorkspace w1, w2;
-    double l1 = nn::rnn_chunk_gradient(*avx, L, p.data(), g1.data(), in.data(), tg.data(), B, T, h1.data(), 0.5f, w1);
-    double l2 = nn::rnn_chunk_gradient(*sca, L, p.data(), g2.data(), in.data(), tg.data(), B, T, h2.data(), 0.5f, w2);
-    cases++;
-    double gmax = 0, gd = 0, hd = 0;
-    for (size_t i = 0; i < L.size; i++) { gmax = std::fmax(gmax, std::fabs(g2[i])); gd = std::fmax(gd, std::fabs(g1[i] - g2[i])); if (!std::isfinite(g1[i])) gd = 1e9; }
-    for (size_t i = 0; i < h1.size(); i++) hd = std::fmax(hd, std::fabs(h1[i] - h2[i]));
-    bool bad = std::fabs(l1 - l2) > 1e-5 * std::fabs(l2) + 1e-6 || gd > 1e-4 * gmax + 1e-6 || hd > 3e-5;
-    if (bad) { fails++; if (fails < 20) printf("FAIL H=%d V=%d B=%d T=%d loss %g vs %g gd %g (gmax %g) hd %g\n", H, V, B, T, l1, l2, gd, gmax, hd); }
-    if (zmm != nullptr) {  // same inputs on the avx512 table: every gradient, h_T and the loss bit for bit
-      std::vector<float> g3(L.size, 3.f), h3 = h0;
-      nn::RnnWorkspace w3;
-      const double l3 = nn::rnn_chunk_gradient(*zmm, L, p.data(), g3.data(), in.data(), tg.data(), B, T, h3.data(), 0.5f, w3);
-      twins++;
-      if (l3 != l1 || std::memcmp(g3.data(), g1.data(), g1.size() * sizeof(float)) != 0 ||
-          std::memcmp(h3.data(), h1.data(), h1.size() * sizeof(float)) != 0) {
-        fails++;
-        if (fails < 20) printf("FAIL H=%d V=%d B=%d T=%d: avx512 chunk differs from avx2\n", H, V, B, T);
-      }
-    }
-  }
+  for (int H : Hs)
+    for (int V : Vs)
+      for (int B : {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 32})
+        for (int T : {1, 2, 5}) {
+          auto L = nn::RnnLayout::of(H, V);
+          std::vector<float> p(L.size), g1(L.size, 7.f), g2(L.size, -7.f), h1(B * H), h2;
+          for (auto& x : p) x = nd(rng);
+          for (auto& x : h1) x = std::tanh(nd(rng));
+          h2 = h1;
+          const std::vector<float> h0 = h1;
+          std::vector<int32_t> in(B * T), tg(B * T);
+          for (int i = 0; i < B * T; i++) {
+            in[i] = rng() % V;
+            tg[i] = rng() % V;
+          }
+          nn::RnnWorkspace w1, w2;
+          double l1 =
+              nn::rnn_chunk_gradient(*avx, L, p.data(), g1.data(), in.data(), tg.data(), B, T, h1.data(), 0.5f, w1);
+          double l2 =
+              nn::rnn_chunk_gradient(*sca, L, p.data(), g2.data(), in.data(), tg.data(), B, T, h2.data(), 0.5f, w2);
+          cases++;
+          double gmax = 0, gd = 0, hd = 0;
+          for (size_t i = 0; i < L.size; i++) {
+            gmax = std::fmax(gmax, std::fabs(g2[i]));
+            gd = std::fmax(gd, std::fabs(g1[i] - g2[i]));
+            if (!std::isfinite(g1[i])) gd = 1e9;
+          }
+          for (size_t i = 0; i < h1.size(); i++) hd = std::fmax(hd, std::fabs(h1[i] - h2[i]));
+          bool bad = std::fabs(l1 - l2) > 1e-5 * std::fabs(l2) + 1e-6 || gd > 1e-4 * gmax + 1e-6 || hd > 3e-5;
+          if (bad) {
+            fails++;
+            if (fails < 20)
+              printf("FAIL H=%d V=%d B=%d T=%d loss %g vs %g gd %g (gmax %g) hd %g\n", H, V, B, T, l1, l2, gd, gmax,
+                     hd);
+          }
+          if (zmm != nullptr) {  // same inputs on the avx512 table: every gradient, h_T and the loss bit for bit
+            std::vector<float> g3(L.size, 3.f), h3 = h0;
+            nn::RnnWorkspace w3;
+            const double l3 =
+                nn::rnn_chunk_gradient(*zmm, L, p.data(), g3.data(), in.data(), tg.data(), B, T, h3.data(), 0.5f, w3);
+            twins++;
+            if (l3 != l1 || std::memcmp(g3.data(), g1.data(), g1.size() * sizeof(float)) != 0 ||
+                std::memcmp(h3.data(), h1.data(), h1.size() * sizeof(float)) != 0) {
+              fails++;
+              if (fails < 20) printf("FAIL H=%d V=%d B=%d T=%d: avx512 chunk differs from avx2\n", H, V, B, T);
+            }
+          }
+        }
   printf("%d cases against the scalar loops, %d avx512 vs avx2 bit for bit, %d failures\n", cases, twins, fails);
   return fails != 0;
 }
