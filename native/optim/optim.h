@@ -16,12 +16,6 @@ using Hyper = kernels::OptimHyper;
 // Number of optimizer-state slots (copies of the parameter layout) a kind needs.
 inline std::size_t slots(Kind kind) { return kind == Kind::kAdam ? 2 : 1; }
 
-// L2 norm of g [n], accumulated in double.
-double l2_norm(const float* g, std::size_t n);
-
-// Clamp every g [n] to [−c, c] in place; returns the L2 norm afterwards (double).
-double clip_value(float* g, std::size_t n, double c);
-
 // Clip then update P parameters in place:
 //   gradNorm = ‖g‖; clip_value > 0: g ← clamp(g) in the arena; n = ‖g‖ after that;
 //   scale = clip_norm > 0 && n > clip_norm ? clip_norm/(n + 1e-6) : 1 (folded into the update, arena untouched);
