@@ -24,6 +24,7 @@ import {
 } from '../run/schedule.js';
 import type { CorpusReference, TrainingState } from '../run/state.js';
 import { resolveTrainOptions, sameJson } from './options.js';
+import { trainingBusyError } from '../util/errors.js';
 
 export interface CheckpointOptions extends CheckpointFiles {
   /** Write the latest checkpoint every N iterations (0 = off, default). */
@@ -187,15 +188,36 @@ export interface TrainResult {
   state: TrainingState;
 }
 
+/** The models a train() run is using: a second run on one of them rejects instead of interleaving its updates. */
+const training = new WeakSet<object>();
+
 /**
  * Train `model` on `train` ids (and validate on `validation` ids when given).
  * Yields to the event loop between chunks so timers, signals and progress rendering stay live.
+ * One run per model at a time: a second train() on a model that is being trained rejects with
+ * `code: 'ERR_CHARRNN_BUSY'`.
  */
 export async function train(
   model: CharRNN,
   trainIds: TokenIds,
   validation: TokenIds | undefined,
   options: TrainOptions = {},
+): Promise<TrainResult> {
+  if (model === null || typeof model !== 'object') return run(model, trainIds, validation, options);
+  if (training.has(model)) throw trainingBusyError();
+  training.add(model);
+  try {
+    return await run(model, trainIds, validation, options);
+  } finally {
+    training.delete(model);
+  }
+}
+
+async function run(
+  model: CharRNN,
+  trainIds: TokenIds,
+  validation: TokenIds | undefined,
+  options: TrainOptions,
 ): Promise<TrainResult> {
   const resume = options.resume;
   const {

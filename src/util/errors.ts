@@ -16,6 +16,7 @@ export type CharRNNError = Error & { readonly code: CharRNNErrorCode };
 
 /** The texts, defined once (the native addon's busy / disposed errors carry the same ones). */
 export const BUSY_MESSAGE = 'model is busy: an asynchronous trainChunk is still running; await it first';
+export const TRAINING_BUSY_MESSAGE = 'model is busy: a train() run is already training it; await it first';
 export const DISPOSED_MESSAGE = 'This backend session has been disposed';
 
 function coded(code: CharRNNErrorCode, message: string): CharRNNError {
@@ -25,6 +26,11 @@ function coded(code: CharRNNErrorCode, message: string): CharRNNError {
 /** A call on a model (or its sessions) while trainChunkAsync has not settled. */
 export function busyError(): CharRNNError {
   return coded(ERROR_CODES.busy, BUSY_MESSAGE);
+}
+
+/** A second train() on a model that one is still training (two runs would interleave their updates). */
+export function trainingBusyError(): CharRNNError {
+  return coded(ERROR_CODES.busy, TRAINING_BUSY_MESSAGE);
 }
 
 /** A call on a backend session after dispose(). */

@@ -103,4 +103,29 @@ describe('train', () => {
       train(model, corpus.train, undefined, { maxIters: 1, optimizer: { lr: -1 } }),
     ).rejects.toThrow('Expected a positive finite number for lr but received -1');
   });
+  it('refuses a second train() on a model one is still training, and frees the model when the first ends', async () => {
+    // Regression (issue 15, defect 2): two concurrent runs on one model both resolved, each claiming its
+    // iterations, while the model received the updates of both through one carried state.
+    const corpus = Corpus.fromText(text, { validationFraction: 0.1 });
+    const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 16, seed: 1, backend: 'js' });
+    const first = train(model, corpus.train, corpus.validation, { seqLength: 16, maxIters: 50 });
+    const second = train(model, corpus.train, corpus.validation, { seqLength: 16, maxIters: 50 });
+    await expect(second).rejects.toThrow(
+      'model is busy: a train() run is already training it; await it first',
+    );
+    await expect(second).rejects.toMatchObject({ code: 'ERR_CHARRNN_BUSY' });
+    expect((await first).iterations).toBe(50);
+    // Free again once the first run has ended, and after a run that failed on its options.
+    await expect(train(model, corpus.train, corpus.validation, { seqLength: 0 })).rejects.toThrow(RangeError);
+    expect(
+      (await train(model, corpus.train, corpus.validation, { seqLength: 16, maxIters: 10 })).iterations,
+    ).toBe(10);
+    // Another model trains alongside without trouble.
+    const other = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 16, seed: 2, backend: 'js' });
+    const [a, b] = await Promise.all([
+      train(model, corpus.train, undefined, { seqLength: 16, maxIters: 20 }),
+      train(other, corpus.train, undefined, { seqLength: 16, maxIters: 20 }),
+    ]);
+    expect([a.iterations, b.iterations]).toEqual([20, 20]);
+  });
 });
