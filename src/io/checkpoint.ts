@@ -4,7 +4,7 @@
 // The reader also takes plain model files (versions 1 and 2) and validates every field before anything
 // is built from it; each defect is a SafetensorsError naming the field. Also here: the files a run keeps
 // (latest, numbered keep-last-N copies, best-by-validation). Deliberately no training logic.
-import { readdir, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { OptimizerHyper } from '../backends/backend.js';
 import { resolveBackend, type BackendChoice } from '../backends/index.js';
@@ -380,6 +380,23 @@ export async function writeBest(model: CharRNN, state: TrainingState, files: Che
 }
 
 /** Remove temporaries left by killed writers beside every file a run writes. Returns what was removed. */
+/**
+ * Check, before any training, that the folder of every checkpoint file exists and is a folder, so that a run is
+ * not lost at its first save. Throws an Error naming the file and the folder, with the fix.
+ */
+export async function checkCheckpointFolders(files: CheckpointFiles): Promise<void> {
+  for (const path of files.bestPath === undefined ? [files.path] : [files.path, files.bestPath]) {
+    const folder = dirname(path);
+    const info = await stat(folder).catch(() => undefined);
+    if (!info)
+      throw new Error(
+        `Cannot write checkpoints to ${path}: the folder ${folder} does not exist. HINT: create it (mkdir -p ${folder}) or choose another path`,
+      );
+    if (!info.isDirectory())
+      throw new Error(`Cannot write checkpoints to ${path}: ${folder} is not a folder`);
+  }
+}
+
 export async function cleanCheckpointTemporaries(files: CheckpointFiles): Promise<string[]> {
   const removed: string[] = [];
   const numberedBase = basename(numberedPath(files.path, 0));

@@ -8,6 +8,7 @@ import type { CharRNN, EvaluateResult } from '../charrnn.js';
 import { Batcher } from '../text/batcher.js';
 import type { TokenIds } from '../text/vocabulary.js';
 import {
+  checkCheckpointFolders,
   cleanCheckpointTemporaries,
   readCheckpoint,
   writeBest,
@@ -303,7 +304,10 @@ async function run(
   let cutsSinceGood = 0;
   let runRollbacks = 0;
   let stoppedBy: TrainResult['stoppedBy'] = 'maxIters';
-  if (ck) await cleanCheckpointTemporaries(ck);
+  if (ck) {
+    await checkCheckpointFolders(ck); // before the first chunk: never lose a run at its first save
+    await cleanCheckpointTemporaries(ck);
+  }
 
   let lastEvaluation: EvaluateResult | undefined;
   const evaluate = (): EvalEvent | undefined => {

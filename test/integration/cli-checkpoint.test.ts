@@ -46,6 +46,36 @@ const model = [
   '--no-progress',
 ];
 
+describe('charrnn train --out / --best', () => {
+  it('refuses an output in a missing folder before training, in one line (not at the first save)', () => {
+    // Regression (issue 15, defect 10): --out /missing/dir/m.safetensors trained to the end, then failed with ENOENT.
+    const missing = join(dir, 'no-such-folder');
+    for (const flag of ['--out', '--best']) {
+      const args = ['train', ...model, '--max-iters', '1000000', '--no-progress'];
+      if (flag === '--best') args.push('--out', join(dir, 'best-run.safetensors'));
+      const r = charrnn(...args, flag, join(missing, 'm.safetensors'));
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('charrnn:'));
+      expect(errors).toEqual([
+        `charrnn: Cannot write checkpoints to ${join(missing, 'm.safetensors')}: the folder ${missing} does not exist. HINT: create it (mkdir -p ${missing}) or choose another path`,
+      ]);
+      expect(r.stderr).not.toContain('iter ');
+      expect(r.code).toBe(1);
+    }
+    const notFolder = charrnn(
+      'train',
+      ...model,
+      '--max-iters',
+      '5',
+      '--out',
+      join(corpusFile, 'm.safetensors'),
+    );
+    expect(notFolder.stderr).toContain(
+      `charrnn: Cannot write checkpoints to ${join(corpusFile, 'm.safetensors')}: ${corpusFile} is not a folder`,
+    );
+    expect(notFolder.code).toBe(1);
+  });
+});
+
 describe('charrnn train --resume', () => {
   it('a run saved at 20 and resumed with --max-iters 40 trains 20 more, identical to 40 in one go', () => {
     const whole = join(dir, 'whole.safetensors');

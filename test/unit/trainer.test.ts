@@ -1,4 +1,6 @@
 // The training loop on small texts built here: loss falls, stop criteria, events, and input errors.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
@@ -127,5 +129,18 @@ describe('train', () => {
       train(other, corpus.train, undefined, { seqLength: 16, maxIters: 20 }),
     ]);
     expect([a.iterations, b.iterations]).toEqual([20, 20]);
+  });
+  it('checks the checkpoint folders before the first chunk', async () => {
+    const corpus = Corpus.fromText(text, { validationFraction: 0.1 });
+    const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, seed: 1, backend: 'js' });
+    const before = model.parameters();
+    const folder = join(tmpdir(), `charrnn-no-such-folder-${process.pid}`);
+    const path = join(folder, 'run.safetensors');
+    await expect(
+      train(model, corpus.train, undefined, { maxIters: 5, checkpoint: { path } }),
+    ).rejects.toThrow(
+      `Cannot write checkpoints to ${path}: the folder ${folder} does not exist. HINT: create it (mkdir -p ${folder}) or choose another path`,
+    );
+    expect(model.parameters()).toEqual(before); // not one update
   });
 });
