@@ -6,12 +6,14 @@ import { InvalidArgumentError, Option } from 'commander';
 /** A mistake by the user: printed as one line, exit code 1, no stack trace. */
 export class UsageError extends Error {}
 
-export function int(name: string, min = 0) {
+export function int(name: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min)
+    if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max)
       throw new InvalidArgumentError(
-        `expected an integer ≥ ${min} for ${name}, got ${JSON.stringify(value)}`,
+        max === Number.MAX_SAFE_INTEGER
+          ? `expected an integer ≥ ${min} for ${name}, got ${JSON.stringify(value)}`
+          : `expected an integer in [${min}, ${max}] for ${name}, got ${JSON.stringify(value)}`,
       );
     return n;
   };

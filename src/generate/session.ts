@@ -3,8 +3,8 @@
 // BackendSession.step (one call per token); the choice of token is the rule of transform.ts.
 // Deliberately no whole-loop fast path here (see generate.ts) and no beam search (see beam.ts).
 import type { EncodeOptions, UnknownPolicy } from '../text/vocabulary.js';
-import { Rng } from '../util/rng.js';
-import { positiveInt, typeError } from '../util/validate.js';
+import { MAX_SEED, Rng } from '../util/rng.js';
+import { positiveInt, rangeError, typeError } from '../util/validate.js';
 import type { ModelCore } from './core.js';
 import {
   defaultPrime,
@@ -343,6 +343,8 @@ export class BatchSession {
     if (options === null || typeof options !== 'object') typeError('an options object', 'options', options);
     const seed = options.seed ?? 1;
     if (!Number.isInteger(seed)) typeError('an integer', 'seed', seed);
+    if (seed < 0 || seed + size - 1 > MAX_SEED)
+      rangeError(`an integer in [0, ${MAX_SEED - size + 1}] (stream i is seeded seed + i)`, 'seed', seed);
     this.streams = Object.freeze(
       Array.from({ length: size }, (_, i) => new Session(core, { seed: seed + i })),
     );

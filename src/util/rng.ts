@@ -1,6 +1,9 @@
 // The one PRNG of charrnn: xoshiro128** seeded by splitmix32, reproduced bit for bit in native/util/rng.h.
 // Deliberately 32-bit only (Math.imul, >>> 0) so both languages agree exactly; no crypto use.
 
+/** The largest seed: seeds are 32-bit, so every seed in [0, MAX_SEED] gives a different stream. */
+export const MAX_SEED = 2 ** 32 - 1;
+
 /** State is four uint32 words, held in a Uint32Array so the native side can advance it in place. */
 export class Rng {
   readonly state: Uint32Array;
@@ -17,7 +20,12 @@ export class Rng {
     }
     if (typeof seed !== 'number' || !Number.isInteger(seed))
       throw new TypeError(`Expected an integer for seed but received ${String(seed)}`);
-    // splitmix32 over the low 32 bits of the seed fills the state; never all-zero.
+    // Seeds are 32-bit: a larger or negative one would silently repeat a smaller one (2³² + 1 seeded like 1).
+    if (seed < 0 || seed > MAX_SEED)
+      throw new RangeError(
+        `Expected an integer in [0, ${MAX_SEED}] for seed but received ${seed}. HINT: seeds are 32-bit; a larger one would repeat a smaller one`,
+      );
+    // splitmix32 over the seed fills the state; never all-zero.
     let x = seed >>> 0;
     for (let i = 0; i < 4; i++) {
       x = (x + 0x9e3779b9) >>> 0;

@@ -118,6 +118,11 @@ describe('charrnn sample', () => {
       /expected a number ≥ 1 for --repetition-penalty/,
     );
     badOption(charrnn([...base, '--beam', '0']), /expected an integer ≥ 1 for --beam, got "0"/);
+    // Seeds are 32-bit: 2³² + 1 used to sample exactly what --seed 1 samples (issue 15, defect 9).
+    badOption(
+      charrnn([...base, '--seed', '4294967297']),
+      /expected an integer in \[0, 4294967295\] for --seed, got "4294967297"/,
+    );
     oneLine(
       charrnn([...base, '--beam', '2', '--temperature', '0.5']),
       /--beam is deterministic and takes no --temperature/,

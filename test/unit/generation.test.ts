@@ -334,6 +334,10 @@ describe.each(BACKENDS)('sessions and generation on the %s backend', (backend) =
       expect(outs[i].text).toBe(s.generate({ length: 40, topK: 6 }).text);
     });
     expect(() => m.batchSession(0)).toThrow('Expected a positive integer for size but received 0');
+    expect(m.batchSession(2, { seed: 2 ** 32 - 2 }).size).toBe(2);
+    expect(() => m.batchSession(3, { seed: 2 ** 32 - 2 })).toThrow(
+      'Expected an integer in [0, 4294967293] (stream i is seeded seed + i) for seed but received 4294967294',
+    );
   });
 
   it('rejects bad options with the option named', () => {

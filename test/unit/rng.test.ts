@@ -1,6 +1,6 @@
 // The shared PRNG: xoshiro128** seeded by splitmix32, checked against an independent BigInt model.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/util/rng.js';
+import { MAX_SEED, Rng } from '../../src/util/rng.js';
 
 const M32 = (1n << 32n) - 1n;
 const rotl = (x: bigint, k: bigint) => ((x << k) | (x >> (32n - k))) & M32;
@@ -62,5 +62,16 @@ describe('Rng', () => {
   it('rejects a non-integer seed and a wrong-length state', () => {
     expect(() => new Rng(1.5)).toThrow(TypeError);
     expect(() => new Rng(new Uint32Array(3))).toThrow(RangeError);
+  });
+
+  it('refuses seeds outside [0, 2³² − 1] instead of wrapping them onto smaller ones', () => {
+    // Regression (issue 15, defect 9): --seed 4294967297 gave exactly the stream of --seed 1.
+    for (const seed of [2 ** 32 + 1, 2 ** 32, -1, 2 ** 53])
+      expect(() => new Rng(seed)).toThrow(
+        `Expected an integer in [0, 4294967295] for seed but received ${seed}. HINT: seeds are 32-bit; a larger one would repeat a smaller one`,
+      );
+    expect(() => new Rng(-1)).toThrow(RangeError);
+    const ends = [0, 1, MAX_SEED - 1, MAX_SEED].map((seed) => new Rng(seed).nextU32());
+    expect(new Set(ends).size).toBe(4);
   });
 });

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackendChoice } from '../../backends/index.js';
 import { loadModel } from '../../io/model-file.js';
 import { backendOption, int, num, UsageError, writeOut } from '../args.js';
+import { MAX_SEED } from '../../util/rng.js';
 
 interface SampleCliOptions {
   backend: BackendChoice;
@@ -118,7 +119,7 @@ export function registerSample(program: Command): void {
       num('--length-penalty', { min: 0 }),
       0,
     )
-    .option('--seed <n>', 'sampling seed', int('--seed'), 1)
+    .option('--seed <n>', 'sampling seed', int('--seed', 0, MAX_SEED), 1)
     .addOption(
       new Option(
         '--unknown <policy>',

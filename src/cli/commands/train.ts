@@ -14,6 +14,7 @@ import { resolveSchedule } from '../../run/schedule.js';
 import { train, type CheckpointOptions, type TrainEvent, type TrainOptions } from '../../train/trainer.js';
 import { VERSION } from '../../version.js';
 import { backendOption, int, num } from '../args.js';
+import { MAX_SEED } from '../../util/rng.js';
 import { checkResumeOptions, checkSameVocabulary, readResumable } from '../checkpoint-cli.js';
 import { ProgressRenderer } from '../progress.js';
 
@@ -311,7 +312,7 @@ export function registerTrain(program: Command): void {
     .option('--max-time <seconds>', 'stop after this much training time', num('--max-time', { min: 0 }))
     .option('--max-iters <n>', 'stop after this many chunks', int('--max-iters', 1))
     .option('--max-epochs <n>', 'stop after this many passes over the training split', int('--max-epochs', 1))
-    .option('--seed <n>', 'initialisation seed', int('--seed'), 1)
+    .option('--seed <n>', 'initialisation seed', int('--seed', 0, MAX_SEED), 1)
     .option('--out <file>', 'where to save the model', 'model.safetensors')
     .option(
       '--val-fraction <f>',
