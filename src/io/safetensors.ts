@@ -4,6 +4,7 @@
 import { open } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
 import { describe, nonNegativeInt, positiveInt, rangeError, typeError } from '../util/validate.js';
+import { refuseSpecialFile } from '../util/files.js';
 import { RESERVED_NAMES, StrictJsonReader } from './strict-json.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -430,6 +431,7 @@ export async function loadSafetensors(path: string, opts?: LoadOptions): Promise
   if (typeof path !== 'string' || path.length === 0) typeError('a non-empty string', 'path', path);
   const maxHeaderBytes = maxHeaderBytesOf(opts);
   const fail = failer(path);
+  await refuseSpecialFile(path, 'File');
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;

@@ -1,6 +1,7 @@
 // Corpus loading: strict UTF-8 decoding, file reading with helpful errors, and the train/validation split.
 // Deliberately no downloading or name resolution (see io/resolve-corpus.ts) and no batching.
 import { readFile } from 'node:fs/promises';
+import { refuseSpecialFile } from '../util/files.js';
 import { numberInRange, typeError } from '../util/validate.js';
 import { formatChar, Vocabulary, type TokenIds } from './vocabulary.js';
 import { isTokenVocabulary, type WordVocabulary } from './word-vocabulary.js';
@@ -71,6 +72,7 @@ export function decodeUtf8Strict(bytes: Uint8Array, source = 'input'): string {
 /** Read a UTF-8 text file (strictly decoded); a missing file gets a message with the fix. */
 export async function readCorpusFile(path: string): Promise<string> {
   if (typeof path !== 'string') typeError('a file path string', 'path', path);
+  await refuseSpecialFile(path, 'Corpus file');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

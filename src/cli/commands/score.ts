@@ -1,6 +1,7 @@
 // `charrnn score`: its options and the handler that prints a text's total log-probability, perplexity and
 // bits per token (or JSON, or per-token surprisal) under a saved model.
 import { readFile } from 'node:fs/promises';
+import { refuseSpecialFile } from '../../util/files.js';
 import { Command } from 'commander';
 import type { BackendChoice } from '../../backends/index.js';
 import type { ScoreUnknownPolicy } from '../../generate/score.js';
@@ -33,6 +34,7 @@ async function readText(file: string): Promise<{ name: string; text: string }> {
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return { name: 'stdin', text: decodeUtf8Strict(new Uint8Array(Buffer.concat(chunks)), 'stdin') };
   }
+  await refuseSpecialFile(file, 'Text file');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
