@@ -335,11 +335,21 @@ export class Session {
  * single Session with seed + i would. The backends step one stream at a time, so this loops over the streams
  * (one backend call per token per stream): it batches the bookkeeping, not the arithmetic.
  */
+/** The most streams one batch session drives (each holds a state and a [V] distribution of its own). */
+export const MAX_BATCH_STREAMS = 65536;
+
 export class BatchSession {
   readonly streams: readonly Session[];
 
   constructor(core: ModelCore, size: number, options: { seed?: number } = {}) {
     positiveInt('size', size);
+    if (size > MAX_BATCH_STREAMS)
+      rangeError(
+        `an integer in [1, ${MAX_BATCH_STREAMS}]`,
+        'size',
+        size,
+        'each stream holds its own state and distribution; run larger batches in parts',
+      );
     if (options === null || typeof options !== 'object') typeError('an options object', 'options', options);
     const seed = options.seed ?? 1;
     if (!Number.isInteger(seed)) typeError('an integer', 'seed', seed);

@@ -334,6 +334,11 @@ describe.each(BACKENDS)('sessions and generation on the %s backend', (backend) =
       expect(outs[i].text).toBe(s.generate({ length: 40, topK: 6 }).text);
     });
     expect(() => m.batchSession(0)).toThrow('Expected a positive integer for size but received 0');
+    // Bounded (issue 15, defect 6): batchSession(2 ** 30) ran V8 out of memory instead of answering.
+    for (const size of [2 ** 30, 65537])
+      expect(() => m.batchSession(size)).toThrow(
+        `Expected an integer in [1, 65536] for size but received ${size}. HINT: each stream holds its own state and distribution; run larger batches in parts`,
+      );
     expect(m.batchSession(2, { seed: 2 ** 32 - 2 }).size).toBe(2);
     expect(() => m.batchSession(3, { seed: 2 ** 32 - 2 })).toThrow(
       'Expected an integer in [0, 4294967293] (stream i is seeded seed + i) for seed but received 4294967294',
