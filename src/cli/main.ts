@@ -21,8 +21,11 @@ export function buildProgram(): Command {
     .name('charrnn')
     .description('Character-level RNN language models: train on a text, then generate from it.')
     .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str) });
+    // One line per mistake, the pointer to --help on the same line (commander's showHelpAfterError adds a second).
+    .configureOutput({
+      outputError: (str, write) =>
+        write(`${str.trimEnd().split('\n').join(' ')} (run with --help for usage)\n`),
+    });
   registerTrain(program);
   registerSample(program);
   registerScore(program);
@@ -47,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.CHARRNN_DEBUG) console.error(e);
     const message =
       e instanceof UsageError || e instanceof CheckpointUsageError ? e.message : (e.message ?? String(e));
-    process.stderr.write(`charrnn: ${message.split('\n')[0]}\n`);
+    // Library errors that already name charrnn (the addon loader's) get the prefix once, not twice.
+    process.stderr.write(`charrnn: ${message.split('\n')[0].replace(/^charrnn: /, '')}\n`);
     return 1;
   }
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { root, runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -263,5 +264,26 @@ describe('charrnn CLI', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage: charrnn');
     }
+  });
+  it('prefixes a library error that names charrnn once, not twice', () => {
+    // Regression (issue 15, defect 11): "charrnn: charrnn: the native backend is not available …".
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'src/cli/main.ts'),
+        'train',
+        '--corpus',
+        corpusFile,
+        '--backend',
+        'native',
+      ],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, CHARRNN_ADDON_PATH: join(dir, 'missing.node') } },
+    );
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^charrnn: the native backend is not available \(CHARRNN_ADDON_PATH=/);
+    expect(r.status).toBe(1);
   });
 });
