@@ -27,6 +27,36 @@ import {
 import { parseJsonStrict } from './strict-json.js';
 
 export const MODEL_FORMAT = 'charrnn';
+
+/** The keys of a file's config (every key ModelConfig has had; keys have only ever been added). */
+const CONFIG_KEYS = [
+  'cell',
+  'vocabSize',
+  'hiddenSize',
+  'hiddenSizes',
+  'layers',
+  'embeddingSize',
+  'dropout',
+  'activation',
+] as const;
+/** Version-1 files from before stacked models hold only these; the rest default (1 layer, one-hot, no dropout, tanh). */
+const CONFIG_KEYS_V1 = ['cell', 'vocabSize', 'hiddenSize'] as const;
+
+/**
+ * A config must name exactly what its format version writes: an unknown key is an error (a renamed `activation`
+ * must not load a ReLU model as tanh), and so is a missing one, except the keys version 1 files may predate.
+ */
+function checkConfigKeys(raw: unknown, version: string, bad: (what: string) => never): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return; // resolveModelConfig says what it is
+  const known: readonly string[] = CONFIG_KEYS;
+  const unknown = Object.keys(raw).find((k) => !known.includes(k));
+  if (unknown !== undefined)
+    bad(`has an unknown key ${JSON.stringify(unknown)} (a config holds ${CONFIG_KEYS.join(', ')})`);
+  const required: readonly string[] = version === FORMAT_VERSION_VANILLA ? CONFIG_KEYS_V1 : CONFIG_KEYS;
+  const missing = required.find((k) => !Object.hasOwn(raw, k));
+  if (missing !== undefined)
+    bad(`is missing ${JSON.stringify(missing)} (required in format version ${version})`);
+}
 /** Plain model whose layout has the seeds' names (the vanilla model; see describeModel in src/model/spec.ts). */
 export const FORMAT_VERSION_VANILLA = '1';
 /** Plain model of any other config (PyTorch tensor names). */
@@ -170,8 +200,10 @@ export function parseCheckpoint(contents: SafetensorsContents, source = 'data'):
     return parseJsonStrict(metadata[field], (msg) => bad(field, `__metadata__.${field} is ${msg}`));
   };
   let config: ModelConfig;
+  const rawConfig = json('config');
+  checkConfigKeys(rawConfig, version, (what) => bad('config', `__metadata__.config ${what}`));
   try {
-    config = resolveModelConfig(json('config') as never);
+    config = resolveModelConfig(rawConfig as never);
   } catch (err) {
     if (err instanceof SafetensorsError) throw err;
     return bad('config', `__metadata__.config: ${(err as Error).message}`);

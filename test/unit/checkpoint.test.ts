@@ -9,6 +9,7 @@ import { concat, reencode } from '../helpers/safetensors.js';
 import {
   decodeCheckpoint,
   encodeCheckpoint,
+  encodeModel,
   listNumbered,
   loadCheckpoint,
   optimizerSlotNames,
@@ -444,5 +445,62 @@ describe('resume checks', () => {
     ).rejects.toThrow(
       `Expected a training split of ${corpus.train.length} tokens (the checkpoint's) for trainIds but received ${corpus.train.length - 1}`,
     );
+  });
+});
+
+describe('strict config keys', () => {
+  // Regression (issue 15, defect 5): a renamed `activation` loaded a ReLU model as tanh (perplexity 25.55 → 28.58,
+  // no error); renamed hiddenSize, layers or embeddingSize passed too.
+  const vocabulary = Corpus.fromText('to be or not to be\n'.repeat(4)).vocabulary;
+  const fileOf = (model: CharRNN) => concat(encodeModel(model));
+  const refused = (bytes: Uint8Array): string => {
+    try {
+      decodeCheckpoint(bytes, 'x.safetensors');
+    } catch (err) {
+      expect(err).toBeInstanceOf(SafetensorsError);
+      expect((err as SafetensorsError).field).toBe('config');
+      return (err as Error).message;
+    }
+    throw new Error('accepted a config with wrong keys');
+  };
+
+  it('refuses an unknown key, and a key missing from a version 2 or 3 file', async () => {
+    const relu = CharRNN.create({ vocabulary, hiddenSize: 5, layers: 2, activation: 'relu', backend: 'js' });
+    const v2 = fileOf(relu);
+    expect(
+      refused(reencode(v2, (_, m) => (m.config = m.config.replace('"activation"', '"activaton"')))),
+    ).toBe(
+      'Invalid charrnn file x.safetensors: __metadata__.config has an unknown key "activaton" (a config holds cell, vocabSize, hiddenSize, hiddenSizes, layers, embeddingSize, dropout, activation)',
+    );
+    for (const key of ['activation', 'layers', 'embeddingSize', 'hiddenSizes', 'dropout'])
+      expect(
+        refused(
+          reencode(v2, (_, m) => {
+            const c = JSON.parse(m.config) as Record<string, unknown>;
+            delete c[key];
+            m.config = JSON.stringify(c);
+          }),
+        ),
+      ).toBe(
+        `Invalid charrnn file x.safetensors: __metadata__.config is missing "${key}" (required in format version 2)`,
+      );
+    const { model, state } = await trainedLstm();
+    const v3 = concat(encodeCheckpoint(model, state));
+    expect(
+      refused(reencode(v3, (_, m) => (m.config = m.config.replace('"embeddingSize"', '"embedSize"')))),
+    ).toMatch(/has an unknown key "embedSize"/);
+  });
+
+  it('still reads a version 1 file written before stacked models (cell, vocabSize, hiddenSize only)', () => {
+    const vanilla = CharRNN.create({ vocabulary, hiddenSize: 6, backend: 'js' });
+    const old = reencode(fileOf(vanilla), (_, m) => {
+      expect(m.format_version).toBe('1');
+      m.config = JSON.stringify({ cell: 'rnn', vocabSize: vocabulary.size, hiddenSize: 6 });
+    });
+    const back = decodeCheckpoint(old, 'old.safetensors');
+    expect(back.config).toEqual(vanilla.config);
+    expect(
+      refused(reencode(old, (_, m) => (m.config = m.config.replace('"hiddenSize"', '"hidden"')))),
+    ).toMatch(/has an unknown key "hidden"/);
   });
 });
