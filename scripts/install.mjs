@@ -6,7 +6,8 @@
 //   node scripts/install.mjs --debug    the Debug/ASan configuration (build/Debug/charrnn.node)
 // CHARRNN_SKIP_NATIVE=1 skips the build (the pure-TypeScript backend is then used).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +99,11 @@ const probe = spawnSync(
   { encoding: 'utf8' },
 );
 if (probe.status === 0) {
+  // The loader compares the addon with this record before dlopen: a truncated or half-copied addon would crash
+  // the process (SIGBUS) on load instead of falling back to TypeScript with a reason.
+  const bytes = readFileSync(built);
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  writeFileSync(`${built}.sha256`, `${digest}  ${bytes.length}\n`);
   console.log(`charrnn: native addon built${debug ? ' (Debug)' : ''} (kernels: ${probe.stdout.trim()}).`);
 } else if (debug) {
   // a Debug/ASan build only loads with the sanitizer runtime preloaded (scripts/test-asan.sh does that)
