@@ -26,7 +26,7 @@ import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } 
 import { initParameters } from './model/init.js';
 import { stateSize, type Layout } from './model/layout.js';
 import { describeModel } from './model/spec.js';
-import { busyError } from './util/errors.js';
+import { busyError, timeoutError } from './util/errors.js';
 
 /** A model's vocabulary: characters (Vocabulary) or words (WordVocabulary). */
 export type ModelVocabulary = Vocabulary | WordVocabulary;
@@ -120,12 +120,19 @@ export class CharRNN {
     this.vocabulary = vocabulary;
     this.layout = describeModel(config).layout;
     const P = this.layout.size;
-    this.#arenas = Object.freeze({
-      params,
-      grads: new Float32Array(P),
-      optState: new Float32Array(P * OPT_SLOTS),
-    });
-    this.#session = resolveBackend(backend, { config }).open(config, this.#arenas);
+    const chosen = resolveBackend(backend, { config });
+    // The TypeScript backend trains asynchronous chunks in a worker thread, in place on the arenas: it needs them in
+    // SharedArrayBuffers (where the runtime has them; elsewhere its chunks run in place).
+    const shared = chosen.name === 'js' && typeof SharedArrayBuffer === 'function';
+    const arena = (n: number) =>
+      shared ? new Float32Array(new SharedArrayBuffer(n * 4)) : new Float32Array(n);
+    let owned = params;
+    if (shared) {
+      owned = arena(P);
+      owned.set(params);
+    }
+    this.#arenas = Object.freeze({ params: owned, grads: arena(P), optState: arena(P * OPT_SLOTS) });
+    this.#session = chosen.open(config, this.#arenas);
     this.#hidden = new Float32Array(stateSize(config, 1));
     this.#dropoutRng = dropoutRng;
   }
@@ -248,15 +255,42 @@ export class CharRNN {
   /** Mean loss over a token sequence (one stream from a zero state), with perplexity and bits per char. */
   evaluate(ids: TokenIds | string): EvaluateResult {
     this.#checkIdle();
-    const arr =
-      typeof ids === 'string'
-        ? this.vocabulary.encode(ids)
-        : ids instanceof Int32Array
-          ? ids
-          : Int32Array.from(ids);
-    const { totalNats, count } = this.#session.evaluate(arr);
-    const loss = totalNats / count;
-    return { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2, count };
+    const { totalNats, count } = this.#session.evaluate(this.#idsOf(ids));
+    return evaluateResult(totalNats, count);
+  }
+
+  /**
+   * As evaluate (bit-identical), without blocking the event loop: off the main thread on the native backend, in
+   * slices of a few milliseconds on the TypeScript one. The model is busy until it settles. With `timeLimit`
+   * (seconds) it gives up once that has passed and rejects with `code: 'ERR_CHARRNN_TIMEOUT'`.
+   */
+  async evaluateAsync(ids: TokenIds | string, options: { timeLimit?: number } = {}): Promise<EvaluateResult> {
+    this.#checkIdle();
+    const limit = options.timeLimit;
+    if (limit !== undefined && (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0))
+      throw new RangeError(`Expected a number of seconds ≥ 0 for timeLimit but received ${String(limit)}`);
+    const deadline = limit === undefined ? Infinity : performance.now() + limit * 1000;
+    const arr = this.#idsOf(ids);
+    this.#busy = true;
+    let r;
+    try {
+      r = await this.#session.evaluateAsync(arr, undefined, deadline);
+    } finally {
+      this.#busy = false;
+    }
+    if (!r.complete)
+      throw timeoutError(
+        `evaluation of ${r.count} positions gave up at its time limit (timeLimit ${limit} s); nothing was kept`,
+      );
+    return evaluateResult(r.totalNats, r.count);
+  }
+
+  #idsOf(ids: TokenIds | string): Int32Array {
+    return typeof ids === 'string'
+      ? this.vocabulary.encode(ids)
+      : ids instanceof Int32Array
+        ? ids
+        : Int32Array.from(ids);
   }
 
   /**
@@ -453,4 +487,9 @@ function copyParameters(
         );
     params.set(data, t.offset);
   }
+}
+
+function evaluateResult(totalNats: number, count: number): EvaluateResult {
+  const loss = totalNats / count;
+  return { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2, count };
 }

@@ -62,8 +62,9 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
     for (int i = 0; i < n; i++) what += (i ? ", '" : "'") + std::string(names[i]) + "'";
     if (info.Length() < 1 || !info[0].IsString()) throw_type(env, what, "isa", info[0]);
     if (g_async_in_flight.load() > 0)
-      throw Napi::Error::New(
-          env, "cannot change the kernel path while an asynchronous trainChunk is running; await it first");
+      throw Napi::Error::New(env,
+                             "cannot change the kernel path while an asynchronous call (trainChunkAsync or "
+                             "evaluateAsync) is running; await it first");
     const std::string name = info[0].As<Napi::String>().Utf8Value();
     if (!kernels::set_isa(name.c_str())) throw_range(env, what, "isa", describe(info[0]));
     g_simd_forced.store(true);
@@ -77,8 +78,9 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
     expect_args(info, 1, "setThreads");
     const double n = int_in_arg(env, info[0], "threads", 1, par::kMaxThreads);
     if (g_async_in_flight.load() > 0)
-      throw Napi::Error::New(
-          env, "cannot change the thread count while an asynchronous trainChunk is running; await it first");
+      throw Napi::Error::New(env,
+                             "cannot change the thread count while an asynchronous call (trainChunkAsync or "
+                             "evaluateAsync) is running; await it first");
     par::set_threads(static_cast<int>(n));
     return Napi::Number::New(env, par::threads());
   });

@@ -21,6 +21,7 @@ Napi::Function Session::Define(Napi::Env env) {
                          InstanceMethod<&Session::TrainChunk>("trainChunk"),
                          InstanceMethod<&Session::TrainChunkAsync>("trainChunkAsync"),
                          InstanceMethod<&Session::Evaluate>("evaluate"),
+                         InstanceMethod<&Session::EvaluateAsync>("evaluateAsync"),
                          InstanceMethod<&Session::Step>("step"),
                          InstanceMethod<&Session::Sample>("sample"),
                          InstanceMethod<&Session::Dispose>("dispose"),

@@ -9,6 +9,8 @@
 //     .trainChunkAsync(same): Promise<{ loss, gradNorm }>          (train_worker.cc)
 //       (rngState: Uint32Array(4), required when dropout > 0, advanced in place; ignored otherwise)
 //     .evaluate(ids, hidden?): { totalNats, count }
+//     .evaluateAsync(ids, hidden | undefined, budgetMs): Promise<{ totalNats, count, complete }>   (eval_worker.cc)
+//       (budgetMs: Infinity, or a time after which it gives up: complete false, totalNats NaN)
 //     .step(hidden, token, probs, temperature): undefined
 //     .sample(hidden, prime, length, temperature, greedy, rngState[, banned, penalty, window, topK, topP]): Int32Array
 //     .dispose(): undefined
@@ -29,7 +31,8 @@
 namespace charrnn {
 namespace binding {
 
-constexpr const char* kBusy = "model is busy: an asynchronous trainChunk is still running; await it first";
+constexpr const char* kBusy =
+    "model is busy: an asynchronous call (trainChunkAsync or evaluateAsync) is still running; await it first";
 constexpr const char* kBusyCode = "ERR_CHARRNN_BUSY";
 constexpr const char* kDisposed = "This backend session has been disposed";
 constexpr const char* kDisposedCode = "ERR_CHARRNN_DISPOSED";
@@ -52,6 +55,7 @@ struct ChunkArgs {
 };
 
 class TrainWorker;
+class EvalWorker;
 
 class Session : public Napi::ObjectWrap<Session> {
  public:
@@ -63,6 +67,7 @@ class Session : public Napi::ObjectWrap<Session> {
 
  private:
   friend class TrainWorker;
+  friend class EvalWorker;
 
   void check_usable(Napi::Env env) const;
   // The arenas, re-read from their references on every call (a buffer may have been detached or resized).
@@ -78,6 +83,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value TrainChunk(const Napi::CallbackInfo& info);
   Napi::Value TrainChunkAsync(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value EvaluateAsync(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
   Napi::Value Sample(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);

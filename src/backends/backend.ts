@@ -89,6 +89,12 @@ export interface EvalResult {
   readonly count: number;
 }
 
+/** An evaluation that may have given up at its deadline. */
+export interface AsyncEvalResult extends EvalResult {
+  /** false: the deadline passed first; totalNats is NaN and nothing was kept. */
+  readonly complete: boolean;
+}
+
 export interface SampleRequest {
   /** Recurrent state of one stream (stateSize(config, 1)) to start from; overwritten with the state after the last fed token. */
   readonly hidden: Float32Array;
@@ -123,6 +129,17 @@ export interface BackendSession {
    * (or `hidden` when given: stateSize(config, 1) elements, left untouched). No dropout.
    */
   evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult;
+  /**
+   * As evaluate, without blocking the event loop: off the main thread (native) or in slices of a few
+   * milliseconds between which it yields (js). The sum is bit-identical to evaluate's. `deadline` is a
+   * performance.now() time in ms (Infinity = none); once it has passed the evaluation gives up (complete false).
+   * The ids and state are copied first; the caller must not start another call on the session until it settles.
+   */
+  evaluateAsync(
+    ids: Int32Array,
+    hidden: Float32Array | undefined,
+    deadline: number,
+  ): Promise<AsyncEvalResult>;
   /**
    * One step: feed `token` into `hidden` (the state of one stream, stateSize(config, 1), in place) and write
    * the next-token distribution into `probs` [V]. No dropout.

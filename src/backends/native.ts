@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type {
   Arenas,
+  AsyncEvalResult,
   Backend,
   BackendSession,
   Chunk,
@@ -102,6 +103,11 @@ export interface NativeSession {
     rngState?: Uint32Array,
   ): Promise<NativeChunkResult>;
   evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult;
+  evaluateAsync(
+    ids: Int32Array,
+    hidden: Float32Array | undefined,
+    budgetMs: number,
+  ): Promise<{ totalNats: number; count: number; complete: boolean }>;
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
   sample(
     hidden: Float32Array,
@@ -366,15 +372,39 @@ class NativeBackendSession implements BackendSession {
     }
   }
 
-  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
+  private checkEval(ids: Int32Array, hidden: Float32Array | undefined): void {
     checkIds('ids', ids, undefined, this.config.vocabSize);
     if (ids.length < 2)
       throw new RangeError(
         `Expected at least 2 tokens for ids but received an Int32Array of length ${ids.length}`,
       );
     if (hidden !== undefined) float32Array('hidden', hidden, this.stateWidth);
+  }
+
+  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
+    this.checkEval(ids, hidden);
     const r = this.native.evaluate(ids, hidden);
     return { totalNats: r.totalNats, count: r.count };
+  }
+
+  evaluateAsync(
+    ids: Int32Array,
+    hidden: Float32Array | undefined,
+    deadline: number,
+  ): Promise<AsyncEvalResult> {
+    try {
+      this.checkEval(ids, hidden);
+      if (typeof deadline !== 'number' || Number.isNaN(deadline))
+        throw new TypeError(
+          `Expected a performance.now() time or Infinity for deadline but received ${String(deadline)}`,
+        );
+      const budget = Math.max(0, deadline - performance.now());
+      return this.native
+        .evaluateAsync(ids, hidden, budget)
+        .then((r) => ({ totalNats: r.totalNats, count: r.count, complete: r.complete }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {

@@ -17,6 +17,7 @@ import {
 } from './options.js';
 import { Transformer } from '../sampling/transform.js';
 import { usageError } from '../util/errors.js';
+import { yieldToEventLoop } from '../util/yield.js';
 
 export interface SessionOptions {
   /** Seed of the session's sampling PRNG (default 1); or pass `rng`. */
@@ -254,7 +255,7 @@ export class Session {
         break;
       }
       if (performance.now() - lastYield > 20) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
         lastYield = performance.now();
       }
     }

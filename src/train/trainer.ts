@@ -25,7 +25,20 @@ import {
 } from '../run/schedule.js';
 import type { CorpusReference, TrainingState } from '../run/state.js';
 import { resolveTrainOptions, sameJson } from './options.js';
-import { trainingBusyError } from '../util/errors.js';
+import { ERROR_CODES, trainingBusyError } from '../util/errors.js';
+import { yieldToEventLoop } from '../util/yield.js';
+
+/**
+ * Chunks estimated above this many floating-point operations (≈ 6 per parameter per token) run off the main thread
+ * (trainChunkAsync: the native AsyncWorker, or the TypeScript backend's worker thread); smaller ones (a W1 chunk
+ * takes ~50 µs natively) run in place, where a thread hop would cost as much as the chunk, between yields to the
+ * event loop every YIELD_MS. About 0.5 ms of native work, 5 ms of TypeScript.
+ */
+const ASYNC_CHUNK_FLOPS = { native: 2e7, js: 5e6 } as const;
+/** The loop yields to the event loop at least this often (ms) between chunks that run in place. */
+const YIELD_MS = 10;
+/** Margin on the estimated time of the final validation reserved out of maxTime. */
+const RESERVE_MARGIN = 1.25;
 
 export interface CheckpointOptions extends CheckpointFiles {
   /** Write the latest checkpoint every N iterations (0 = off, default). */
@@ -194,7 +207,10 @@ const training = new WeakSet<object>();
 
 /**
  * Train `model` on `train` ids (and validate on `validation` ids when given).
- * Yields to the event loop between chunks so timers, signals and progress rendering stay live.
+ * Never blocks the event loop for long: large chunks run off the main thread (the native AsyncWorker, or a worker
+ * thread of the TypeScript backend), small ones in place between yields every few milliseconds; validation runs off
+ * the main thread (native) or in slices that yield (TypeScript). `maxTime` bounds the whole run, final validation included: time for
+ * it is reserved from the measured speed of evaluation, and a validation still running at maxTime is abandoned.
  * One run per model at a time: a second train() on a model that is being trained rejects with
  * `code: 'ERR_CHARRNN_BUSY'`.
  */
@@ -309,10 +325,35 @@ async function run(
     await cleanCheckpointTemporaries(ck);
   }
 
+  // Chunks large enough to be worth a thread hop run off the main thread (native); see ASYNC_CHUNK_FLOPS.
+  const chunkAsync = 6 * model.layout.size * B * T >= ASYNC_CHUNK_FLOPS[model.backend];
+  const timed = Number.isFinite(maxTime);
+  /** Seconds per validation token, from the last validation (or the probe below); undefined before any. */
+  let evalSecondsPerToken: number | undefined;
+  /** Time to keep free for the final validation: its estimate, unless that would take half the budget or more. */
+  const reserve = (): number => {
+    if (!timed || !valIds || evalSecondsPerToken === undefined) return 0;
+    const r = evalSecondsPerToken * valIds.length * RESERVE_MARGIN;
+    return r < maxTime / 2 ? r : 0;
+  };
+  /** Validate within what is left of maxTime; undefined when abandoned there (nothing is recorded). */
+  const validate = async (ids: TokenIds): Promise<EvaluateResult | undefined> => {
+    const started = performance.now();
+    try {
+      const r = await model.evaluateAsync(ids, timed ? { timeLimit: Math.max(0, maxTime - elapsed()) } : {});
+      evalSecondsPerToken = (performance.now() - started) / 1000 / ids.length;
+      return r;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === ERROR_CODES.timeout) return undefined;
+      throw err;
+    }
+  };
+
   let lastEvaluation: EvaluateResult | undefined;
-  const evaluate = (): EvalEvent | undefined => {
+  const evaluate = async (): Promise<EvalEvent | undefined> => {
     if (!valIds) return undefined;
-    const r = model.evaluate(valIds);
+    const r = await validate(valIds);
+    if (r === undefined) return undefined;
     lastEvaluation = r;
     const ev: EvalEvent = {
       type: 'eval',
@@ -383,6 +424,9 @@ async function run(
 
   // A roll-back needs a good checkpoint to go back to from the very start.
   if (ck && onNonFinite === 'rollback' && lastGood === undefined) await writeCheckpoint('periodic');
+  // With a time budget, measure the evaluation speed on a prefix of the validation text, so the final validation's
+  // time can be reserved before the first periodic one has run.
+  if (timed && valIds) await validate(valIds.subarray(0, Math.min(valIds.length, 4096)));
 
   for (;;) {
     if (iteration >= maxIters) {
@@ -393,7 +437,7 @@ async function run(
       stoppedBy = 'maxEpochs';
       break;
     }
-    if (elapsed() >= maxTime) {
+    if (elapsed() + reserve() >= maxTime) {
       stoppedBy = 'maxTime';
       break;
     }
@@ -406,7 +450,10 @@ async function run(
     const optimizer: OptimizerHyper =
       lr === fixed.optimizer.lr ? fixed.optimizer : { ...fixed.optimizer, lr };
     const hyper: StepHyper = { ...hyperBase, optimizer, step: iteration + 1 };
-    const r = model.trainChunk(batcher.inputs, batcher.targets, B, T, hyper);
+    const r = chunkAsync
+      ? await model.trainChunkAsync(batcher.inputs, batcher.targets, B, T, hyper)
+      : model.trainChunk(batcher.inputs, batcher.targets, B, T, hyper);
+    if (chunkAsync) lastYield = performance.now();
     iteration++;
     if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
       await diverged(Number.isFinite(r.loss) ? `gradient norm is ${r.gradNorm}` : `loss is ${r.loss}`);
@@ -441,9 +488,9 @@ async function run(
       lastLogIter = iteration;
     }
     let ev: EvalEvent | undefined;
-    if (evalEvery > 0 && iteration % evalEvery === 0) ev = evaluate();
+    if (evalEvery > 0 && iteration % evalEvery === 0) ev = await evaluate();
     else if (evalInterval !== undefined && now - lastEvalTime >= evalInterval * 1000) {
-      ev = evaluate();
+      ev = await evaluate();
       lastEvalTime = performance.now();
     }
     if (ev) {
@@ -479,9 +526,9 @@ async function run(
         ((ck.interval ?? 0) > 0 && performance.now() - lastCheckpointTime >= ck.interval! * 1000))
     )
       await writeCheckpoint('periodic');
-    // Let timers, signal handlers and the progress bar run about every 50 ms.
-    if (performance.now() - lastYield > 50) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let timers, signal handlers and the progress bar run (an awaited chunk or validation already did).
+    if (performance.now() - lastYield > YIELD_MS) {
+      await yieldToEventLoop();
       lastYield = performance.now();
     }
   }
@@ -490,8 +537,8 @@ async function run(
   const last = history.at(-1);
   let final: EvaluateResult | undefined;
   if (last?.iteration !== iteration && valIds) {
-    evaluate();
-    final = lastEvaluation;
+    // Within maxTime only (validate() abandons it there; then the result has no validation).
+    if (!timed || elapsed() < maxTime) final = (await evaluate()) && lastEvaluation;
   } else if (last)
     final = {
       loss: last.valLoss,

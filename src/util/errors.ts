@@ -1,12 +1,14 @@
 // The library's state errors, each with a stable `code` beside its one message: busy (a call while an asynchronous
-// training chunk runs), disposed (a call on a disposed backend session) and usage (a call the object's state does
-// not allow yet). Argument errors stay plain TypeError / RangeError from validate.ts; this module does no checking.
+// chunk or evaluation runs), disposed (a call on a disposed backend session), usage (a call the object's state does
+// not allow yet) and timeout (an asynchronous call that gave up at its time limit). Argument errors stay plain
+// TypeError / RangeError from validate.ts; this module does no checking.
 
 /** The `code` of each state error; stable across versions, so callers can branch on it instead of the text. */
 export const ERROR_CODES = {
   busy: 'ERR_CHARRNN_BUSY',
   disposed: 'ERR_CHARRNN_DISPOSED',
   usage: 'ERR_CHARRNN_USAGE',
+  timeout: 'ERR_CHARRNN_TIMEOUT',
 } as const;
 
 export type CharRNNErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -15,7 +17,8 @@ export type CharRNNErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 export type CharRNNError = Error & { readonly code: CharRNNErrorCode };
 
 /** The texts, defined once (the native addon's busy / disposed errors carry the same ones). */
-export const BUSY_MESSAGE = 'model is busy: an asynchronous trainChunk is still running; await it first';
+export const BUSY_MESSAGE =
+  'model is busy: an asynchronous call (trainChunkAsync or evaluateAsync) is still running; await it first';
 export const TRAINING_BUSY_MESSAGE = 'model is busy: a train() run is already training it; await it first';
 export const DISPOSED_MESSAGE = 'This backend session has been disposed';
 
@@ -36,6 +39,11 @@ export function trainingBusyError(): CharRNNError {
 /** A call on a backend session after dispose(). */
 export function disposedError(): CharRNNError {
   return coded(ERROR_CODES.disposed, DISPOSED_MESSAGE);
+}
+
+/** An asynchronous call that gave up at the time limit it was given (nothing it computed was kept). */
+export function timeoutError(message: string): CharRNNError {
+  return coded(ERROR_CODES.timeout, message);
 }
 
 /** A call that the object's current state does not allow (e.g. a distribution before any token); say the fix. */

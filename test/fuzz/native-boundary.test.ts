@@ -982,7 +982,8 @@ describe.runIf(binding !== undefined)('native boundary', () => {
     const hidden = new Float32Array(B * H2);
     const hyper = Float64Array.from([0.01, 0, 0.9, 0.999, 1e-8, 0, 0, 5, 1]);
     const pending = s.trainChunkAsync(ids, ids, hidden, B, T, 'mean', 'adam', hyper) as Promise<unknown>;
-    const busy = 'model is busy: an asynchronous trainChunk is still running; await it first';
+    const busy =
+      'model is busy: an asynchronous call (trainChunkAsync or evaluateAsync) is still running; await it first';
     expectThrow(() => s.trainChunkAsync(ids, ids, hidden, B, T, 'mean', 'adam', hyper), Error, busy);
     expectThrow(() => s.trainChunk(ids, ids, hidden, B, T, 'mean', 'adam', hyper), Error, busy);
     expectThrow(() => s.gradient(ids, ids, hidden, B, T, 'mean'), Error, busy);
@@ -999,7 +1000,11 @@ describe.runIf(binding !== undefined)('native boundary', () => {
       code: 'ERR_CHARRNN_BUSY',
     });
     expect(thrown(() => s.dispose())).toMatchObject({ code: 'ERR_CHARRNN_BUSY' });
-    expectThrow(() => b.setIsa('scalar'), Error, /while an asynchronous trainChunk is running/);
+    expectThrow(
+      () => b.setIsa('scalar'),
+      Error,
+      /while an asynchronous call \(trainChunkAsync or evaluateAsync\) is running/,
+    );
     // the chunk's inputs were copied: detaching them mid-run is harmless
     detached(ids);
     await expect(pending).resolves.toEqual({ loss: expect.any(Number), gradNorm: expect.any(Number) });

@@ -38,7 +38,9 @@ describe('state errors carry a stable code and one text', () => {
       const e = thrown(call);
       expect(e).toBeInstanceOf(Error);
       expect(e.code).toBe('ERR_CHARRNN_BUSY');
-      expect(e.message).toBe('model is busy: an asynchronous trainChunk is still running; await it first');
+      expect(e.message).toBe(
+        'model is busy: an asynchronous call (trainChunkAsync or evaluateAsync) is still running; await it first',
+      );
     }
     await pending;
     expect(m.score('abc').count).toBeGreaterThan(0);
@@ -65,8 +67,11 @@ describe('state errors carry a stable code and one text', () => {
       busy: 'ERR_CHARRNN_BUSY',
       disposed: 'ERR_CHARRNN_DISPOSED',
       usage: 'ERR_CHARRNN_USAGE',
+      timeout: 'ERR_CHARRNN_TIMEOUT',
     });
-    expect(BUSY_MESSAGE).toBe('model is busy: an asynchronous trainChunk is still running; await it first');
+    expect(BUSY_MESSAGE).toBe(
+      'model is busy: an asynchronous call (trainChunkAsync or evaluateAsync) is still running; await it first',
+    );
     expect(DISPOSED_MESSAGE).toBe('This backend session has been disposed');
   });
 });

@@ -1,7 +1,15 @@
 // What every JS backend session shares: arena checks, the float64 gradient accumulator, the gradient /
 // trainChunk / dispose plumbing around a cell-specific forwardBackward, and evaluate / step / sample around a
 // cell-specific single step (stepInto). No cell math here.
-import type { Arenas, Chunk, ChunkResult, EvalResult, SampleRequest, StepHyper } from '../backend.js';
+import type {
+  Arenas,
+  AsyncEvalResult,
+  Chunk,
+  ChunkResult,
+  EvalResult,
+  SampleRequest,
+  StepHyper,
+} from '../backend.js';
 import type { ModelConfig } from '../../model/config.js';
 import { stateSize } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
@@ -10,6 +18,11 @@ import { tokenPicker } from '../../sampling/picker.js';
 import { checkArenas, checkChunk, checkHyper, checkSample, checkTemperature } from '../check.js';
 import { applyUpdate } from './optim.js';
 import { disposedError } from '../../util/errors.js';
+import { yieldToEventLoop } from '../../util/yield.js';
+import { ChunkThread, sharedArenas } from './chunk-thread.js';
+
+/** evaluateAsync runs this long (ms) between yields to the event loop. */
+const SLICE_MS = 8;
 
 export abstract class JsSessionBase {
   readonly backend = 'js' as const;
@@ -24,6 +37,8 @@ export abstract class JsSessionBase {
   private readonly ystep: Float64Array;
   private readonly probs1: Float32Array;
   private disposed = false;
+  /** The worker of trainChunkAsync, started on first use. */
+  private thread: ChunkThread | undefined;
 
   constructor(
     protected readonly config: ModelConfig,
@@ -68,29 +83,43 @@ export abstract class JsSessionBase {
     return { loss: lossSum / (chunk.batch * chunk.steps), gradNorm };
   }
 
+  /**
+   * Off the main thread (a worker running this same code on the shared arenas) when the arenas live in
+   * SharedArrayBuffers; in place otherwise.
+   */
   trainChunkAsync(chunk: Chunk, hyper: StepHyper): Promise<ChunkResult> {
     try {
-      return Promise.resolve(this.trainChunk(chunk, hyper));
+      if (!sharedArenas(this.arenas)) return Promise.resolve(this.trainChunk(chunk, hyper));
+      this.live();
+      checkChunk(this.config, chunk);
+      checkHyper(hyper, this.arenas, this.P);
+      this.thread ??= new ChunkThread(this.config, this.arenas);
+      return this.thread.train(chunk, hyper);
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
+  private checkEval(ids: Int32Array, hidden: Float32Array | undefined): void {
     this.live();
     checkIds('ids', ids, undefined, this.V);
     if (ids.length < 2)
       throw new RangeError(
         `Expected at least 2 tokens for ids but received an Int32Array of length ${ids.length}`,
       );
-    const s = this.state1;
-    if (hidden !== undefined) {
-      float32Array('hidden', hidden, s.length);
-      for (let i = 0; i < s.length; i++) s[i] = hidden[i];
-    } else s.fill(0);
-    let total = 0;
-    const y = this.ystep;
-    for (let n = 0; n + 1 < ids.length; n++) {
+    if (hidden !== undefined) float32Array('hidden', hidden, this.state1.length);
+  }
+
+  /** Positions [from, to) of an evaluation: advances `s`, returns the added nats (one running sum, in order). */
+  private evalSpan(
+    ids: Int32Array,
+    s: Float64Array,
+    y: Float64Array,
+    from: number,
+    to: number,
+    total: number,
+  ): number {
+    for (let n = from; n < to; n++) {
       this.stepInto(s, ids[n], y);
       let max = -Infinity;
       for (let k = 0; k < this.V; k++) if (y[k] > max) max = y[k];
@@ -98,7 +127,51 @@ export abstract class JsSessionBase {
       for (let k = 0; k < this.V; k++) sum += Math.exp(y[k] - max);
       total += Math.log(sum) - (y[ids[n + 1]] - max);
     }
+    return total;
+  }
+
+  evaluate(ids: Int32Array, hidden?: Float32Array): EvalResult {
+    this.checkEval(ids, hidden);
+    const s = this.state1;
+    if (hidden !== undefined) for (let i = 0; i < s.length; i++) s[i] = hidden[i];
+    else s.fill(0);
+    const total = this.evalSpan(ids, s, this.ystep, 0, ids.length - 1, 0);
     return { totalNats: total, count: ids.length - 1 };
+  }
+
+  async evaluateAsync(
+    ids: Int32Array,
+    hidden: Float32Array | undefined,
+    deadline: number,
+  ): Promise<AsyncEvalResult> {
+    this.checkEval(ids, hidden);
+    if (typeof deadline !== 'number' || Number.isNaN(deadline))
+      throw new TypeError(
+        `Expected a performance.now() time or Infinity for deadline but received ${String(deadline)}`,
+      );
+    // Private copies: the caller's buffers may change while this yields.
+    const own = ids.slice();
+    const s = new Float64Array(this.state1.length);
+    if (hidden !== undefined) for (let i = 0; i < s.length; i++) s[i] = hidden[i];
+    const y = new Float64Array(this.V);
+    const last = own.length - 1;
+    // Slices of `step` positions, sized so each takes about SLICE_MS (the sum is the same running sum as evaluate's).
+    let step = 16;
+    let total = 0;
+    for (let n = 0; n < last;) {
+      const to = Math.min(last, n + step);
+      const t = performance.now();
+      total = this.evalSpan(own, s, y, n, to, total);
+      n = to;
+      const took = performance.now() - t;
+      step = Math.max(1, Math.min(1 << 20, Math.round((step * SLICE_MS) / Math.max(took, 0.05))));
+      if (n < last) {
+        if (performance.now() >= deadline) return { totalNats: NaN, count: last, complete: false };
+        await yieldToEventLoop();
+        this.live();
+      }
+    }
+    return { totalNats: total, count: last, complete: true };
   }
 
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {
@@ -145,5 +218,7 @@ export abstract class JsSessionBase {
 
   dispose(): void {
     this.disposed = true;
+    this.thread?.close();
+    this.thread = undefined;
   }
 }

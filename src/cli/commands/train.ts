@@ -244,7 +244,9 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
         (v
           ? `; validation loss ${v.loss.toFixed(4)} nats/${unit} (${v.bitsPerChar.toFixed(3)} bits/${unit}, ` +
             `perplexity ${v.perplexity.toFixed(2)} per ${unit})`
-          : ''),
+          : result.stoppedBy === 'maxTime' && corpus.validation.length >= 2
+            ? '; no final validation: it did not fit in --max-time'
+            : ''),
     );
     log(`saved ${out}`);
   } finally {
