@@ -186,9 +186,19 @@ export interface NativeLoad {
 
 let cached: NativeLoad | undefined;
 
-function firstLine(err: unknown): string {
+/**
+ * Why loading failed, on one line. `bindings` lists the paths it tried on the lines after "Tried:"; those are kept
+ * (joined), everything else past the first line dropped.
+ */
+export function describeLoadError(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0].trim();
+  const [first, ...rest] = msg.split('\n');
+  if (/Tried:\s*$/.test(first)) {
+    const paths = rest.map((l) => l.replace(/^\s*→\s*/, '').trim()).filter((l) => l !== '');
+    if (paths.length > 0)
+      return `${first.replace(/\.?\s*Tried:\s*$/, '').trim()} (tried ${paths.join(', ')})`;
+  }
+  return first.trim();
 }
 
 function checkShape(b: unknown): NativeBinding {
@@ -255,7 +265,9 @@ export function loadNative(): NativeLoad {
       cached = { binding: checkShape(require(path)) };
     }
   } catch (err) {
-    errors.push(override ? `CHARRNN_ADDON_PATH=${override}: ${firstLine(err)}` : firstLine(err));
+    errors.push(
+      override ? `CHARRNN_ADDON_PATH=${override}: ${describeLoadError(err)}` : describeLoadError(err),
+    );
     cached = { error: new Error(`native addon could not be loaded: ${errors.join('; ')}`) };
   }
   return cached;

@@ -1,7 +1,12 @@
 // The state errors' stable codes and texts: busy, disposed and usage, each raised through the public CharRNN API
 // (busy on every backend, the others on the JS one; the native addon's own busy / disposed errors are asserted in
-// test/fuzz/native-boundary.test.ts).
+// test/fuzz/native-boundary.test.ts); and the one-line reason of the fallback warning when the addon is missing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { describeLoadError } from '../../src/backends/native.js';
 import { CharRNN } from '../../src/charrnn.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import { BACKENDS } from '../helpers/generation.js';
@@ -73,5 +78,34 @@ describe('state errors carry a stable code and one text', () => {
       'model is busy: an asynchronous call (trainChunkAsync or evaluateAsync) is still running; await it first',
     );
     expect(DISPOSED_MESSAGE).toBe('This backend session has been disposed');
+  });
+});
+
+describe('the native fallback reason', () => {
+  it('keeps the paths bindings tried on the one line (it used to end at "Tried:")', () => {
+    const require = createRequire(import.meta.url);
+    const bindings = require('bindings') as (o: object) => string;
+    const root = mkdtempSync(join(tmpdir(), 'charrnn-nobuild-'));
+    let err: unknown;
+    try {
+      bindings({
+        bindings: 'charrnn',
+        module_root: root,
+        try: [['module_root', 'build', 'Release', 'bindings']],
+        path: true,
+      });
+    } catch (e) {
+      err = e;
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+    expect((err as Error).message).toContain('Tried:\n');
+    const line = describeLoadError(err);
+    expect(line).toBe(
+      `Could not locate the bindings file (tried ${join(root, 'build', 'Release', 'charrnn.node')})`,
+    );
+    expect(describeLoadError(new Error('dlopen failed: bad ELF\nsecond line'))).toBe(
+      'dlopen failed: bad ELF',
+    );
   });
 });
