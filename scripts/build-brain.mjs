@@ -3,7 +3,7 @@
 // module for bundlers' "browser" condition: node: built-ins replaced by stubs that throw if called, so the
 // TypeScript backend runs in a page). Run by `npm run build` and `prepare`, after tsc.
 import { build } from 'esbuild';
-import { fileURLToPath } from 'node:url';
+import { URL, fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const entry = 'src/brain/index.ts';

@@ -16,7 +16,12 @@ const SPECIALS = ['stop-input', 'start-output', 'unrecognized'] as const;
 export type Special = (typeof SPECIALS)[number];
 
 function isToken(v: unknown): v is Token {
-  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+  return (
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v))
+  );
 }
 
 function tokensOf(value: unknown, name: string): Token[] {
@@ -47,7 +52,9 @@ export class DataFormatter {
   constructor(values?: readonly unknown[], maxThreshold = 0) {
     if (values === undefined) return;
     if (!Array.isArray(values))
-      throw new TypeError(`Expected an array of strings or token arrays for values but received ${typeof values}`);
+      throw new TypeError(
+        `Expected an array of strings or token arrays for values but received ${typeof values}`,
+      );
     values.forEach((v, i) => {
       for (const t of tokensOf(v, `values[${i}]`)) if (!this.#index.has(t)) this.#add(t);
     });
@@ -170,20 +177,27 @@ export class DataFormatter {
   /** Load toJSON()'s output (validated). */
   static fromJSON(json: unknown): DataFormatter {
     if (json === null || typeof json !== 'object')
-      throw new TypeError(`Expected an object { characters, specialIndexes } for dataFormatter but received ${String(json)}`);
+      throw new TypeError(
+        `Expected an object { characters, specialIndexes } for dataFormatter but received ${String(json)}`,
+      );
     const { characters, specialIndexes } = json as Partial<DataFormatterJSON>;
     if (!Array.isArray(characters)) throw new TypeError('Expected an array for dataFormatter.characters');
-    if (!Array.isArray(specialIndexes)) throw new TypeError('Expected an array for dataFormatter.specialIndexes');
+    if (!Array.isArray(specialIndexes))
+      throw new TypeError('Expected an array for dataFormatter.specialIndexes');
     const f = new DataFormatter();
     characters.forEach((t, i) => {
       if (!isToken(t)) throw new TypeError(`Expected a token for dataFormatter.characters[${i}]`);
       if (specialIndexes.includes(i)) {
         if (!(SPECIALS as readonly unknown[]).includes(t))
-          throw new RangeError(`Expected a special token name for dataFormatter.characters[${i}] but received ${String(t)}`);
+          throw new RangeError(
+            `Expected a special token name for dataFormatter.characters[${i}] but received ${String(t)}`,
+          );
         f.addSpecial(t as Special);
       } else {
         if (f.#index.has(t))
-          throw new RangeError(`Expected distinct tokens in dataFormatter.characters but ${JSON.stringify(t)} repeats`);
+          throw new RangeError(
+            `Expected distinct tokens in dataFormatter.characters but ${JSON.stringify(t)} repeats`,
+          );
         f.#add(t);
       }
     });

@@ -11,12 +11,20 @@ import { Vocabulary } from '../text/vocabulary.js';
 import type { CellKind, Activation } from '../model/config.js';
 import { decodeCheckpoint, encodeModel } from '../io/checkpoint.js';
 import { Rng } from '../util/rng.js';
-import { describe, nonNegativeNumber, numberInRange, oneOf, positiveInt, positiveNumber } from '../util/validate.js';
+import {
+  describe,
+  nonNegativeNumber,
+  numberInRange,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+} from '../util/validate.js';
 import { DataFormatter, type DataFormatterJSON, type Token } from './formatter.js';
 import { standaloneSource, type StandaloneNet } from './standalone.js';
 
 /** One training example: a string, an array of tokens, or an { input, output } pair of either. */
-export type TrainingDatum = string | readonly Token[] | { input: string | readonly Token[]; output: string | readonly Token[] };
+export type TrainingDatum =
+  string | readonly Token[] | { input: string | readonly Token[]; output: string | readonly Token[] };
 
 /** The status train() returns and callback receives. */
 export interface TrainStatus {
@@ -43,7 +51,7 @@ export interface RNNTrainOptions {
   callbackPeriod?: number;
   /** Stop after this many milliseconds (default Infinity). */
   timeout?: number;
-  /** charrnn: sequences trained together in one step (default 32). */
+  /** charrnn: sequences trained together in one step (default 8). */
   batchSize?: number;
 }
 
@@ -115,7 +123,7 @@ const DEFAULTS = {
   maxPredictionLength: 100,
   activation: 'tanh' as Activation,
   optimizer: 'adam' as 'adam' | 'rmsprop',
-  batchSize: 32,
+  batchSize: 8,
   seed: 1,
 };
 
@@ -167,7 +175,9 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 function checkOptions(o: Partial<SavedOptions>, cell: CellKind): void {
   if (o.hiddenLayers !== undefined) {
     if (!Array.isArray(o.hiddenLayers) || o.hiddenLayers.length === 0)
-      throw new TypeError(`Expected a non-empty array of layer widths for hiddenLayers but received ${describe(o.hiddenLayers)}`);
+      throw new TypeError(
+        `Expected a non-empty array of layer widths for hiddenLayers but received ${describe(o.hiddenLayers)}`,
+      );
     o.hiddenLayers.forEach((h, i) => positiveInt(`hiddenLayers[${i}]`, h));
   }
   if (o.learningRate !== undefined) positiveNumber('learningRate', o.learningRate);
@@ -179,7 +189,9 @@ function checkOptions(o: Partial<SavedOptions>, cell: CellKind): void {
   if (o.activation !== undefined) {
     oneOf('activation', o.activation, ['tanh', 'relu'] as const);
     if (cell !== 'rnn' && o.activation !== 'tanh')
-      throw new RangeError(`Expected activation 'tanh' for a ${cell.toUpperCase()} but received ${describe(o.activation)}`);
+      throw new RangeError(
+        `Expected activation 'tanh' for a ${cell.toUpperCase()} but received ${describe(o.activation)}`,
+      );
   }
   if (o.optimizer !== undefined) oneOf('optimizer', o.optimizer, ['adam', 'rmsprop'] as const);
   if (o.batchSize !== undefined) positiveInt('batchSize', o.batchSize);
@@ -240,7 +252,9 @@ export class RNN {
     this.seed = options.seed ?? DEFAULTS.seed;
     this.dataFormatter = options.dataFormatter ?? null;
     if (this.dataFormatter !== null && !(this.dataFormatter instanceof DataFormatter))
-      throw new TypeError(`Expected a DataFormatter for dataFormatter but received ${describe(this.dataFormatter)}`);
+      throw new TypeError(
+        `Expected a DataFormatter for dataFormatter but received ${describe(this.dataFormatter)}`,
+      );
     this.#backend = options.backend ?? (inNode() ? 'auto' : 'js');
     oneOf('backend', this.#backend, ['auto', 'js', 'native'] as const);
     this.#rng = new Rng(this.seed);
@@ -290,7 +304,7 @@ export class RNN {
     });
     if (!this.#marker)
       throw new TypeError(
-        'Expected a net with a start/end marker for train but this one was loaded from a plain charrnn model file. HINT: train it with charrnn\'s own train()',
+        "Expected a net with a start/end marker for train but this one was loaded from a plain charrnn model file. HINT: train it with charrnn's own train()",
       );
     if (pairs) {
       const items = data as { input: string | Token[]; output: string | Token[] }[];
@@ -369,7 +383,13 @@ export class RNN {
       this.optimizer === 'adam'
         ? { kind: 'adam' as const, lr, weightDecay: this.regc / lr }
         : // brain.js's RMSProp: eps inside the square root there, outside here (√smoothEps is the same floor).
-          { kind: 'rmsprop' as const, lr, beta2: this.decayRate, eps: Math.sqrt(this.smoothEps), weightDecay: this.regc / lr };
+          {
+            kind: 'rmsprop' as const,
+            lr,
+            beta2: this.decayRate,
+            eps: Math.sqrt(this.smoothEps),
+            weightDecay: this.regc / lr,
+          };
     const optimizer: OptimizerHyper = resolveOptimizer(base);
     return { optimizer, clipValue: this.clipval, clipNorm: 0, reduction: 'sum', step: ++this.#step };
   }
@@ -391,10 +411,15 @@ export class RNN {
   #resolveTrain(options: RNNTrainOptions) {
     if (options === null || typeof options !== 'object')
       throw new TypeError(`Expected an options object for train but received ${describe(options)}`);
-    const o = { ...this.trainOpts, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+    const o = {
+      ...this.trainOpts,
+      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+    };
     const iterations = o.iterations;
     if (typeof iterations !== 'number' || !(iterations >= 0) || !Number.isInteger(iterations))
-      throw new RangeError(`Expected a non-negative integer for iterations but received ${describe(iterations)}`);
+      throw new RangeError(
+        `Expected a non-negative integer for iterations but received ${describe(iterations)}`,
+      );
     if (typeof o.errorThresh !== 'number' || Number.isNaN(o.errorThresh))
       throw new TypeError(`Expected a number for errorThresh but received ${describe(o.errorThresh)}`);
     const logPeriod = positiveInt('logPeriod', o.logPeriod);
@@ -407,7 +432,17 @@ export class RNN {
     if (o.log !== undefined && o.log !== null && typeof o.log !== 'boolean' && typeof o.log !== 'function')
       throw new TypeError(`Expected a boolean or a function for log but received ${describe(o.log)}`);
     const callback = typeof o.callback === 'function' ? o.callback : undefined;
-    return { iterations, errorThresh: o.errorThresh, logPeriod, callbackPeriod, timeout, learningRate, batchSize, log, callback };
+    return {
+      iterations,
+      errorThresh: o.errorThresh,
+      logPeriod,
+      callbackPeriod,
+      timeout,
+      learningRate,
+      batchSize,
+      log,
+      callback,
+    };
   }
 
   /**
@@ -459,9 +494,14 @@ export class RNN {
   /** The shared loop state of train and trainAsync: next() gives a pass's chunks or null when done. */
   #begin(data: readonly TrainingDatum[], options: RNNTrainOptions) {
     if (this.#training)
-      throw Object.assign(new Error(`This ${this.#type} is already training. HINT: await trainAsync before calling train again`), {
-        code: 'ERR_CHARRNN_BUSY',
-      });
+      throw Object.assign(
+        new Error(
+          `This ${this.#type} is already training. HINT: await trainAsync before calling train again`,
+        ),
+        {
+          code: 'ERR_CHARRNN_BUSY',
+        },
+      );
     const o = this.#resolveTrain(options);
     const seqs = this.#setupData(data);
     const model = this.#ensureModel();
@@ -485,7 +525,9 @@ export class RNN {
           error = this.#error(seqs);
           errorAt = i + 1;
           if (Number.isNaN(error))
-            throw new Error('network error rate is unexpected NaN, check network configurations and try again');
+            throw new Error(
+              'network error rate is unexpected NaN, check network configurations and try again',
+            );
         }
         if (logNow) o.log!(`iterations: ${i}, training error: ${error}`);
         if (callNow) o.callback!({ error, iterations: i });
@@ -516,14 +558,17 @@ export class RNN {
   run(input?: readonly Token[], isSampleI?: boolean, temperature?: number): Token[];
   run(input: string | readonly Token[] = [], isSampleI = false, temperature = 1): string | Token[] {
     const model = this.#requireModel('run');
-    if (typeof isSampleI !== 'boolean') throw new TypeError(`Expected a boolean for isSampleI but received ${describe(isSampleI)}`);
+    if (typeof isSampleI !== 'boolean')
+      throw new TypeError(`Expected a boolean for isSampleI but received ${describe(isSampleI)}`);
     if (isSampleI) positiveNumber('temperature', temperature);
     const f = this.dataFormatter!;
     const off = this.#marker ? 1 : 0;
     const prime = this.#formatIn(input).map((i) => i + off);
     if (this.#marker) prime.unshift(0);
     else if (prime.length === 0)
-      throw new RangeError('Expected at least one token for input (a net from a plain charrnn model has no start marker)');
+      throw new RangeError(
+        'Expected at least one token for input (a net from a plain charrnn model has no start marker)',
+      );
     const session = model.session();
     session.feed(prime);
     const out: number[] = [];
@@ -535,10 +580,11 @@ export class RNN {
         for (let k = 0; k < p.length; k++) total += p[k] = Math.pow(p[k], 1 / temperature);
         let r = this.#rng.nextFloat() * total;
         id = p.length - 1;
-        for (let k = 0; k < p.length; k++) if ((r -= p[k]) < 0) {
-          id = k;
-          break;
-        }
+        for (let k = 0; k < p.length; k++)
+          if ((r -= p[k]) < 0) {
+            id = k;
+            break;
+          }
       } else for (let k = 1; k < p.length; k++) if (p[k] > p[id]) id = k;
       if (this.#marker && id === 0) break;
       out.push(id - off);
@@ -570,7 +616,11 @@ export class RNN {
   /** charrnn's model file (safetensors; `loadModel` reads it) with this net's options and tokens inside. */
   toModelFile(): Uint8Array {
     const model = this.#requireModel('save');
-    const brain = JSON.stringify({ type: this.#type, options: this.#saved(), dataFormatter: this.dataFormatter!.toJSON() });
+    const brain = JSON.stringify({
+      type: this.#type,
+      options: this.#saved(),
+      dataFormatter: this.dataFormatter!.toJSON(),
+    });
     return concat(encodeModel(model, { brain }));
   }
 
@@ -580,7 +630,9 @@ export class RNN {
       type: this.#type,
       format: 'charrnn',
       options: this.#saved(),
-      dataFormatter: this.dataFormatter ? this.dataFormatter.toJSON() : { characters: [], specialIndexes: [] },
+      dataFormatter: this.dataFormatter
+        ? this.dataFormatter.toJSON()
+        : { characters: [], specialIndexes: [] },
       model: toBase64(this.toModelFile()),
     };
   }
@@ -595,12 +647,19 @@ export class RNN {
       try {
         json = JSON.parse(json) as RNNJSON;
       } catch (err) {
-        throw new TypeError(`Expected the JSON text of toJSON() for fromJSON but it does not parse: ${(err as Error).message}`);
+        throw new TypeError(
+          `Expected the JSON text of toJSON() for fromJSON but it does not parse: ${(err as Error).message}`,
+        );
       }
     }
     if (json instanceof ArrayBuffer) bytes = new Uint8Array(json);
     else if (json instanceof Uint8Array) bytes = json;
-    else if (json !== null && typeof json === 'object' && json.format === 'charrnn' && typeof json.model === 'string')
+    else if (
+      json !== null &&
+      typeof json === 'object' &&
+      json.format === 'charrnn' &&
+      typeof json.model === 'string'
+    )
       bytes = fromBase64(json.model);
     else
       throw new TypeError(
@@ -617,7 +676,9 @@ export class RNN {
       formatter = DataFormatter.fromJSON(b.dataFormatter);
       const want = formatter.characters.length + (saved.marker === false ? 0 : 1);
       if (want !== ck.config.vocabSize)
-        throw new RangeError(`Expected ${want} tokens in the model for its data formatter but it has ${ck.config.vocabSize}`);
+        throw new RangeError(
+          `Expected ${want} tokens in the model for its data formatter but it has ${ck.config.vocabSize}`,
+        );
     } else {
       // A plain charrnn model: its vocabulary's tokens, no start/end marker.
       const tokens: Token[] = [];
@@ -632,7 +693,17 @@ export class RNN {
     this.#marker = saved.marker !== false;
     this.hiddenLayers = [...ck.config.hiddenSizes];
     this.activation = ck.config.activation;
-    for (const k of ['learningRate', 'decayRate', 'smoothEps', 'regc', 'clipval', 'maxPredictionLength', 'optimizer', 'batchSize', 'seed'] as const)
+    for (const k of [
+      'learningRate',
+      'decayRate',
+      'smoothEps',
+      'regc',
+      'clipval',
+      'maxPredictionLength',
+      'optimizer',
+      'batchSize',
+      'seed',
+    ] as const)
       if (saved[k] !== undefined) (this as Record<string, unknown>)[k] = saved[k];
     this.#rng = new Rng(this.seed);
     this.#step = 0;
@@ -676,7 +747,9 @@ export class RNN {
       startOutput: f.indexOfSpecial('start-output'),
       maxPredictionLength: this.maxPredictionLength,
     };
-    return new Function('rawInput', 'isSampleI', 'temperature', standaloneSource(net)) as ReturnType<RNN['toFunction']>;
+    return new Function('rawInput', 'isSampleI', 'temperature', standaloneSource(net)) as ReturnType<
+      RNN['toFunction']
+    >;
   }
 }
 

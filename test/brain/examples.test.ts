@@ -108,7 +108,11 @@ describe('brain.js tutorials', () => {
   it('GRU, callback and sampling: callback every callbackPeriod iterations, isSampleI draws from the net', () => {
     const net = new brain.recurrent.GRU({ hiddenLayers: [32] });
     const calls: { error: number; iterations: number }[] = [];
-    net.train(['hello world', 'help me'], { iterations: 300, callback: (s) => calls.push(s), callbackPeriod: 100 });
+    net.train(['hello world', 'help me'], {
+      iterations: 300,
+      callback: (s) => calls.push(s),
+      callbackPeriod: 100,
+    });
     expect(calls.map((c) => c.iterations)).toEqual([0, 100, 200]);
     expect(calls[2].error).toBeLessThan(calls[0].error);
     expect(net.run('hell')).toBe('o world');
