@@ -61,12 +61,23 @@ function loadBrainJs(): { recurrent: { RNN: new (options: object) => BrainJsNet 
   return createRequire(main)('brain.js') as { recurrent: { RNN: new (options: object) => BrainJsNet } };
 }
 
-/** brain.js's error of a brain.js net over `data` with its current weights (forward passes only). */
-function brainJsError(net: BrainJsNet, data: string[]): number {
-  let sum = 0;
-  for (const d of data) sum += net.trainInput(net.formatDataIn(d));
-  return sum / data.length;
+/** brain.js's per-line errors of a brain.js net over `data` with its current weights (forward passes only). */
+function brainJsErrors(net: BrainJsNet, data: string[]): number[] {
+  return data.map((d) => net.trainInput(net.formatDataIn(d)));
 }
+
+/** The same per-line errors of a charrnn/brain net (brain.js's formula, from the model's cross-entropy). */
+function charrnnErrors(net: InstanceType<typeof recurrent.RNN>, data: string[]): number[] {
+  return data.map((d) => {
+    const s = net.dataFormatter!.toIndexes(d);
+    const ids = Int32Array.from([0, ...s.map((i) => i + 1), 0]);
+    const { loss, count } = net.model!.evaluate(ids);
+    return Math.pow(2, (loss * count) / Math.LN2 / Math.max(1, s.length - 1)) / 100;
+  });
+}
+
+const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 // ---- runs ------------------------------------------------------------------------------------------------
 const caps = capabilities();
@@ -76,56 +87,75 @@ console.log(
 );
 console.log(
   `data: ${lines.length} lines (≥ 2 chars) of tinyshakespeare's train split (${chars.toLocaleString('en-US')} chars); ` +
-    `new recurrent.RNN({ hiddenLayers: [100] }).train(lines, { iterations: ${iterations} })\n`,
+    `new recurrent.RNN({ hiddenLayers: [100] }).train(lines, { iterations: ${iterations}, callback, callbackPeriod: 1 })\n`,
 );
 
 interface Row {
   name: string;
+  /** The error after each iteration, from train()'s callback (callbackPeriod 1). */
+  curve: number[];
   seconds: number;
   error: number;
   after: number;
+  median: number;
   sample: string;
 }
 const rows: Row[] = [];
 
 {
   const net = new recurrent.RNN({ hiddenLayers: [100] });
+  const curve: number[] = [];
   const t0 = performance.now();
-  const r = net.train(lines, { iterations });
+  const r = net.train(lines, { iterations, callback: (s) => curve.push(s.error), callbackPeriod: 1 });
   const seconds = (performance.now() - t0) / 1000;
   rows.push({
     name: `charrnn/brain (${net.backend})`,
+    curve,
     seconds,
     error: r.error,
-    after: r.error,
+    after: mean(charrnnErrors(net, lines)),
+    median: median(charrnnErrors(net, lines)),
     sample: net.run('ROMEO'),
   });
 }
 if (!values['skip-brainjs']) {
   const brain = loadBrainJs();
   const net = new brain.recurrent.RNN({ hiddenLayers: [100] });
+  const curve: number[] = [];
   const t0 = performance.now();
-  const r = net.train(lines, { iterations });
+  const r = net.train(lines, {
+    iterations,
+    callback: (s: { error: number }) => curve.push(s.error),
+    callbackPeriod: 1,
+  });
   const seconds = (performance.now() - t0) / 1000;
   rows.push({
     name: `brain.js ${BRAINJS}`,
+    curve,
     seconds,
     error: r.error,
-    after: brainJsError(net, lines),
+    after: mean(brainJsErrors(net, lines)),
+    median: median(brainJsErrors(net, lines)),
     sample: net.run('ROMEO'),
   });
 }
 
 const fmt = (x: number, d = 4) => x.toFixed(d);
-console.log('| | wall time | chars/s | train() error | error after training | run("ROMEO") |');
-console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+console.log(
+  '| | wall time | chars/s | train() error | error after training | median line error | run("ROMEO") |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
 for (const r of rows)
   console.log(
     `| ${r.name} | ${fmt(r.seconds, 2)} s | ${Math.round((chars * iterations) / r.seconds).toLocaleString('en-US')} | ` +
-      `${fmt(r.error)} | ${fmt(r.after)} | ${JSON.stringify(r.sample.slice(0, 40))} |`,
+      `${fmt(r.error)} | ${fmt(r.after)} | ${fmt(r.median)} | ${JSON.stringify(r.sample.slice(0, 40))} |`,
   );
+console.log('');
+for (const r of rows)
+  console.log(`${r.name}: error after each iteration ${r.curve.map((e) => fmt(e)).join(', ')}`);
 if (rows.length === 2)
   console.log(
     `\ncharrnn/brain is ${(rows[1].seconds / rows[0].seconds).toFixed(1)}× brain.js's speed; ` +
-      `error ${fmt(rows[0].after)} vs ${fmt(rows[1].after)} (brain.js's formula, after training).`,
+      `error ${fmt(rows[0].after)} vs ${fmt(rows[1].after)}, median line error ${fmt(rows[0].median)} vs ` +
+      `${fmt(rows[1].median)} (brain.js's formula, after training).`,
   );

@@ -576,12 +576,16 @@ export class RNN {
       const p = session.next();
       let id = 0;
       if (isSampleI) {
+        // p^(1/T) renormalised = softmax(logits / T); relative to the largest, in float64, so nothing underflows.
+        let top = 0;
+        for (let k = 1; k < p.length; k++) if (p[k] > p[top]) top = k;
+        const q = new Float64Array(p.length);
         let total = 0;
-        for (let k = 0; k < p.length; k++) total += p[k] = Math.pow(p[k], 1 / temperature);
+        for (let k = 0; k < p.length; k++) total += q[k] = Math.pow(p[k] / p[top], 1 / temperature);
         let r = this.#rng.nextFloat() * total;
-        id = p.length - 1;
-        for (let k = 0; k < p.length; k++)
-          if ((r -= p[k]) < 0) {
+        id = top;
+        for (let k = 0; k < q.length; k++)
+          if ((r -= q[k]) < 0) {
             id = k;
             break;
           }
