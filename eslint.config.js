@@ -36,7 +36,7 @@ export default tseslint.config(
             ['charrnn'], // the CharRNN facade
             ['io'], // files: safetensors, model files, checkpoints, corpora
             ['train', 'bench'], // the training loop; the benchmark runner
-            ['cli'], // the charrnn command
+            ['cli', 'brain'], // the charrnn command; brain.js's recurrent API (charrnn/brain)
             ['index', 'internals'], // the package entry points
           ],
         },
