@@ -239,10 +239,11 @@ function verifyAddon(path: string): void {
  */
 export function loadNative(): NativeLoad {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
   const errors: string[] = [];
-  const override = process.env.CHARRNN_ADDON_PATH;
+  // Where there is no process (a browser bundle), this fails inside the try: the addon is then unavailable.
+  const override = typeof process === 'object' ? process.env?.CHARRNN_ADDON_PATH : undefined;
   try {
+    const require = createRequire(import.meta.url);
     if (override) {
       verifyAddon(override);
       cached = { binding: checkShape(require(override)) };
