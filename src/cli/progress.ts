@@ -47,14 +47,15 @@ const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /**
  * The live status line, at most `width - 1` characters (the last column is left free so no terminal wraps).
- * The bar (when the run's fraction is known) takes 8 to 24 cells of what the fields leave, or goes first; then
- * fields go, least useful first, until the line fits: elapsed, epoch, chars/s, validation loss, ETA.
+ * Parts go, least useful first, until the line fits: elapsed, the bar (8 to 24 cells of what the fields leave,
+ * when the run's fraction is known), epoch, chars/s, validation loss, ETA; iteration and loss stay.
  */
 export function formatProgressLine(p: ProgressStatus, width: number): string {
   const max = Math.max(1, Math.floor(width) - 1);
   const fraction = p.fraction === undefined ? undefined : Math.min(1, Math.max(0, p.fraction));
+  const BAR = '\0bar';
   // [text, priority]: higher priority stays longer.
-  const fields: [string, number][] = [
+  const parts: [string, number][] = [
     [`iter ${fmtInt(p.iteration)}`, 9],
     [`epoch ${p.epoch.toFixed(2)}`, 3],
     [`loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : String(p.loss)}`, 8],
@@ -63,21 +64,22 @@ export function formatProgressLine(p: ProgressStatus, width: number): string {
     [`${formatTime(p.elapsed)} elapsed`, 2],
     [p.validating ? '' : `ETA ${formatTime(p.eta)}`, 6],
   ];
-  let kept = fields.filter(([t]) => t !== '');
-  const join = (bar: string) => (bar ? bar + ' ' : '') + kept.map(([t]) => t).join(' | ');
-  const barOf = (cells: number) => {
-    if (fraction === undefined) return '';
-    const full = Math.round(fraction * cells);
-    return `${'█'.repeat(full)}${'░'.repeat(cells - full)} ${String(Math.floor(fraction * 100)).padStart(3)}%`;
+  let kept = parts.filter(([t]) => t !== '');
+  if (fraction !== undefined) kept.unshift([BAR, 2.5]);
+  const bar = (cells: number) => {
+    const full = Math.round(fraction! * cells);
+    return `${'█'.repeat(full)}${'░'.repeat(cells - full)} ${String(Math.floor(fraction! * 100)).padStart(3)}%`;
   };
   for (;;) {
-    const rest = join('').length;
-    // The bar takes what is left, between 8 and 24 cells (plus " 100% ").
-    const cells = Math.min(24, max - rest - 6);
-    if (fraction !== undefined && cells >= 8) return join(barOf(cells));
-    if (rest <= max) return join('');
+    const fields = kept.filter(([t]) => t !== BAR).map(([t]) => t);
+    const text = fields.join(' | ');
+    if (kept[0][0] === BAR) {
+      // The bar takes what the fields leave, 8 to 24 cells (plus " 100% ").
+      const cells = Math.min(24, max - text.length - 6);
+      if (cells >= 8) return `${bar(cells)} ${text}`;
+    } else if (text.length <= max) return text;
+    if (fields.length === 1 && kept.length === 1) return text.slice(0, max);
     const lowest = kept.reduce((a, b) => (b[1] < a[1] ? b : a));
-    if (kept.length === 1) return kept[0][0].slice(0, max);
     kept = kept.filter((f) => f !== lowest);
   }
 }

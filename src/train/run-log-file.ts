@@ -18,7 +18,8 @@ import {
   type RunLogRecord,
   type RunStartRecord,
 } from './run-log.js';
-import type { TrainEvent, TrainResult } from './trainer.js';
+import type { ProgressEvent, TrainEvent, TrainResult } from './trainer.js';
+import { nonNegativeNumber } from '../util/validate.js';
 
 export interface RunLogWriterOptions {
   /**
@@ -31,6 +32,12 @@ export interface RunLogWriterOptions {
    * Default: rethrow.
    */
   onError?: (err: Error) => void;
+  /**
+   * At most one `progress` record per this many seconds of run time (default 0: one per event). Events in
+   * between are merged into the next record: `meanLoss` averaged over their iterations, `charsPerSec` over
+   * their time, the rest from the last event; pending progress is written before any other record.
+   */
+  progressInterval?: number;
 }
 
 /** What a session's first record says (the writer adds type, schema, date, charrnn and the clock). */
@@ -48,6 +55,13 @@ export function defaultLogPath(modelPath: string): string {
 export class RunLogWriter {
   private fd: number | undefined;
   private failed = false;
+  /** Merged progress not yet written, with the iterations and seconds it covers. */
+  private pending:
+    | { record: ProgressEvent; iterations: number; seconds: number; lossSum: number; tokens: number }
+    | undefined;
+  private lastIteration = 0;
+  private lastElapsed = 0;
+  private lastWritten = -Infinity;
 
   private constructor(
     /** The log file. */
@@ -58,6 +72,7 @@ export class RunLogWriter {
     /** Whether the file held records of this run already (a session appended to it). */
     readonly appended: boolean,
     private readonly onError: ((err: Error) => void) | undefined,
+    private readonly progressInterval: number,
   ) {
     this.fd = fd;
   }
@@ -69,6 +84,7 @@ export class RunLogWriter {
   static async open(path: string, options: RunLogWriterOptions = {}): Promise<RunLogWriter> {
     if (typeof path !== 'string' || path === '')
       throw new TypeError(`Expected a file path for the run log but received ${JSON.stringify(path)}`);
+    const progressInterval = nonNegativeNumber('progressInterval', options.progressInterval ?? 0);
     const folder = dirname(path);
     const info = await stat(folder).catch(() => undefined);
     if (!info)
@@ -90,11 +106,16 @@ export class RunLogWriter {
     }
     const fd = openSync(path, options.append ? 'a' : 'w');
     if (options.append) ftruncateSync(fd, keep);
-    return new RunLogWriter(path, fd, clock, keep > 0, options.onError);
+    return new RunLogWriter(path, fd, clock, keep > 0, options.onError, progressInterval);
   }
 
-  /** Append one record (a no-op after close or after a failed write). */
+  /** Append one record (a no-op after close or after a failed write); merged progress pending goes first. */
   write(record: RunLogRecord): void {
+    if (record.type !== 'progress') this.flush();
+    this.append(record);
+  }
+
+  private append(record: RunLogRecord): void {
     if (this.fd === undefined || this.failed) return;
     try {
       writeSync(this.fd, formatLogRecord(record));
@@ -105,8 +126,40 @@ export class RunLogWriter {
     }
   }
 
+  /** Write the merged progress record, if any. */
+  private flush(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    this.append({
+      ...p.record,
+      meanLoss: p.lossSum / p.iterations,
+      charsPerSec: p.seconds > 0 ? p.tokens / p.seconds : p.record.charsPerSec,
+    });
+  }
+
+  /** A progress record: written at once, or merged until progressInterval has passed. */
+  private progress(record: ProgressEvent): void {
+    const iterations = Math.max(1, record.iteration - this.lastIteration);
+    const seconds = Math.max(0, record.elapsed - this.lastElapsed);
+    this.lastIteration = record.iteration;
+    this.lastElapsed = record.elapsed;
+    const p = (this.pending ??= { record, iterations: 0, seconds: 0, lossSum: 0, tokens: 0 });
+    p.record = record;
+    p.iterations += iterations;
+    p.seconds += seconds;
+    p.lossSum += record.meanLoss * iterations;
+    p.tokens += record.charsPerSec * seconds;
+    if (record.elapsed - this.lastWritten >= this.progressInterval) {
+      this.lastWritten = record.elapsed;
+      this.flush();
+    }
+  }
+
   /** The session's first record: 'resume' when `info.resumedFrom` is given, else 'start'. */
   start(info: RunStartInfo): void {
+    this.lastIteration = info.iteration;
+    this.lastElapsed = this.clock.elapsed;
     this.write({
       type: info.resumedFrom !== undefined ? 'resume' : 'start',
       schema: RUN_LOG_SCHEMA,
@@ -120,7 +173,8 @@ export class RunLogWriter {
   /** Log a trainer event (bound: pass `writer.event` as onEvent, or call it from yours). */
   readonly event = (ev: TrainEvent): void => {
     const record = toLogRecord(ev, this.clock);
-    if (record) this.write(record);
+    if (record?.type === 'progress') this.progress(record);
+    else if (record) this.write(record);
   };
 
   /** The session's last record, from train()'s result. */
@@ -150,7 +204,9 @@ export class RunLogWriter {
     });
   }
 
+  /** Write what is pending and close the file. */
   close(): void {
+    this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

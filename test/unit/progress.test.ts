@@ -38,12 +38,15 @@ describe('formatProgressLine', () => {
     );
   });
 
-  it('never exceeds width - 1, dropping the bar first and then the least useful fields', () => {
+  it('never exceeds width - 1, dropping the least useful parts first (elapsed, then the bar, epoch, speed…)', () => {
     for (let width = 10; width <= 200; width++) {
       const line = formatProgressLine(status, width);
       expect(line.length, `width ${width}`).toBeLessThanOrEqual(width - 1);
       expect(line.length, `width ${width}`).toBeGreaterThan(0);
     }
+    expect(formatProgressLine(status, 105)).toBe(
+      `${'█'.repeat(7)}${'░'.repeat(10)}  42% iter 12,345 | epoch 3.46 | loss 1.2346 | val 1.5000 | 123,457 chars/s | ETA 1h02m`,
+    );
     expect(formatProgressLine(status, 90)).toBe(
       'iter 12,345 | epoch 3.46 | loss 1.2346 | val 1.5000 | 123,457 chars/s | ETA 1h02m',
     );

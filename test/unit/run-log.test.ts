@@ -218,6 +218,52 @@ describe('RunLogWriter', () => {
     expect(rest.at(-1)).toMatchObject({ type: 'end', iteration: 60 });
   });
 
+  it('progressInterval merges progress events honestly and writes what is pending before other records', async () => {
+    const path = join(dir, 'merged.log.jsonl');
+    const log = await RunLogWriter.open(path, { progressInterval: 10 });
+    log.start({ iteration: 0 });
+    const ev = (iteration: number, elapsed: number, meanLoss: number, charsPerSec: number): TrainEvent => ({
+      type: 'progress',
+      iteration,
+      epoch: 0,
+      epochProgress: 0,
+      loss: meanLoss,
+      meanLoss,
+      smoothLoss: 3,
+      gradNorm: iteration,
+      charsPerSec,
+      elapsed,
+      trainTime: elapsed / 2,
+      lr: 0.1,
+    });
+    log.event(ev(10, 1, 2, 100)); // the first is written at once
+    log.event(ev(20, 5, 4, 100)); // 10 iterations over 4 s
+    log.event(ev(50, 7, 1, 400)); // 30 iterations over 2 s
+    log.event(ev(60, 11, 5, 200)); // 10 over 4 s: 10 s since the last record, so the merge is written
+    log.event(ev(70, 12, 6, 100));
+    log.event({ type: 'sample', iteration: 70, elapsed: 12.5, text: 'x' }); // flushes the pending one first
+    log.event(ev(80, 13, 7, 100));
+    log.close(); // and so does close
+    const records = parseRunLog(readFileSync(path, 'utf8')) as Record<string, number | string>[];
+    expect(records.map((r) => [r.type, r.iteration])).toEqual([
+      ['start', 0],
+      ['progress', 10],
+      ['progress', 60],
+      ['progress', 70],
+      ['sample', 70],
+      ['progress', 80],
+    ]);
+    expect(records[2]).toMatchObject({
+      meanLoss: (10 * 4 + 30 * 1 + 10 * 5) / 50,
+      gradNorm: 60,
+      elapsed: 11,
+      trainTime: 5.5,
+    });
+    expect(records[2].charsPerSec).toBeCloseTo((100 * 4 + 400 * 2 + 200 * 4) / 10, 10);
+    expect(records[3]).toMatchObject({ meanLoss: 6, iteration: 70 });
+    await expect(RunLogWriter.open(path, { progressInterval: -1 })).rejects.toThrow(RangeError);
+  });
+
   it('a new run replaces an existing log; a missing folder is refused before anything is written', async () => {
     const path = join(dir, 'replace.log.jsonl');
     writeFileSync(path, '{"type":"start"}\n{"type":"end"}\n');

@@ -255,6 +255,9 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
     await checkCheckpointFolders(checkpoint);
     runLog = await RunLogWriter.open(opts.log ?? defaultLogPath(out), {
       append: opts.resume !== undefined,
+      // The live line redraws every 0.2 s on a terminal; the log keeps one progress record per 2 s of that
+      // (merged honestly) unless --log-every / --log-interval asked for a rate.
+      progressInterval: opts.logEvery === undefined && opts.logInterval === undefined ? 2 : 0,
       onError: (err) =>
         log(`charrnn: cannot write the run log (${err.message}); training goes on without it`),
     });
