@@ -26,6 +26,7 @@ import {
 } from '../run/schedule.js';
 import type { CorpusReference, TrainingState } from '../run/state.js';
 import {
+  checkLossHistory,
   copyLossHistory,
   emptyLossHistory,
   recordTrainLoss,
@@ -318,7 +319,11 @@ async function run(
     batcher.epoch = s.epoch;
     batcher.position = s.position;
   };
-  if (resume) restore(resume, options.lossHistory);
+  if (resume)
+    restore(
+      resume,
+      options.lossHistory === undefined ? undefined : checkLossHistory(options.lossHistory, 'lossHistory'),
+    );
   const currentLr = () => lrAt(fixed.lrSchedule, schedule, iteration);
   const snapshot = (): TrainingState => ({
     iteration,

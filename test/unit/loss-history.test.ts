@@ -118,6 +118,14 @@ describe('the loss history of a run', () => {
       maxIters: 300,
     });
     expect(rest.lossHistory).toEqual(whole.lossHistory);
+    // A history that is not one is refused before training.
+    await expect(
+      train(first, corpus.train, corpus.validation, {
+        resume: rest.state,
+        lossHistory: { every: 1 } as never,
+        maxIters: 310,
+      }),
+    ).rejects.toThrow('Missing lossHistory.train');
   });
 
   it('is written into the checkpoints train() writes; files without one load with lossHistory null', async () => {
