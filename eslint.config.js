@@ -35,7 +35,8 @@ export default tseslint.config(
             ['generate', 'dropin', 'run'], // generation over a backend; the drop-in API; a training run's data
             ['charrnn'], // the CharRNN facade
             ['io'], // files: safetensors, model files, checkpoints, corpora
-            ['train', 'bench'], // the training loop; the benchmark runner
+            ['train', 'bench'], // the training loop and its run log; the benchmark runner
+            ['report'], // what a person looks at: the HTML report of run logs, the terminal loss chart
             ['cli', 'brain'], // the charrnn command; brain.js's recurrent API (charrnn/brain)
             ['index', 'internals'], // the package entry points
           ],

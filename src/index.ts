@@ -66,8 +66,37 @@ export {
   type TrainOptions,
   type TrainResult,
   type TrainEvent,
+  type ProgressEvent,
+  type ValidatingEvent,
+  type EvalEvent,
+  type SampleEvent,
+  type CheckpointEvent,
+  type LrEvent,
+  type RollbackEvent,
   type CheckpointOptions,
 } from './train/trainer.js';
+export {
+  toLogRecord,
+  parseRunLog,
+  RunLogError,
+  RUN_LOG_SCHEMA,
+  type RunLogRecord,
+  type RunLogClock,
+  type RunStartRecord,
+  type RunEndRecord,
+  type RunErrorRecord,
+  type ParsedRecord,
+} from './train/run-log.js';
+export {
+  RunLogWriter,
+  readRunLog,
+  defaultLogPath,
+  type RunLogWriterOptions,
+  type RunStartInfo,
+} from './train/run-log-file.js';
+export { makeReport } from './report/report.js';
+export type { ReportOptions } from './report/report-html.js';
+export type { LossHistory } from './run/loss-history.js';
 export { resolveOptimizer, type OptimizerOptions } from './run/optim.js';
 export type { LrSchedule, LrScheduleOptions, LrScheduleState } from './run/schedule.js';
 export type { TrainingState, CorpusReference } from './run/state.js';

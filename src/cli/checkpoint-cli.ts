@@ -8,6 +8,7 @@ import { layoutFor } from '../model/spec.js';
 import { Vocabulary } from '../text/vocabulary.js';
 import type { ModelVocabulary } from '../charrnn.js';
 import { formatSchedule, lrAt } from '../run/schedule.js';
+import { lossChart } from '../report/terminal-chart.js';
 
 /** A mistake by the user: printed as one line, exit code 1. */
 export class CheckpointUsageError extends Error {}
@@ -95,8 +96,15 @@ function modelSummary(c: ModelConfig): string {
   return `${kind} (${parts.join(', ')})`;
 }
 
-/** `charrnn inspect`: a summary, or the whole thing as JSON. Throws on a malformed file. */
-export async function inspectText(path: string, json: boolean): Promise<string> {
+/**
+ * `charrnn inspect`: a summary (with the loss curve when the checkpoint keeps a loss history, fitted to
+ * `chart.width` columns), or the whole thing as JSON. Throws on a malformed file.
+ */
+export async function inspectText(
+  path: string,
+  json: boolean,
+  chart: { width?: number; color?: boolean } = {},
+): Promise<string> {
   const ck = await readCheckpoint(path);
   const params = layoutFor(ck.config).size;
   const tokens = ck.vocabulary.tokens;
@@ -115,6 +123,7 @@ export async function inspectText(path: string, json: boolean): Promise<string> 
               dropoutRng: [...ck.training.model.dropoutRng],
             }
           : null,
+        lossHistory: ck.lossHistory,
       },
       null,
       2,
@@ -139,5 +148,9 @@ export async function inspectText(path: string, json: boolean): Promise<string> 
       `corpus: ${s.corpus ? `${s.corpus.ref} (validation fraction ${s.corpus.validationFraction}, ${s.corpus.trainTokens.toLocaleString('en-US')} training tokens)` : 'unknown'}; seed ${s.seed ?? 'unknown'}`,
     );
   }
+  const curve = ck.lossHistory
+    ? lossChart(ck.lossHistory, { ...chart, unit: ck.vocabulary.kind === 'word' ? 'word' : 'char' })
+    : '';
+  if (curve) lines.push(curve);
   return lines.join('\n');
 }

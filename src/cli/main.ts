@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `charrnn` command: train (and resume), sample, score, inspect, info and bench over the library's public API.
+// The `charrnn` command: train (and resume), sample, score, inspect, report, info and bench over the library's public API.
 // Deliberately thin: it builds the program from one module per command (src/cli/commands/, each with its options
 // beside its handler) and turns every error into one line and an exit code.
 import { realpathSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { CheckpointUsageError } from './checkpoint-cli.js';
 import { registerBench } from './commands/bench.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
 import { registerScore } from './commands/score.js';
 import { registerTrain } from './commands/train.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSample(program);
   registerScore(program);
   registerInspect(program);
+  registerReport(program);
   registerInfo(program);
   registerBench(program);
   return program;

@@ -15,6 +15,7 @@ import { CharRNN, type ModelTrainingState } from '../charrnn.js';
 import { vocabularyFromJSON } from '../text/word-vocabulary.js';
 import type { ModelVocabulary } from '../charrnn.js';
 import { checkTrainingState, type TrainingState } from '../run/state.js';
+import { checkLossHistory, type LossHistory } from '../run/loss-history.js';
 import { removeStaleTemporaries, writeFileAtomic } from './atomic.js';
 import {
   decodeSafetensors,
@@ -80,9 +81,17 @@ export interface Checkpoint {
   parameters: Map<string, Float32Array>;
   /** Present for format version 3 only. */
   training: { state: TrainingState; model: ModelTrainingState } | null;
+  /**
+   * The run's short loss history (`__metadata__.loss_history`, optional: checkpoints written by `train` since it
+   * existed hold one; older files and plain models do not). Pass it as `train(…, { lossHistory })` on resume.
+   */
+  lossHistory: LossHistory | null;
   /** Every `__metadata__` entry (format, config, … and any extra ones such as `corpus`). */
   metadata: Record<string, string>;
 }
+
+/** The `__metadata__` key of a checkpoint's loss history (JSON of a LossHistory; optional). */
+export const LOSS_HISTORY_KEY = 'loss_history';
 
 /** PyTorch's names of an optimizer's state slots, in arena slot order (`optim.<slot>.<parameter>`). */
 export function optimizerSlotNames(o: Pick<OptimizerHyper, 'kind' | 'momentum'>): string[] {
@@ -295,7 +304,13 @@ export function parseCheckpoint(contents: SafetensorsContents, source = 'data'):
       model: { optState, hidden, hiddenBatch: B, dropoutRng: Uint32Array.from(rng as number[]) },
     };
   }
-  return { formatVersion: version, config, vocabulary, parameters, training, metadata };
+  const lossHistory =
+    metadata[LOSS_HISTORY_KEY] === undefined
+      ? null
+      : checkLossHistory(json(LOSS_HISTORY_KEY), `__metadata__.${LOSS_HISTORY_KEY}`, (msg) =>
+          bad(LOSS_HISTORY_KEY, msg),
+        );
+  return { formatVersion: version, config, vocabulary, parameters, training, lossHistory, metadata };
 }
 
 /** Decode and validate an in-memory file (see parseCheckpoint). */

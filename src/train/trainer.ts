@@ -13,6 +13,7 @@ import {
   readCheckpoint,
   writeBest,
   writeLatest,
+  LOSS_HISTORY_KEY,
   type CheckpointFiles,
 } from '../io/checkpoint.js';
 import type { OptimizerOptions } from '../run/optim.js';
@@ -24,6 +25,15 @@ import {
   type LrScheduleState,
 } from '../run/schedule.js';
 import type { CorpusReference, TrainingState } from '../run/state.js';
+import {
+  checkLossHistory,
+  copyLossHistory,
+  emptyLossHistory,
+  recordTrainLoss,
+  recordValidationLoss,
+  truncateLossHistory,
+  type LossHistory,
+} from '../run/loss-history.js';
 import { resolveTrainOptions, sameJson } from './options.js';
 import { ERROR_CODES, trainingBusyError } from '../util/errors.js';
 import { yieldToEventLoop } from '../util/yield.js';
@@ -109,6 +119,12 @@ export interface TrainOptions {
   corpus?: Omit<CorpusReference, 'trainTokens'>;
   /** Stored in checkpoints: the model's initialisation seed. */
   seed?: number;
+  /**
+   * The loss history to continue (a resumed run: the checkpoint's `lossHistory`); points after the resumed
+   * iteration are dropped. Default: a new one. The run's history is in the result and in every checkpoint.
+   */
+  lossHistory?: LossHistory;
+  /** Every event of the run (src/train/run-log.ts turns them into the records of a run log). */
   onEvent?: (event: TrainEvent) => void;
   signal?: AbortSignal;
 }
@@ -131,13 +147,20 @@ export interface ProgressEvent {
   epoch: number;
   /** Fraction of the current epoch done. */
   epochProgress: number;
+  /** Loss of the last chunk (per token, nats). */
   loss: number;
+  /** Mean chunk loss over the iterations since the previous progress event (the honest figure to show). */
+  meanLoss: number;
+  /** Exponential moving average of the chunk loss (factor `smoothing`, min-char-rnn's figure). */
   smoothLoss: number;
   gradNorm: number;
   /** Tokens trained per second since the previous progress event. */
   charsPerSec: number;
+  /** Wall seconds since this call of train() began. */
   elapsed: number;
-  /** Estimated seconds left when a stop criterion allows it, else undefined. */
+  /** Seconds of those spent in training chunks (not validating, sampling or writing checkpoints). */
+  trainTime: number;
+  /** Estimated seconds left (≥ 0) when a stop criterion allows it, else undefined. */
   eta?: number;
   /** Learning rate of the last update. */
   lr?: number;
@@ -148,15 +171,33 @@ export interface ProgressEvent {
 export interface EvalEvent {
   type: 'eval';
   iteration: number;
+  epoch: number;
+  epochProgress: number;
   elapsed: number;
+  trainTime: number;
   valLoss: number;
   valPerplexity: number;
   valBitsPerChar: number;
+  /** Learning rate of the last update. */
+  lr: number;
+  /** The report at the end of the run (not fed to the schedule, the best checkpoint or the loss history). */
+  final: boolean;
+}
+
+/** A validation pass starts (an 'eval' event follows): lets a display say "validating…". */
+export interface ValidatingEvent {
+  type: 'validating';
+  iteration: number;
+  elapsed: number;
+  /** Tokens in the validation split. */
+  tokens: number;
+  final: boolean;
 }
 
 export interface SampleEvent {
   type: 'sample';
   iteration: number;
+  elapsed: number;
   text: string;
 }
 
@@ -166,6 +207,7 @@ export interface CheckpointEvent {
   /** 'periodic' (every / interval), 'best' (validation improved), 'end' (the run stopped). */
   reason: 'periodic' | 'best' | 'end';
   paths: string[];
+  elapsed: number;
 }
 
 export interface LrEvent {
@@ -174,6 +216,7 @@ export interface LrEvent {
   lr: number;
   /** 'plateau' (validation stopped improving) or 'rollback'. */
   reason: 'plateau' | 'rollback';
+  elapsed: number;
 }
 
 export interface RollbackEvent {
@@ -185,14 +228,18 @@ export interface RollbackEvent {
   path: string;
   reason: string;
   lr: number;
+  elapsed: number;
 }
 
-export type TrainEvent = ProgressEvent | EvalEvent | SampleEvent | CheckpointEvent | LrEvent | RollbackEvent;
+export type TrainEvent =
+  ProgressEvent | ValidatingEvent | EvalEvent | SampleEvent | CheckpointEvent | LrEvent | RollbackEvent;
 
 export interface TrainResult {
   iterations: number;
   epochs: number;
   elapsed: number;
+  /** Seconds of `elapsed` spent in training chunks. */
+  trainTime: number;
   smoothLoss: number;
   validation?: EvaluateResult;
   stoppedBy: 'maxIters' | 'maxEpochs' | 'maxTime' | 'signal';
@@ -200,6 +247,8 @@ export interface TrainResult {
   history: EvalEvent[];
   /** The state at the end (what the final checkpoint holds): pass as `resume` to continue. */
   state: TrainingState;
+  /** The run's short loss history (what the final checkpoint holds): pass as `lossHistory` to continue. */
+  lossHistory: LossHistory;
 }
 
 /** The models a train() run is using: a second run on one of them rejects instead of interleaving its updates. */
@@ -274,7 +323,10 @@ async function run(
   let bestValLoss: number | null = null;
   let schedule: LrScheduleState = initialScheduleState(fixed.optimizer.lr);
   let rollbacks = 0;
-  const restore = (s: TrainingState) => {
+  let lossHistory = emptyLossHistory();
+  const restore = (s: TrainingState, h: LossHistory | null | undefined) => {
+    lossHistory = h ? copyLossHistory(h) : emptyLossHistory();
+    truncateLossHistory(lossHistory, s.iteration);
     iteration = s.iteration;
     smoothLoss = s.smoothLoss;
     bestValLoss = s.bestValLoss;
@@ -283,7 +335,11 @@ async function run(
     batcher.epoch = s.epoch;
     batcher.position = s.position;
   };
-  if (resume) restore(resume);
+  if (resume)
+    restore(
+      resume,
+      options.lossHistory === undefined ? undefined : checkLossHistory(options.lossHistory, 'lossHistory'),
+    );
   const currentLr = () => lrAt(fixed.lrSchedule, schedule, iteration);
   const snapshot = (): TrainingState => ({
     iteration,
@@ -311,6 +367,9 @@ async function run(
   const elapsed = () => (performance.now() - t0) / 1000;
   let lastLogTime = t0;
   let lastLogIter = iteration;
+  let trainTime = 0; // seconds inside trainChunk
+  let windowSum = 0; // chunk losses since the last progress event
+  let windowCount = 0;
   let lastYield = t0;
   let lastEvalTime = t0;
   let lastCheckpointTime = t0;
@@ -350,23 +409,35 @@ async function run(
   };
 
   let lastEvaluation: EvaluateResult | undefined;
-  const evaluate = async (): Promise<EvalEvent | undefined> => {
+  const evaluate = async (final = false): Promise<EvalEvent | undefined> => {
     if (!valIds) return undefined;
+    emit({ type: 'validating', iteration, elapsed: elapsed(), tokens: valIds.length, final });
     const r = await validate(valIds);
     if (r === undefined) return undefined;
     lastEvaluation = r;
     const ev: EvalEvent = {
       type: 'eval',
       iteration,
+      epoch: batcher.epoch,
+      epochProgress: batcher.position / batcher.chunksPerEpoch,
       elapsed: elapsed(),
+      trainTime,
       valLoss: r.loss,
       valPerplexity: r.perplexity,
       valBitsPerChar: r.bitsPerChar,
+      lr: currentLr(),
+      final,
     };
     history.push(ev);
+    if (!final && Number.isFinite(r.loss)) recordValidationLoss(lossHistory, iteration, r.loss);
     emit(ev);
     return ev;
   };
+  /** The checkpoint files with this run's loss history in their metadata. */
+  const withHistory = (files: CheckpointFiles): CheckpointFiles => ({
+    ...files,
+    extra: { ...files.extra, [LOSS_HISTORY_KEY]: JSON.stringify(lossHistory) },
+  });
 
   /** NaN/Inf: throw (stop), or reload the last good checkpoint with a lower lr (rollback). */
   const diverged = async (reason: string): Promise<void> => {
@@ -397,12 +468,20 @@ async function run(
     runRollbacks++;
     // Each roll-back to the same checkpoint lowers the lr once more than the previous one did.
     cutsSinceGood++;
-    restore(back.training.state);
+    restore(back.training.state, back.lossHistory);
     rollbacks += cutsSinceGood;
     schedule.scale *= Math.pow(rollbackFactor, cutsSinceGood);
     const lr = currentLr();
-    emit({ type: 'rollback', iteration: from, to: iteration, path: lastGood.path, reason, lr });
-    emit({ type: 'lr', iteration, lr, reason: 'rollback' });
+    emit({
+      type: 'rollback',
+      iteration: from,
+      to: iteration,
+      path: lastGood.path,
+      reason,
+      lr,
+      elapsed: elapsed(),
+    });
+    emit({ type: 'lr', iteration, lr, reason: 'rollback', elapsed: elapsed() });
   };
 
   /** Write the latest checkpoint (and numbered copy); false when the model turned out non-finite. */
@@ -413,12 +492,12 @@ async function run(
       await diverged(`${bad} is not finite`);
       return false;
     }
-    const paths = await writeLatest(model, snapshot(), ck);
+    const paths = await writeLatest(model, snapshot(), withHistory(ck));
     lastGood = { path: ck.path, iteration };
     cutsSinceGood = 0;
     lastCheckpointTime = performance.now();
     lastCheckpointIter = iteration;
-    emit({ type: 'checkpoint', iteration, reason, paths });
+    emit({ type: 'checkpoint', iteration, reason, paths, elapsed: elapsed() });
     return true;
   };
 
@@ -450,9 +529,11 @@ async function run(
     const optimizer: OptimizerHyper =
       lr === fixed.optimizer.lr ? fixed.optimizer : { ...fixed.optimizer, lr };
     const hyper: StepHyper = { ...hyperBase, optimizer, step: iteration + 1 };
+    const chunkStart = performance.now();
     const r = chunkAsync
       ? await model.trainChunkAsync(batcher.inputs, batcher.targets, B, T, hyper)
       : model.trainChunk(batcher.inputs, batcher.targets, B, T, hyper);
+    trainTime += (performance.now() - chunkStart) / 1000;
     if (chunkAsync) lastYield = performance.now();
     iteration++;
     if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
@@ -460,6 +541,9 @@ async function run(
       continue;
     }
     smoothLoss = smoothing * smoothLoss + (1 - smoothing) * r.loss;
+    windowSum += r.loss;
+    windowCount++;
+    recordTrainLoss(lossHistory, iteration, r.loss);
 
     const now = performance.now();
     if (logEvery !== undefined ? iteration % logEvery === 0 : now - lastLogTime >= logInterval * 1000) {
@@ -469,23 +553,27 @@ async function run(
         (batcher.epoch + batcher.position / batcher.chunksPerEpoch) / maxEpochs,
         el / maxTime,
       ];
-      const fraction = Math.max(...fractions.filter((f) => Number.isFinite(f)), 0) || undefined;
+      const fraction = Math.min(1, Math.max(...fractions.filter((f) => Number.isFinite(f)), 0)) || undefined;
       emit({
         type: 'progress',
         iteration,
         epoch: batcher.epoch,
         epochProgress: batcher.position / batcher.chunksPerEpoch,
         loss: r.loss,
+        meanLoss: windowSum / windowCount,
         smoothLoss,
         gradNorm: r.gradNorm,
         charsPerSec: ((iteration - lastLogIter) * B * T) / ((now - lastLogTime) / 1000),
         elapsed: el,
+        trainTime,
         fraction,
         eta: fraction ? (el / fraction) * (1 - fraction) : undefined,
         lr,
       });
       lastLogTime = now;
       lastLogIter = iteration;
+      windowSum = 0;
+      windowCount = 0;
     }
     let ev: EvalEvent | undefined;
     if (evalEvery > 0 && iteration % evalEvery === 0) ev = await evaluate();
@@ -495,7 +583,7 @@ async function run(
     }
     if (ev) {
       if (observeValidation(fixed.lrSchedule, schedule, ev.valLoss, iteration))
-        emit({ type: 'lr', iteration, lr: currentLr(), reason: 'plateau' });
+        emit({ type: 'lr', iteration, lr: currentLr(), reason: 'plateau', elapsed: elapsed() });
       if (Number.isFinite(ev.valLoss) && (bestValLoss === null || ev.valLoss < bestValLoss)) {
         bestValLoss = ev.valLoss;
         if (ck?.bestPath !== undefined) {
@@ -504,8 +592,8 @@ async function run(
             await diverged(`${bad} is not finite`);
             continue;
           }
-          await writeBest(model, snapshot(), ck);
-          emit({ type: 'checkpoint', iteration, reason: 'best', paths: [ck.bestPath] });
+          await writeBest(model, snapshot(), withHistory(ck));
+          emit({ type: 'checkpoint', iteration, reason: 'best', paths: [ck.bestPath], elapsed: elapsed() });
         }
       }
     }
@@ -513,6 +601,7 @@ async function run(
       emit({
         type: 'sample',
         iteration,
+        elapsed: elapsed(),
         text: model.sample({
           length: options.sampleLength ?? 200,
           temperature: options.sampleTemperature ?? 1,
@@ -538,7 +627,7 @@ async function run(
   let final: EvaluateResult | undefined;
   if (last?.iteration !== iteration && valIds) {
     // Within maxTime only (validate() abandons it there; then the result has no validation).
-    if (!timed || elapsed() < maxTime) final = (await evaluate()) && lastEvaluation;
+    if (!timed || elapsed() < maxTime) final = (await evaluate(true)) && lastEvaluation;
   } else if (last)
     final = {
       loss: last.valLoss,
@@ -555,10 +644,12 @@ async function run(
     iterations: iteration,
     epochs: batcher.epoch,
     elapsed: elapsed(),
+    trainTime,
     smoothLoss,
     validation: final,
     stoppedBy,
     history,
     state: snapshot(),
+    lossHistory: copyLossHistory(lossHistory),
   };
 }

@@ -12,6 +12,7 @@ export function registerInspect(program: Command): void {
     .argument('<file>', 'a model or checkpoint written by `charrnn train`')
     .option('--json', 'print everything as JSON', false)
     .action(async (file: string, opts: { json: boolean }) => {
-      process.stdout.write((await inspectText(file, opts.json)) + '\n');
+      const chart = { width: process.stdout.columns ?? 80, color: process.stdout.isTTY === true };
+      process.stdout.write((await inspectText(file, opts.json, chart)) + '\n');
     });
 }

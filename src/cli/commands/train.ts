@@ -3,15 +3,18 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { capabilities, resolveBackend, setThreads, type BackendChoice } from '../../backends/index.js';
-import { modelFromCheckpoint } from '../../io/checkpoint.js';
+import { checkCheckpointFolders, modelFromCheckpoint } from '../../io/checkpoint.js';
 import { resolveCorpus } from '../../io/resolve-corpus.js';
 import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } from '../../model/config.js';
 import { CharRNN, type ModelVocabulary } from '../../charrnn.js';
 import { Corpus } from '../../text/corpus.js';
 import { WordVocabulary } from '../../text/word-vocabulary.js';
-import { OPTIMIZERS } from '../../run/optim.js';
-import { resolveSchedule } from '../../run/schedule.js';
+import { OPTIMIZERS, resolveOptimizer } from '../../run/optim.js';
+import { formatSchedule, resolveSchedule } from '../../run/schedule.js';
+import type { LossHistory } from '../../run/loss-history.js';
 import { train, type CheckpointOptions, type TrainEvent, type TrainOptions } from '../../train/trainer.js';
+import { defaultLogPath, RunLogWriter } from '../../train/run-log-file.js';
+import { lossChart } from '../../report/terminal-chart.js';
 import { VERSION } from '../../version.js';
 import { backendOption, int, num } from '../args.js';
 import { MAX_SEED } from '../../util/rng.js';
@@ -59,6 +62,10 @@ interface TrainCliOptions {
   logEvery?: number;
   logInterval?: number;
   progress: boolean;
+  /** --log FILE, or false for --no-log (undefined: the default beside --out). */
+  log?: string | false;
+  /** --chart / --no-chart (undefined: on a terminal). */
+  chart?: boolean;
   tokens: 'char' | 'word';
   minFreq: number;
   maxVocab: number;
@@ -110,6 +117,8 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
   let corpusRef: string;
   let base: TrainOptions;
   let out = opts.out;
+  let lossHistory: LossHistory | undefined;
+  let settings: Record<string, unknown>;
   if (opts.resume !== undefined) {
     // Resume: the model, the corpus reference and the training settings come from the checkpoint.
     checkResumeOptions(given);
@@ -131,6 +140,18 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
     base = {
       resume: state,
       evalEvery: given('evalEvery') || state.evalEvery === 0 ? opts.evalEvery : state.evalEvery,
+    };
+    lossHistory = ck.lossHistory ?? undefined;
+    settings = {
+      seqLength: state.seqLength,
+      batchSize: state.batchSize,
+      optimizer: state.optimizer.kind,
+      lr: state.optimizer.lr,
+      lrSchedule: formatSchedule(state.lrSchedule),
+      clipValue: state.clipValue,
+      clipNorm: state.clipNorm,
+      reduction: state.reduction,
+      seed: state.seed,
     };
     log(
       `charrnn ${VERSION}: resuming ${opts.resume} at iteration ${state.iteration} (epoch ${state.epoch}): ` +
@@ -185,6 +206,17 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
       evalEvery: opts.evalEvery,
       seed: opts.seed,
     };
+    settings = {
+      seqLength: opts.seqLength,
+      batchSize: opts.batchSize,
+      optimizer: opts.optimizer,
+      lr: resolveOptimizer({ kind: opts.optimizer, lr: opts.lr }).lr,
+      lrSchedule: formatSchedule(resolveSchedule(opts.lrSchedule)),
+      clipValue: opts.clipValue,
+      clipNorm: opts.clipNorm,
+      reduction: opts.reduction,
+      seed: opts.seed,
+    };
     const unbounded =
       opts.maxTime === undefined && opts.maxIters === undefined && opts.maxEpochs === undefined;
     log(
@@ -213,11 +245,48 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const renderer = new ProgressRenderer({
-    tty: opts.progress && process.stderr.isTTY === true,
-    write: log,
-    unit,
-  });
+  const tty = opts.progress && process.stderr.isTTY === true;
+  const renderer = new ProgressRenderer({ tty, write: log, unit });
+  // The run log: beside --out unless --log FILE or --no-log; a resumed session appends to it. Its folder is
+  // checked (with the checkpoints') before any training.
+  let runLog: RunLogWriter | undefined;
+  let lastElapsed = 0;
+  if (opts.log !== false) {
+    await checkCheckpointFolders(checkpoint);
+    runLog = await RunLogWriter.open(opts.log ?? defaultLogPath(out), {
+      append: opts.resume !== undefined,
+      // The live line redraws every 0.2 s on a terminal; the log keeps one progress record per 2 s of that
+      // (merged honestly) unless --log-every / --log-interval asked for a rate.
+      progressInterval: opts.logEvery === undefined && opts.logInterval === undefined ? 2 : 0,
+      onError: (err) =>
+        log(`charrnn: cannot write the run log (${err.message}); training goes on without it`),
+    });
+    runLog.start({
+      iteration: base.resume?.iteration ?? 0,
+      ...(opts.resume !== undefined ? { resumedFrom: opts.resume } : {}),
+      model: {
+        config: model.config,
+        parameters: model.parameterCount,
+        backend: model.backend,
+        ...(model.backend === 'native' ? { threads: capabilities().threads } : {}),
+      },
+      corpus: {
+        ref: corpusRef,
+        tokens: corpus.length,
+        trainTokens: corpus.train.length,
+        validationTokens: corpus.validation.length,
+        unit,
+      },
+      settings: {
+        ...settings,
+        maxIters: opts.maxIters,
+        maxEpochs: opts.maxEpochs,
+        maxTime: opts.maxTime,
+        evalEvery: base.evalEvery,
+        evalInterval: base.evalEvery === undefined ? opts.evalInterval : undefined,
+      },
+    });
+  }
   try {
     const result = await train(model, corpus.train, corpus.validation, {
       ...base,
@@ -234,9 +303,23 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
       rollbackFactor: opts.rollbackFactor,
       corpus: { ref: corpusRef, validationFraction: corpus.validationFraction },
       signal: controller.signal,
-      onEvent: (ev: TrainEvent) => renderer.event(ev),
+      lossHistory,
+      onEvent: (ev: TrainEvent) => {
+        lastElapsed = ev.elapsed;
+        renderer.event(ev);
+        runLog?.event(ev);
+      },
     });
     renderer.stop();
+    runLog?.end(result);
+    if (opts.chart ?? tty) {
+      const chart = lossChart(result.lossHistory, {
+        width: process.stderr.columns ?? 80,
+        color: process.stderr.isTTY === true,
+        unit,
+      });
+      if (chart) log(chart);
+    }
     const v = result.validation;
     log(
       `done: ${result.iterations} iterations in ${result.elapsed.toFixed(1)} s (stopped by ${result.stoppedBy}); ` +
@@ -249,7 +332,12 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
             : ''),
     );
     log(`saved ${out}`);
+    if (runLog) log(`run log: ${runLog.path} (charrnn report ${runLog.path} --out report.html)`);
+  } catch (err) {
+    runLog?.error(err as Error, lastElapsed, (err as { iteration?: number }).iteration);
+    throw err;
   } finally {
+    runLog?.close();
     renderer.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -338,6 +426,13 @@ export function registerTrain(program: Command): void {
       num('--log-interval', { min: 0, exclusiveMin: true }),
     )
     .option('--no-progress', 'plain log lines even on a terminal')
+    .option(
+      '--log <file>',
+      'write the run log (JSON Lines) here (default: beside --out, <out>.log.jsonl; a resumed run appends)',
+    )
+    .option('--no-log', 'write no run log')
+    .option('--chart', 'print the loss chart at the end (default: on a terminal)')
+    .option('--no-chart', 'no loss chart at the end')
     .option(
       '--threads <n>',
       'threads for the native backend (default: CHARRNN_THREADS, else the number of CPUs)',
