@@ -13,7 +13,8 @@ import { OPTIMIZERS } from '../../run/optim.js';
 import { resolveSchedule } from '../../run/schedule.js';
 import { train, type CheckpointOptions, type TrainEvent, type TrainOptions } from '../../train/trainer.js';
 import { VERSION } from '../../version.js';
-import { backendOption, int, num } from '../args.js';
+import { backendOption, ExitCode, int, num, signalExitCode } from '../args.js';
+import { cliMessage } from '../messages.js';
 import { MAX_SEED } from '../../util/rng.js';
 import { checkResumeOptions, checkSameVocabulary, readResumable } from '../checkpoint-cli.js';
 import { ProgressRenderer } from '../progress.js';
@@ -88,7 +89,7 @@ function scheduleArg(value: string): string {
   try {
     resolveSchedule(value);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    throw new InvalidArgumentError(cliMessage((err as Error).message));
   }
   return value;
 }
@@ -102,6 +103,7 @@ function threadNote(model: CharRNN): string {
 
 async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const log = (msg: string) => process.stderr.write(msg + '\n');
+  const warn = (msg: string) => log(cliMessage(msg));
   if (opts.threads !== undefined) setThreads(opts.threads);
   const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   let model: CharRNN;
@@ -126,7 +128,7 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
         : (state.corpus?.validationFraction ?? opts.valFraction),
       vocabulary: ck.vocabulary,
     });
-    const backend = resolveBackend(opts.backend, { warn: log, config: ck.config });
+    const backend = resolveBackend(opts.backend, { warn, config: ck.config });
     model = modelFromCheckpoint(ck, backend.name);
     base = {
       resume: state,
@@ -161,7 +163,7 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
       dropout: opts.dropout,
       activation: opts.activation,
     });
-    const backend = resolveBackend(opts.backend, { warn: log, config });
+    const backend = resolveBackend(opts.backend, { warn, config });
     model = CharRNN.create({
       vocabulary: corpus.vocabulary,
       cell: config.cell,
@@ -206,8 +208,12 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
   };
   const unit = corpus.vocabulary.kind === 'word' ? 'word' : 'char';
   const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
+  // Ctrl-C (SIGINT) or SIGTERM: finish the chunk, save, then exit 130 / 143 as shells expect of a stopped command;
+  // a second one quits at once, without saving.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signalExitCode(signal));
+    stoppedBy = signal;
     log('\nstopping after this chunk, then saving a checkpoint (Ctrl-C again to quit without saving)…');
     controller.abort();
   };
@@ -247,6 +253,7 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
           : ''),
     );
     log(`saved ${out}`);
+    if (stoppedBy !== undefined) throw new ExitCode(signalExitCode(stoppedBy));
   } finally {
     renderer.stop();
     process.off('SIGINT', onSignal);
