@@ -11,6 +11,8 @@ import { resolveSchedule } from '../../src/run/schedule.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 import { WordVocabulary } from '../../src/text/word-vocabulary.js';
+import { resolveTrainOptions } from '../../src/train/options.js';
+import { train } from '../../src/train/trainer.js';
 
 /** The message of what `fn` throws (fails the test when it returns). */
 function message(fn: () => unknown): string {
@@ -122,6 +124,21 @@ const cases: [what: string, library: () => unknown, cli: string][] = [
 ];
 
 describe('library messages in the CLI', () => {
+  it('--resume on a corpus or --val-fraction with another training split', async () => {
+    const corpus = Corpus.fromText('to be or not to be\n'.repeat(10));
+    const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 4, backend: 'js' });
+    const { state } = await train(model, corpus.train, undefined, {
+      maxIters: 1,
+      seqLength: 5,
+      corpus: { ref: 'x.txt', validationFraction: 0.1 },
+    });
+    const m = message(() => resolveTrainOptions({ resume: state, maxIters: 2 }, corpus.train.length - 7));
+    expect(cliMessage(m)).toBe(
+      `Expected a training split of ${corpus.train.length} tokens (the checkpoint's) for --corpus and --val-fraction ` +
+        `but received ${corpus.train.length - 7}. HINT: resume on the same corpus with the same validation fraction`,
+    );
+  });
+
   it.each(cases)('%s', (_, library, cli) => {
     const m = message(library);
     expect(cliMessage(m)).toBe(cli);
