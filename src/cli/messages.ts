@@ -24,6 +24,7 @@ const HINTS: readonly (readonly [library: string, cli: string])[] = [
   // Wording that names an option outside "for NAME".
   ['Expected a validationFraction that leaves', 'Expected a fraction that leaves'],
   ['of the vocabulary in prime for prime', 'of the vocabulary for prime'],
+  [', so banned cannot hold it.', ', so --ban cannot hold it.'],
 ];
 
 /** Library option names (as validation messages name them) and the flag that sets each. */

@@ -89,10 +89,8 @@ function bannedIds(vocabulary: TokenVocabulary, banned: PickOptions['banned']): 
     } catch (err) {
       // The encoder's own hint (options.unknown) does not apply to banned: say what does.
       if (!(err instanceof RangeError)) throw err;
-      const what = err.message
-        .replace(/ HINT: .*$/, '')
-        .replace(/ at index (\d+) /, ' at index $1 of banned ');
-      throw new RangeError(`${what} HINT: ${BANNED_HINT}`);
+      const what = err.message.replace(/\. HINT: .*$/, '');
+      throw new RangeError(`${what}, so banned cannot hold it. HINT: ${BANNED_HINT}`);
     }
     return Int32Array.from(new Set(ids)).sort();
   } else if (Array.isArray(banned)) tokens = banned as string[];

@@ -101,7 +101,7 @@ const cases: [what: string, library: () => unknown, cli: string][] = [
   [
     '--ban with a character outside the vocabulary',
     () => chars.sample({ banned: 'tz' }),
-    'Character "z" (U+007A) at index 1 of --ban is not in the vocabulary of 7 characters. ' +
+    'Character "z" (U+007A) at index 1 is not in the vocabulary of 7 characters, so --ban cannot hold it. ' +
       'HINT: ban only tokens of the vocabulary (the model never generates any other)',
   ],
   ['--stop ""', () => chars.sample({ stop: [''] }), 'Expected a non-empty string for --stop but received ""'],
@@ -153,7 +153,7 @@ describe('library messages in the CLI', () => {
       "HINT: pass { unknown: 'skip' } or { unknown: { replaceWith: ' ' } }",
     );
     expect(message(() => chars.sample({ banned: 'tz' }))).toBe(
-      'Character "z" (U+007A) at index 1 of banned is not in the vocabulary of 7 characters. ' +
+      'Character "z" (U+007A) at index 1 is not in the vocabulary of 7 characters, so banned cannot hold it. ' +
         'HINT: ban only tokens of the vocabulary (the model never generates any other)',
     );
   });
