@@ -6,8 +6,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
-import { UsageError } from './args.js';
+import { ExitCode, UsageError } from './args.js';
 import { CheckpointUsageError } from './checkpoint-cli.js';
+import { cliMessage } from './messages.js';
 import { registerBench } from './commands/bench.js';
 import { registerInfo } from './commands/info.js';
 import { registerInspect } from './commands/inspect.js';
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitCode) return err.exitCode; // a run stopped by a signal, saved and reported
     const e = err as Error & { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       // commander already printed its message (or help/version).
@@ -52,8 +54,9 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.CHARRNN_DEBUG) console.error(e);
     const message =
       e instanceof UsageError || e instanceof CheckpointUsageError ? e.message : (e.message ?? String(e));
-    // Library errors that already name charrnn (the addon loader's) get the prefix once, not twice.
-    process.stderr.write(`charrnn: ${message.split('\n')[0].replace(/^charrnn: /, '')}\n`);
+    // Library errors that already name charrnn (the addon loader's) get the prefix once, not twice; options are
+    // spelled as flags.
+    process.stderr.write(`charrnn: ${cliMessage(message.split('\n')[0].replace(/^charrnn: /, ''))}\n`);
     return 1;
   }
 }

@@ -6,6 +6,9 @@ import { nonNegativeInt, numberInRange, positiveInt, rangeError, typeError } fro
 import type { TransformSpec } from '../sampling/transform.js';
 import { MAX_SAMPLE_LENGTH } from '../model/config.js';
 
+/** The fix a banned token outside the vocabulary suggests (the CLI says it with its flags: src/cli/messages.ts). */
+export const BANNED_HINT = 'ban only tokens of the vocabulary (the model never generates any other)';
+
 /** How the next token is chosen (the transform rule of transform.ts, plus temperature). */
 export interface PickOptions {
   /** Softmax temperature ≥ 0 (default 1); 0 = greedy (always the most likely token). */
@@ -80,7 +83,15 @@ function bannedIds(vocabulary: TokenVocabulary, banned: PickOptions['banned']): 
   let tokens: string[];
   if (typeof banned === 'string') {
     // A string: its characters (char model) or its tokens (word model); every one must be in the vocabulary.
-    const ids = vocabulary.encode(banned, { unknown: 'error' });
+    let ids: Int32Array;
+    try {
+      ids = vocabulary.encode(banned, { unknown: 'error' });
+    } catch (err) {
+      // The encoder's own hint (options.unknown) does not apply to banned: say what does.
+      if (!(err instanceof RangeError)) throw err;
+      const what = err.message.replace(/\. HINT: .*$/, '');
+      throw new RangeError(`${what}, so banned cannot hold it. HINT: ${BANNED_HINT}`);
+    }
     return Int32Array.from(new Set(ids)).sort();
   } else if (Array.isArray(banned)) tokens = banned as string[];
   else return typeError('a string or an array of tokens', 'banned', banned);

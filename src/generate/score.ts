@@ -7,6 +7,9 @@ import { tokenizeWords } from '../text/word-vocabulary.js';
 import { nonNegativeNumber, oneOf, rangeError, typeError } from '../util/validate.js';
 import type { ModelCore } from './core.js';
 
+/** The fix an unknown token in a scored text suggests (the CLI says it with its flags: src/cli/messages.ts). */
+export const SCORE_UNKNOWN_HINT = "pass { unknown: 'skip' } or { unknown: { penalty: NATS } }";
+
 /** What happens to a character (a word, for a word model) that is not in the vocabulary. */
 export type ScoreUnknownPolicy =
   /** Throw a RangeError naming it and its index (default for character models). */
@@ -125,7 +128,7 @@ function unknownError(core: ModelCore, item: Item, where: string): never {
       : `Character ${formatChar(item.token.codePointAt(0)!)}`;
   throw new RangeError(
     `${what} at index ${item.index} of ${where} is not in the vocabulary of ${v.size} ` +
-      `${v.kind === 'word' ? 'words' : 'characters'}. HINT: pass { unknown: 'skip' } or { unknown: { penalty: NATS } }`,
+      `${v.kind === 'word' ? 'words' : 'characters'}. HINT: ${SCORE_UNKNOWN_HINT}`,
   );
 }
 

@@ -46,13 +46,13 @@ function processIsAlive(pid: number): boolean {
 
 /**
  * Remove the temporaries in `dir` that a writer killed mid-write left behind (named as tempPathFor names
- * them, by a process that no longer runs), for targets whose base name passes `match` (default: any).
- * A temporary is never mistaken for the file itself, so this is housekeeping, not a safety measure.
- * Returns the paths removed; a folder that cannot be listed yields [].
+ * them, by a process that no longer runs) that `match` claims, given the base name of the file the temporary
+ * was for and the temporary's own path (default: all). A temporary is never mistaken for the file itself, so
+ * this is housekeeping, not a safety measure. Returns the paths removed; a folder that cannot be listed yields [].
  */
 export async function removeStaleTemporaries(
   dir: string,
-  match: (target: string) => boolean = () => true,
+  match: (target: string, path: string) => boolean | Promise<boolean> = () => true,
 ): Promise<string[]> {
   let names: string[];
   try {
@@ -63,10 +63,11 @@ export async function removeStaleTemporaries(
   const removed: string[] = [];
   for (const name of names) {
     const m = TEMP_NAME.exec(name);
-    if (m === null || !match(m[1])) continue;
+    if (m === null) continue;
     const pid = Number(m[2]);
     if (pid === process.pid || processIsAlive(pid)) continue;
     const path = join(dir, name);
+    if (!(await match(m[1], path))) continue;
     try {
       await unlink(path);
       removed.push(path);

@@ -4,8 +4,8 @@
 // The reader also takes plain model files (versions 1 and 2) and validates every field before anything
 // is built from it; each defect is a SafetensorsError naming the field. Also here: the files a run keeps
 // (latest, numbered keep-last-N copies, best-by-validation). Deliberately no training logic.
-import { readdir, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { OptimizerHyper } from '../backends/backend.js';
 import { resolveBackend, type BackendChoice } from '../backends/index.js';
 import { resolveModelConfig, type ModelConfig } from '../model/config.js';
@@ -19,6 +19,7 @@ import { checkLossHistory, type LossHistory } from '../run/loss-history.js';
 import { removeStaleTemporaries, writeFileAtomic } from './atomic.js';
 import {
   decodeSafetensors,
+  DEFAULT_MAX_HEADER_BYTES,
   encodeSafetensors,
   loadSafetensors,
   SafetensorsError,
@@ -411,11 +412,12 @@ export async function writeLatest(
   const keep = files.keepLast ?? 0;
   if (keep > 0) {
     const numbered = numberedPath(files.path, state.iteration);
+    // Make room first: a process killed between the two steps leaves keepLast - 1 copies, never keepLast + 1.
+    const others = (await listNumbered(files.path)).filter((f) => f.path !== numbered);
+    for (const old of others.slice(0, Math.max(0, others.length - (keep - 1))))
+      await unlink(old.path).catch(() => undefined);
     await writeFileAtomic(numbered, chunks);
     written.push(numbered);
-    const all = await listNumbered(files.path);
-    for (const old of all.slice(0, Math.max(0, all.length - keep)))
-      await unlink(old.path).catch(() => undefined);
   }
   return written;
 }
@@ -426,7 +428,6 @@ export async function writeBest(model: CharRNN, state: TrainingState, files: Che
   await writeFileAtomic(files.bestPath, encodeCheckpoint(model, state, files.extra));
 }
 
-/** Remove temporaries left by killed writers beside every file a run writes. Returns what was removed. */
 /**
  * Check, before any training, that the folder of every checkpoint file exists and is a folder, so that a run is
  * not lost at its first save. Throws an Error naming the file and the folder, with the fix.
@@ -444,16 +445,80 @@ export async function checkCheckpointFolders(files: CheckpointFiles): Promise<vo
   }
 }
 
-export async function cleanCheckpointTemporaries(files: CheckpointFiles): Promise<string[]> {
+/**
+ * True when the temporary at `path` is a charrnn writer's: it begins with a complete safetensors header whose
+ * `__metadata__.format` is "charrnn", or it is empty and was for a `.safetensors` file (a writer killed between
+ * creating it and its first write). Only a regular file is opened; anything unreadable is not ours.
+ */
+async function isCharrnnTemporary(target: string, path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info?.isFile()) return false;
+  if (info.size === 0) return target.endsWith('.safetensors');
+  if (info.size < 8) return false;
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, 'r');
+    const prefix = new Uint8Array(8);
+    if ((await fh.read(prefix, 0, 8, 0)).bytesRead !== 8) return false;
+    const n = new DataView(prefix.buffer).getBigUint64(0, true);
+    if (n > BigInt(Math.min(info.size - 8, DEFAULT_MAX_HEADER_BYTES))) return false;
+    const header = new Uint8Array(Number(n));
+    if ((await fh.read(header, 0, header.length, 8)).bytesRead !== header.length) return false;
+    const parsed = JSON.parse(new TextDecoder().decode(header)) as {
+      __metadata__?: { format?: unknown };
+    } | null;
+    return parsed?.__metadata__?.format === MODEL_FORMAT;
+  } catch {
+    return false;
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Tidy what killed runs left beside the files a run writes, before its first chunk, whatever this run's options:
+ * the temporaries of killed writers of the checkpoint, its numbered copies and the best file (by name), and
+ * every other dead writer's temporary that holds a charrnn file (the best file of an earlier run with another
+ * --best, or none now); and, when keepLast is given, the numbered copies beyond the newest keepLast (a run killed
+ * between writing a copy and pruning), never the one this run resumes from (`rollbackFrom`). A file that is not
+ * a charrnn writer's temporary is never touched. Returns the paths removed.
+ */
+export async function cleanCheckpointTemporaries(
+  files: CheckpointFiles & { rollbackFrom?: string },
+): Promise<string[]> {
   const removed: string[] = [];
   const numberedBase = basename(numberedPath(files.path, 0));
   const [stemIter, ext] = numberedBase.split('.iter-0');
-  const ours = (target: string) =>
-    target === basename(files.path) || (target.startsWith(`${stemIter}.iter-`) && target.endsWith(ext));
+  const named = new Set([basename(files.path)]);
+  if (files.bestPath !== undefined && dirname(files.bestPath) === dirname(files.path))
+    named.add(basename(files.bestPath));
+  const ours = (target: string, path: string) =>
+    named.has(target) ||
+    (target.startsWith(`${stemIter}.iter-`) && target.endsWith(ext)) ||
+    isCharrnnTemporary(target, path);
   removed.push(...(await removeStaleTemporaries(dirname(files.path), ours)));
-  if (files.bestPath !== undefined) {
+  if (files.bestPath !== undefined && dirname(files.bestPath) !== dirname(files.path)) {
     const best = basename(files.bestPath);
-    removed.push(...(await removeStaleTemporaries(dirname(files.bestPath), (t) => t === best)));
+    removed.push(
+      ...(await removeStaleTemporaries(
+        dirname(files.bestPath),
+        (t, path) => t === best || isCharrnnTemporary(t, path),
+      )),
+    );
+  }
+  const keep = files.keepLast ?? 0;
+  if (keep > 0) {
+    const resumed = files.rollbackFrom === undefined ? undefined : resolve(files.rollbackFrom);
+    const all = await listNumbered(files.path);
+    for (const old of all.slice(0, Math.max(0, all.length - keep))) {
+      if (resolve(old.path) === resumed) continue;
+      try {
+        await unlink(old.path);
+        removed.push(old.path);
+      } catch {
+        // already gone
+      }
+    }
   }
   return removed;
 }

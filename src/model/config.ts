@@ -1,6 +1,9 @@
 // Model configuration: what a model is (cell, sizes, layers, input, dropout), validated once; no parameters live here.
 import { describe, numberInRange, oneOf, nonNegativeInt, positiveInt, rangeError } from '../util/validate.js';
 
+/** Why relu is refused for a gated cell (the CLI says it with its flags: src/cli/messages.ts). */
+export const ACTIVATION_HINT = "activation applies to cell 'rnn' only";
+
 export type CellKind = 'rnn' | 'lstm' | 'gru';
 export type Activation = 'tanh' | 'relu';
 
@@ -101,12 +104,7 @@ export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
   const dropout = numberInRange('dropout', input.dropout ?? 0, 0, 1, true);
   const activation = oneOf('activation', input.activation ?? 'tanh', ['tanh', 'relu'] as const);
   if (activation !== 'tanh' && cell !== 'rnn')
-    rangeError(
-      `'tanh' for cell '${cell}'`,
-      'activation',
-      activation,
-      "activation applies to cell 'rnn' only",
-    );
+    rangeError(`'tanh' for cell '${cell}'`, 'activation', activation, ACTIVATION_HINT);
   return Object.freeze({
     cell,
     vocabSize,

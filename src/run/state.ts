@@ -63,9 +63,17 @@ const defaultFail: FieldFail = (field, message) => {
   throw new RangeError(message.includes(field) ? message : `${message} (${field})`);
 };
 
+/** The keys of each kind of schedule as a checkpoint stores it (resolved: every field written). */
+const SCHEDULE_KEYS: Record<LrSchedule['kind'], readonly string[]> = {
+  none: ['kind'],
+  step: ['kind', 'every', 'gamma'],
+  exp: ['kind', 'gamma', 'every'],
+  plateau: ['kind', 'factor', 'patience', 'minLr', 'threshold'],
+};
+
 /**
  * Validate a parsed `training_state` object: every field present, of the right type and range, integers
- * exact, no extra keys. Returns a fresh object (the input is not kept).
+ * exact, no extra keys (at any depth). Returns a fresh object (the input is not kept).
  */
 export function checkTrainingState(
   value: unknown,
@@ -115,11 +123,18 @@ export function checkTrainingState(
     'seed',
     'corpus',
   ]);
-  for (const k of Object.keys(o)) if (!allowed.has(k)) fail(`${name}.${k}`, `Unexpected key ${name}.${k}`);
-  for (const k of allowed)
-    if (!Object.hasOwn(o, k)) fail(`${name}.${k}`, `Missing ${name}.${k} in the training state`);
+  // Exactly these keys, at every level: an unknown key is a misspelling or another program's, and a missing one
+  // would be defaulted into a state the file does not name.
+  const exactKeys = (v: Record<string, unknown>, path: string, keys: Iterable<string>): void => {
+    const want = new Set(keys);
+    for (const k of Object.keys(v)) if (!want.has(k)) fail(`${path}.${k}`, `Unexpected key ${path}.${k}`);
+    for (const k of want)
+      if (!Object.hasOwn(v, k)) fail(`${path}.${k}`, `Missing ${path}.${k} in the training state`);
+  };
+  exactKeys(o, name, allowed);
 
   const opt = obj(o.optimizer, `${name}.optimizer`);
+  exactKeys(opt, `${name}.optimizer`, ['kind', 'lr', 'momentum', 'beta1', 'beta2', 'eps', 'weightDecay']);
   const optField = (k: string) => `optimizer.${k}`;
   const kind = opt.kind;
   if (typeof kind !== 'string' || !(OPTIMIZERS as readonly string[]).includes(kind))
@@ -134,22 +149,32 @@ export function checkTrainingState(
     weightDecay: finite(optField('weightDecay'), opt.weightDecay, 0),
   };
   let lrSchedule: LrSchedule;
+  const sched = obj(o.lrSchedule, `${name}.lrSchedule`);
   try {
-    lrSchedule = resolveSchedule(obj(o.lrSchedule, `${name}.lrSchedule`) as LrScheduleOptions);
+    lrSchedule = resolveSchedule(sched as LrScheduleOptions);
   } catch (err) {
     return fail(`${name}.lrSchedule`, (err as Error).message);
   }
+  // The values first (their messages name the field), then the keys: resolveSchedule defaults missing ones.
+  exactKeys(sched, `${name}.lrSchedule`, SCHEDULE_KEYS[lrSchedule.kind]);
   let schedule: LrScheduleState;
   try {
     schedule = checkScheduleState(o.schedule, `${name}.schedule`);
   } catch (err) {
     return fail(`${name}.schedule`, (err as Error).message);
   }
+  exactKeys(o.schedule as Record<string, unknown>, `${name}.schedule`, [
+    'baseLr',
+    'scale',
+    'best',
+    'badEvals',
+  ]);
   const reduction = o.reduction;
   if (reduction !== 'sum' && reduction !== 'mean') expect('reduction', "'sum' or 'mean'", reduction);
   let corpus: CorpusReference | null = null;
   if (o.corpus !== null) {
     const c = obj(o.corpus, `${name}.corpus`);
+    exactKeys(c, `${name}.corpus`, ['ref', 'validationFraction', 'trainTokens']);
     if (typeof c.ref !== 'string' || c.ref.length === 0) expect('corpus.ref', 'a non-empty string', c.ref);
     corpus = {
       ref: c.ref as string,

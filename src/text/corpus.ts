@@ -1,10 +1,14 @@
 // Corpus loading: strict UTF-8 decoding, file reading with helpful errors, and the train/validation split.
 // Deliberately no downloading or name resolution (see io/resolve-corpus.ts) and no batching.
-import { readFile } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { open, readFile, stat } from 'node:fs/promises';
 import { refuseSpecialFile } from '../util/files.js';
 import { numberInRange, typeError } from '../util/validate.js';
 import { formatChar, Vocabulary, type TokenIds } from './vocabulary.js';
 import { isTokenVocabulary, type WordVocabulary } from './word-vocabulary.js';
+
+/** The fix a split too small suggests (the CLI says it with its flags: src/cli/messages.ts). */
+export const SPLIT_HINT = 'use a longer corpus, or validationFraction: 0 to skip validation';
 
 const FIX_ENCODING_HINT =
   'save the file as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8) or pass another --corpus FILE';
@@ -50,6 +54,52 @@ export function findInvalidUtf8(bytes: Uint8Array): { offset: number; reason: st
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * The longest text charrnn can hold, in UTF-16 code units: one JavaScript string (V8's limit, 2^29 − 24 on 64-bit
+ * platforms, about 512 MB). A longer corpus would need streaming from disk, which the loader does not do yet.
+ */
+export const MAX_TEXT_LENGTH = bufferConstants.MAX_STRING_LENGTH;
+
+function textTooLong(source: string, size: string): RangeError {
+  return new RangeError(
+    `${source} is too long: ${size} decode to more than ${MAX_TEXT_LENGTH.toLocaleString('en-US')} UTF-16 code ` +
+      'units, the longest text charrnn can hold (one JavaScript string, about 512 MB). ' +
+      'HINT: use a part of it (e.g. head -c 500M FILE > part.txt)',
+  );
+}
+
+/**
+ * Refuse, before reading it, a text file too long to decode into one string (see MAX_TEXT_LENGTH), with a
+ * RangeError naming the limit. Files of at most MAX_TEXT_LENGTH bytes always fit and are not read here; larger
+ * ones are scanned in chunks to count their UTF-16 length (multi-byte text may still fit), and files of more than
+ * three bytes per code unit of the limit cannot fit and are refused by their size alone. Anything that is not a
+ * regular file is left to the caller's messages.
+ */
+export async function refuseTooLongText(path: string, what: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile() || info.size <= MAX_TEXT_LENGTH) return;
+  const size = `its ${info.size.toLocaleString('en-US')} bytes`;
+  if (info.size > 3 * MAX_TEXT_LENGTH) throw textTooLong(`${what} ${path}`, size);
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(1 << 22);
+    let units = 0;
+    for (let pos = 0; ;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      // One code unit per character of up to 3 bytes (count the non-continuation bytes), two from 4 bytes.
+      for (let i = 0; i < bytesRead; i++) {
+        const b = buf[i];
+        if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
+      }
+      if (units > MAX_TEXT_LENGTH) throw textTooLong(`${what} ${path}`, size);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Decode UTF-8, stripping a leading BOM. Ill-formed input throws a RangeError naming the byte
  * offset of the start of the first ill-formed sequence (Python's convention), e.g.
  * `Invalid UTF-8 in corpus.txt at byte offset 2 (byte 0xFF: invalid start byte). HINT: …`.
@@ -59,6 +109,8 @@ export function decodeUtf8Strict(bytes: Uint8Array, source = 'input'): string {
   try {
     return strictDecoder.decode(bytes);
   } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_STRING_TOO_LONG')
+      throw textTooLong(source, `its ${bytes.length.toLocaleString('en-US')} bytes`);
     const bad = findInvalidUtf8(bytes);
     if (bad === null) throw err; // the decoder failed for another reason: let it surface as is
     const byte = bytes[bad.offset].toString(16).toUpperCase().padStart(2, '0');
@@ -73,6 +125,7 @@ export function decodeUtf8Strict(bytes: Uint8Array, source = 'input'): string {
 export async function readCorpusFile(path: string): Promise<string> {
   if (typeof path !== 'string') typeError('a file path string', 'path', path);
   await refuseSpecialFile(path, 'Corpus file');
+  await refuseTooLongText(path, 'Corpus file');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -129,7 +182,7 @@ export class Corpus<V extends Vocabulary | WordVocabulary = Vocabulary> {
       throw new RangeError(
         `Expected a validationFraction that leaves at least 2 tokens in each split for validationFraction ` +
           `but received ${validationFraction} (a corpus of ${n} tokens splits into ${nTrain} train and ` +
-          `${nVal} validation tokens). HINT: use a longer corpus, or validationFraction: 0 to skip validation`,
+          `${nVal} validation tokens). HINT: ${SPLIT_HINT}`,
       );
     this.ids = ids;
     this.train = ids.subarray(0, nTrain);

@@ -3,6 +3,9 @@
 // Deliberately no normalisation (NFC/NFD), no grapheme clustering and no corpus-level checks (see corpus.ts).
 import { describe as describeValue, rangeError, typeError } from '../util/validate.js';
 
+/** The fix a character outside the vocabulary suggests (the CLI says it with its flags: src/cli/messages.ts). */
+export const UNKNOWN_CHARACTER_HINT = "pass { unknown: 'skip' } or { unknown: { replaceWith: ' ' } }";
+
 /** Token ids of a text: Uint16Array when the vocabulary fits (≤ 65536 tokens), else Int32Array. */
 export type TokenIds = Uint16Array | Int32Array;
 
@@ -279,7 +282,7 @@ export class Vocabulary implements TokenVocabulary {
         if (action === -1) {
           throw new RangeError(
             `Character ${formatChar(cp)} at index ${i} is not in the vocabulary of ${this.size} characters. ` +
-              `HINT: pass { unknown: 'skip' } or { unknown: { replaceWith: ' ' } }`,
+              `HINT: ${UNKNOWN_CHARACTER_HINT}`,
           );
         }
         if (action === -2) {

@@ -6,6 +6,9 @@ import { Vocabulary, type EncodeOptions, type TokenIds, type TokenVocabulary } f
 
 /** The token every out-of-vocabulary word becomes (id 0). */
 export const UNK = '<unk>';
+/** The fixes these errors suggest (the CLI says them with its flags: src/cli/messages.ts). */
+export const UNKNOWN_WORD_HINT = `leave options.unknown unset to encode it as ${UNK}, or pass { unknown: 'skip' }`;
+export const MIN_FREQ_HINT = 'lower minFreq';
 /** The end-of-line token (id 1): a newline is a token of its own, so line structure is modelled. */
 export const EOL = '\n';
 
@@ -95,7 +98,7 @@ export class WordVocabulary implements TokenVocabulary {
         `a text with at least one word occurring ${minFreq} or more times`,
         'text',
         text,
-        minFreq > 1 ? 'lower minFreq' : 'pass a non-empty text',
+        minFreq > 1 ? MIN_FREQ_HINT : 'pass a non-empty text',
       );
     words.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     return new WordVocabulary([UNK, EOL, ...words.slice(0, maxSize - 2).map(([w]) => w)]);
@@ -165,7 +168,7 @@ export class WordVocabulary implements TokenVocabulary {
         if (action === -1)
           throw new RangeError(
             `Word ${displayToken(tokens[i])} at index ${starts[i]} is not in the vocabulary of ${this.size} words. ` +
-              `HINT: leave options.unknown unset to encode it as ${UNK}, or pass { unknown: 'skip' }`,
+              `HINT: ${UNKNOWN_WORD_HINT}`,
           );
         if (action === -2) continue;
         id = action;

@@ -4,15 +4,16 @@ import { join } from 'node:path';
 
 export const root = new URL('../../', import.meta.url).pathname;
 
-/** Run `charrnn ARGS…` (stdin = input), returning its exit code and output. */
+/** Run `charrnn ARGS…` (stdin = input, extra environment variables in env), returning its exit code and output. */
 export function runCli(
   args: string[],
   input?: string,
+  env: Record<string, string> = {},
 ): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, CHARRNN_DEBUG: '' },
+    env: { ...process.env, CHARRNN_DEBUG: '', ...env },
     input,
     timeout: 60_000,
   });

@@ -125,7 +125,8 @@ describe('charrnn train --resume', () => {
       ],
       [
         ['train', ...model, '--lr-schedule', 'step:0'],
-        /error: option '--lr-schedule <spec>' argument 'step:0' is invalid\. Expected a positive integer for lrSchedule\.every but received 0/,
+        // The flag, not the library's lrSchedule.every (issue 15, defect 11).
+        /error: option '--lr-schedule <spec>' argument 'step:0' is invalid\. Expected a positive integer for EVERY of --lr-schedule but received 0/,
       ],
       [
         ['train', ...model, '--lr-schedule', 'cosine:3'],

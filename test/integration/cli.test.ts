@@ -170,7 +170,7 @@ describe('charrnn CLI', () => {
     [
       'dropout 1',
       ['train', '--corpus', corpusFile, '--dropout', '1'],
-      /Expected a number in \[0, 1\) for dropout but received 1/,
+      /Expected a number in \[0, 1\) for --dropout but received 1/, // the flag (issue 15, defect 11)
     ],
     ['an unknown cell', ['train', '--cell', 'transformer'], /Allowed choices are rnn, lstm, gru/],
     [

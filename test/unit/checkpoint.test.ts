@@ -1,12 +1,21 @@
 // Checkpoints (format 3): what is stored and under which names, plain model files read as models, every
 // malformed field rejected by name, keep-last-N / best / stale temporaries, and the NaN/Inf policy
 // (stop without writing, or roll back to the last good checkpoint with a lower lr).
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { concat, reencode } from '../helpers/safetensors.js';
 import {
+  cleanCheckpointTemporaries,
   decodeCheckpoint,
   encodeCheckpoint,
   encodeModel,
@@ -14,9 +23,10 @@ import {
   loadCheckpoint,
   optimizerSlotNames,
   readCheckpoint,
+  writeLatest,
 } from '../../src/io/checkpoint.js';
 import { saveModel, loadModel } from '../../src/io/model-file.js';
-import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
 import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { NonFiniteError, train, type TrainEvent } from '../../src/train/trainer.js';
@@ -323,6 +333,76 @@ describe('the files a run keeps', () => {
     expect(existsSync(live)).toBe(true);
     expect(existsSync(other)).toBe(true);
     expect(existsSync(path)).toBe(true);
+  });
+
+  it('removes a killed best writer’s temporary even when this run has no bestPath (issue 15, defect 8)', async () => {
+    const sub = mkdtempSync(join(dir, 'stale-best-'));
+    const path = join(sub, 'run.safetensors');
+    const { model, state } = await trainedLstm();
+    const [head, ...tensors] = encodeCheckpoint(model, state);
+    const partial = concat([head, tensors[0]]); // killed after the header and one tensor
+    // The best file of an earlier run (any name, beside the checkpoint), killed mid-write and mid-open.
+    const bestTmp = join(sub, '.best.safetensors.tmp-99999999-0123456789ab');
+    const oddTmp = join(sub, '.best-so-far.ckpt.tmp-99999999-0123456789ab');
+    const emptyTmp = join(sub, '.best.safetensors.tmp-99999998-0123456789ab');
+    writeFileSync(bestTmp, partial);
+    writeFileSync(oddTmp, partial);
+    writeFileSync(emptyTmp, '');
+    // Not ours: a dead writer's temporary of a file that is not a charrnn file, and an empty one not named
+    // like a checkpoint. Both stay.
+    const foreign = join(sub, '.weights.safetensors.tmp-99999999-0123456789ab');
+    writeFileSync(foreign, concat(encodeSafetensors({ w: { shape: [1], data: new Float32Array(1) } })));
+    const emptyForeign = join(sub, '.notes.txt.tmp-99999999-0123456789ab');
+    writeFileSync(emptyForeign, '');
+    const text = join(sub, '.draft.md.tmp-99999999-0123456789ab');
+    writeFileSync(text, 'my notes');
+    await train(lstm(), corpus.train, undefined, { seqLength: 6, maxIters: 2, checkpoint: { path } });
+    expect(existsSync(bestTmp)).toBe(false);
+    expect(existsSync(oddTmp)).toBe(false);
+    expect(existsSync(emptyTmp)).toBe(false);
+    expect(existsSync(foreign)).toBe(true);
+    expect(existsSync(emptyForeign)).toBe(true);
+    expect(existsSync(text)).toBe(true);
+  });
+
+  it('prunes numbered copies beyond keepLast at the start of a run (issue 15, defect 8)', async () => {
+    const sub = mkdtempSync(join(dir, 'keep-kill-'));
+    const path = join(sub, 'run.safetensors');
+    const { model, state } = await trainedLstm();
+    // A run with keepLast 2 killed between writing its third copy and pruning the oldest.
+    for (const it of [5, 10, 15])
+      writeFileSync(
+        join(sub, `run.iter-${it}.safetensors`),
+        concat(encodeCheckpoint(model, { ...state, iteration: it })),
+      );
+    const mine = join(sub, 'run.iter-notes.safetensors'); // not a numbered copy: never touched
+    writeFileSync(mine, 'x');
+    const removed = await cleanCheckpointTemporaries({ path, keepLast: 2 });
+    expect(removed).toEqual([join(sub, 'run.iter-5.safetensors')]);
+    expect((await listNumbered(path)).map((f) => f.iteration)).toEqual([10, 15]);
+    expect(existsSync(mine)).toBe(true);
+    // Without keepLast, numbered copies are left alone (0 means "write none", not "delete all").
+    await cleanCheckpointTemporaries({ path });
+    expect((await listNumbered(path)).map((f) => f.iteration)).toEqual([10, 15]);
+    // The file a run resumes (and would roll back to) is never pruned at its start.
+    const resumed = join(sub, 'run.iter-10.safetensors');
+    await cleanCheckpointTemporaries({ path, keepLast: 1, rollbackFrom: resumed });
+    expect((await listNumbered(path)).map((f) => f.iteration)).toEqual([10, 15]);
+  });
+
+  it('never holds more than keepLast numbered copies, even between writing one and pruning', async () => {
+    const sub = mkdtempSync(join(dir, 'keep-order-'));
+    const path = join(sub, 'run.safetensors');
+    const { model, state } = await trainedLstm();
+    for (const it of [5, 10]) writeFileSync(join(sub, `run.iter-${it}.safetensors`), 'old');
+    // The numbered copy cannot be written (a folder holds its name): the write fails after the room was made.
+    mkdirSync(join(sub, 'run.iter-15.safetensors'));
+    await expect(writeLatest(model, { ...state, iteration: 15 }, { path, keepLast: 2 })).rejects.toThrow();
+    expect(
+      readdirSync(sub).filter(
+        (n) => /^run\.iter-\d+\.safetensors$/.test(n) && n !== 'run.iter-15.safetensors',
+      ),
+    ).toEqual(['run.iter-10.safetensors']);
   });
 
   it('writes a checkpoint when the signal stops the run', async () => {

@@ -1,9 +1,16 @@
 // Corpus: strict UTF-8 decoding with byte offsets, missing files, degenerate corpora, train/validation split.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Corpus, decodeUtf8Strict, findInvalidUtf8, readCorpusFile } from '../../src/text/corpus.js';
+import {
+  Corpus,
+  decodeUtf8Strict,
+  findInvalidUtf8,
+  MAX_TEXT_LENGTH,
+  readCorpusFile,
+  refuseTooLongText,
+} from '../../src/text/corpus.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -94,6 +101,43 @@ describe('readCorpusFile', () => {
     await expect(readCorpusFile(p)).rejects.toThrow(
       `Invalid UTF-8 in ${p} at byte offset 3 (byte 0xE9: unexpected end of data)`,
     );
+  });
+});
+
+describe('readCorpusFile: a text too long for one string (issue 15, defect 11)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'charrnn-corpus-long-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is refused with one line naming the limit, counted without holding the file in memory', async () => {
+    // 600 MB of NULs (a sparse file: no disk space): more code units than a string holds, so it cannot decode.
+    // The file is scanned in 4 MiB chunks, never read whole (reading it whole was V8's raw "Cannot create a string
+    // longer than 0x1fffffe8 characters").
+    const p = join(dir, 'long.txt');
+    await writeFile(p, '');
+    await truncate(p, 600 * 2 ** 20);
+    const err = await readCorpusFile(p).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(RangeError);
+    expect(err!.message).toBe(
+      `Corpus file ${p} is too long: its 629,145,600 bytes decode to more than ${MAX_TEXT_LENGTH.toLocaleString('en-US')} ` +
+        'UTF-16 code units, the longest text charrnn can hold (one JavaScript string, about 512 MB). ' +
+        'HINT: use a part of it (e.g. head -c 500M FILE > part.txt)',
+    );
+    await rm(p);
+  }, 60_000);
+
+  it('leaves a file of at most MAX_TEXT_LENGTH bytes to be read as usual', async () => {
+    const p = join(dir, 'short.txt');
+    await writeFile(p, 'ab');
+    await expect(refuseTooLongText(p, 'Corpus file')).resolves.toBeUndefined();
+    await expect(refuseTooLongText(join(dir, 'missing.txt'), 'Corpus file')).resolves.toBeUndefined();
   });
 });
 

@@ -2,8 +2,16 @@
 // generated text to stdout, stopping cleanly on Ctrl-C.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { BackendChoice } from '../../backends/index.js';
-import { loadModel } from '../../io/model-file.js';
-import { backendOption, int, num, UsageError, writeOut } from '../args.js';
+import {
+  backendOption,
+  ExitCode,
+  int,
+  loadModelForCli,
+  num,
+  signalExitCode,
+  UsageError,
+  writeOut,
+} from '../args.js';
 import { MAX_SEED } from '../../util/rng.js';
 
 interface SampleCliOptions {
@@ -33,7 +41,7 @@ async function sampleCommand(file: string, opts: SampleCliOptions, cmd: Command)
         `--beam is deterministic and takes no ${clash.map((c) => '--' + c.replace(/[A-Z]/g, (m) => '-' + m.toLowerCase())).join(', ')}`,
       );
   }
-  const model = await loadModel(file, { backend: opts.backend });
+  const model = await loadModelForCli(file, opts.backend);
   const prime = opts.prime ?? '';
   const common = {
     prime: prime === '' ? undefined : prime,
@@ -74,6 +82,7 @@ async function sampleCommand(file: string, opts: SampleCliOptions, cmd: Command)
     if ((err as Error).name !== 'AbortError') throw err;
     await writeOut('\n');
     process.stderr.write('charrnn: stopped\n');
+    throw new ExitCode(signalExitCode('SIGINT')); // 130, as shells expect of a command stopped by Ctrl-C
   } finally {
     process.off('SIGINT', onSignal);
   }

@@ -5,9 +5,8 @@ import { refuseSpecialFile } from '../../util/files.js';
 import { Command } from 'commander';
 import type { BackendChoice } from '../../backends/index.js';
 import type { ScoreUnknownPolicy } from '../../generate/score.js';
-import { loadModel } from '../../io/model-file.js';
-import { decodeUtf8Strict } from '../../text/corpus.js';
-import { backendOption, UsageError, writeOut } from '../args.js';
+import { decodeUtf8Strict, refuseTooLongText } from '../../text/corpus.js';
+import { backendOption, loadModelForCli, UsageError, writeOut } from '../args.js';
 
 interface ScoreCliOptions {
   backend: BackendChoice;
@@ -35,13 +34,18 @@ async function readText(file: string): Promise<{ name: string; text: string }> {
     return { name: 'stdin', text: decodeUtf8Strict(new Uint8Array(Buffer.concat(chunks)), 'stdin') };
   }
   await refuseSpecialFile(file, 'Text file');
+  await refuseTooLongText(file, 'Text file');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR')
+    if (code === 'ENOENT')
       throw new UsageError(`Text file not found: ${file}. HINT: pass a UTF-8 text file, or - to read stdin`);
+    if (code === 'EISDIR')
+      throw new UsageError(
+        `Text file ${file} is a directory, not a text file. HINT: pass a UTF-8 text file, or - to read stdin`,
+      );
     throw err;
   }
   return { name: file, text: decodeUtf8Strict(bytes, file) };
@@ -49,19 +53,10 @@ async function readText(file: string): Promise<{ name: string; text: string }> {
 
 async function scoreCommand(modelFile: string, file: string, opts: ScoreCliOptions): Promise<void> {
   const unknown = scorePolicy(opts.unknown);
-  const model = await loadModel(modelFile, { backend: opts.backend });
+  const model = await loadModelForCli(modelFile, opts.backend);
   const { name, text } = await readText(file);
-  let r;
-  try {
-    r = model.score(text, { unknown, context: opts.context });
-  } catch (err) {
-    const m = (err as Error).message;
-    if (err instanceof RangeError && m.includes('HINT: pass { unknown:'))
-      throw new UsageError(
-        m.replace(/HINT: .*/, 'HINT: pass --unknown skip, or --unknown NATS to charge a penalty'),
-      );
-    throw err;
-  }
+  // A token outside the vocabulary: the library's message, its hint in flags (src/cli/messages.ts).
+  const r = model.score(text, { unknown, context: opts.context });
   const unit = model.vocabulary.kind === 'word' ? 'word' : 'char';
   if (opts.json) {
     const { tokens, surprisal, ...totals } = r;

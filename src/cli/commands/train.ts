@@ -16,7 +16,8 @@ import { train, type CheckpointOptions, type TrainEvent, type TrainOptions } fro
 import { defaultLogPath, RunLogWriter } from '../../train/run-log-file.js';
 import { lossChart } from '../../report/terminal-chart.js';
 import { VERSION } from '../../version.js';
-import { backendOption, int, num } from '../args.js';
+import { backendOption, ExitCode, int, num, signalExitCode } from '../args.js';
+import { cliMessage } from '../messages.js';
 import { MAX_SEED } from '../../util/rng.js';
 import { checkResumeOptions, checkSameVocabulary, readResumable } from '../checkpoint-cli.js';
 import { ProgressRenderer } from '../progress.js';
@@ -95,7 +96,7 @@ function scheduleArg(value: string): string {
   try {
     resolveSchedule(value);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    throw new InvalidArgumentError(cliMessage((err as Error).message));
   }
   return value;
 }
@@ -109,6 +110,7 @@ function threadNote(model: CharRNN): string {
 
 async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> {
   const log = (msg: string) => process.stderr.write(msg + '\n');
+  const warn = (msg: string) => log(cliMessage(msg));
   if (opts.threads !== undefined) setThreads(opts.threads);
   const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   let model: CharRNN;
@@ -135,7 +137,7 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
         : (state.corpus?.validationFraction ?? opts.valFraction),
       vocabulary: ck.vocabulary,
     });
-    const backend = resolveBackend(opts.backend, { warn: log, config: ck.config });
+    const backend = resolveBackend(opts.backend, { warn, config: ck.config });
     model = modelFromCheckpoint(ck, backend.name);
     base = {
       resume: state,
@@ -182,7 +184,7 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
       dropout: opts.dropout,
       activation: opts.activation,
     });
-    const backend = resolveBackend(opts.backend, { warn: log, config });
+    const backend = resolveBackend(opts.backend, { warn, config });
     model = CharRNN.create({
       vocabulary: corpus.vocabulary,
       cell: config.cell,
@@ -238,8 +240,12 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
   };
   const unit = corpus.vocabulary.kind === 'word' ? 'word' : 'char';
   const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
+  // Ctrl-C (SIGINT) or SIGTERM: finish the chunk, save, then exit 130 / 143 as shells expect of a stopped command;
+  // a second one quits at once, without saving.
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signalExitCode(signal));
+    stoppedBy = signal;
     log('\nstopping after this chunk, then saving a checkpoint (Ctrl-C again to quit without saving)…');
     controller.abort();
   };
@@ -333,8 +339,11 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
     );
     log(`saved ${out}`);
     if (runLog) log(`run log: ${runLog.path} (charrnn report ${runLog.path} --out report.html)`);
+    if (stoppedBy !== undefined) throw new ExitCode(signalExitCode(stoppedBy));
   } catch (err) {
-    runLog?.error(err as Error, lastElapsed, (err as { iteration?: number }).iteration);
+    // A stop by signal after saving is not a failure of the run (its log already ends with the 'end' record).
+    if (!(err instanceof ExitCode))
+      runLog?.error(err as Error, lastElapsed, (err as { iteration?: number }).iteration);
     throw err;
   } finally {
     runLog?.close();
