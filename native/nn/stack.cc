@@ -10,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include "interrupt.h"
 #include "onehot.h"
 #include "sample.h"
 #include "softmax.h"
@@ -699,6 +700,7 @@ double stack_evaluate(const Table& k, const StackLayout& L, const float* params,
     std::fill(state, state + L.state_width, 0.0f);
   double total = 0.0;
   for (size_t pos = 0; pos + 1 < n; pos += kBlock) {
+    check_interrupt();
     const int len = static_cast<int>(std::min(kBlock, n - 1 - pos));
     const float* xtop = forward(k, L, params, ids + pos, 1, len, state, false, ws);
     float* y = ws.y.data();
