@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js';
 
 /** Where the victim is when it is terminated. */
-export const KINDS = ['trainChunk', 'train', 'evaluate', 'sample', 'gemm'] as const;
+export const KINDS = ['trainChunk', 'trainChunkAsync', 'train', 'evaluate', 'sample', 'gemm'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What the host prints for every round. */
@@ -121,6 +121,8 @@ async function victim(kind: Kind): Promise<void> {
   }
   for (let step = 2; ; step++) {
     if (kind === 'trainChunk') model.trainChunk(inputs, targets, B, T, { ...hyper, step });
+    else if (kind === 'trainChunkAsync')
+      await model.trainChunkAsync(inputs, targets, B, T, { ...hyper, step });
     else if (kind === 'evaluate') model.evaluate(longIds);
     else if (kind === 'sample') model.sample({ length: 200_000 });
     else gemm(false, false, n, n, n, a, a, c, { backend: 'native' });

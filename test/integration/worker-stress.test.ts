@@ -7,13 +7,13 @@
 // left counted), and keep its resident memory flat across rounds: Node runs the finalizers of a terminated worker's
 // sessions when it tears the worker's environment down, and they free the native workspaces (tens of MB per victim).
 // Long native loops stop within a block once the worker is being terminated, so terminate() is quick too.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/backends/native.js';
+import { spawnAsync } from '../helpers/spawn.js';
 import { KINDS, type RoundReport } from '../helpers/worker-stress.js';
 
 const ROUNDS = 20;
@@ -56,23 +56,6 @@ else await runWorker();
 });
 const addon = process.env.CHARRNN_ADDON_PATH ?? join(root, 'build/Release/charrnn.node');
 
-function run(
-  cmd: string,
-  args: string[],
-  timeout: number,
-): Promise<{ stdout: string; stderr: string; status: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, CHARRNN_ADDON_PATH: addon };
-    const child = spawn(cmd, args, { env, timeout, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (status, signal) => resolve({ stdout, stderr, status, signal }));
-  });
-}
-
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -84,8 +67,10 @@ if (!native.binding && process.env.CI) throw native.error ?? new Error('native a
 describe.runIf(native.binding !== undefined)('worker threads under stress', () => {
   it(`${ROUNDS} rounds of two native workers, one terminated mid-call: the host survives and its memory stays flat`, async () => {
     const seed = Number(process.env.CHARRNN_STRESS_SEED ?? Date.now() % 2 ** 31);
-    // Asynchronous: a minute-long spawnSync would starve vitest's own messages.
-    const r = await run(process.execPath, ['--expose-gc', bundle, String(ROUNDS), String(seed)], 170_000);
+    const r = await spawnAsync(process.execPath, ['--expose-gc', bundle, String(ROUNDS), String(seed)], {
+      env: { ...process.env, CHARRNN_ADDON_PATH: addon },
+      timeout: 170_000,
+    });
     const lines = r.stdout.trim().split('\n');
     const reports = lines.filter((l) => l.startsWith('{"round"')).map((l) => JSON.parse(l) as RoundReport);
     const early = median(reports.slice(2, 10).map((x) => x.rssMiB));
