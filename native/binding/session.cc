@@ -182,12 +182,14 @@ double temperature_arg(Napi::Env env, Napi::Value v) {
 }  // namespace
 
 // From the moment a worker is terminated (before its thread even leaves the call it is in), Node refuses every
-// N-API call that may run JavaScript: NAPI_PREAMBLE returns napi_pending_exception when the environment cannot call
-// into JS (is stopping) or an exception is pending, before it looks at the arguments. napi_strict_equals is such a
-// call; with null operands it otherwise fails with napi_invalid_arg, so it touches no V8 value either way.
+// N-API call that may run JavaScript: NAPI_PREAMBLE returns napi_pending_exception (napi_cannot_run_js for modules
+// of the experimental API version) when the environment cannot call into JS or an exception is pending, before it
+// looks at the arguments. napi_strict_equals is such a call; with null operands it otherwise fails with
+// napi_invalid_arg, so it touches no V8 value either way. (Should a Node check the arguments first, this never
+// reports stopping: calls then run to their end, as before.)
 bool env_stopping(napi_env env) {
   bool equal = false;
-  return napi_strict_equals(env, nullptr, nullptr, &equal) == napi_pending_exception;
+  return napi_strict_equals(env, nullptr, nullptr, &equal) != napi_invalid_arg;
 }
 
 Napi::Object chunk_result(Napi::Env env, const nn::ChunkResult& r, int B, int T) {
