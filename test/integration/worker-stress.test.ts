@@ -1,6 +1,6 @@
 // Worker-thread stress (issue 15's acceptance): 20 rounds, each starting two worker threads with native models. One,
-// the victim, is terminated at a random moment inside training (the synchronous trainChunk or the asynchronous
-// train() with its validations), validation (evaluate on a long text), sampling or a drop-in gemm; the other, the
+// the victim, is terminated at a random moment inside training (trainChunk, trainChunkAsync, or train() with its
+// validations), validation (evaluate on a long text), sampling or a drop-in gemm (rounds cycle over these six); the other, the
 // survivor, trains, validates, samples and multiplies meanwhile and must report exactly what the same work gives on
 // the host's main thread. The host (a child process, so that an abort fails this test instead of killing the
 // runner) must survive every round, still accept setThreads afterwards (no asynchronous call of a terminated worker
