@@ -1,8 +1,8 @@
 // Worker-thread stress (issue 15's acceptance): 20 rounds, each starting two worker threads with native models. One,
 // the victim, is terminated at a random moment inside training (trainChunk, trainChunkAsync, or train() with its
-// validations), validation (evaluate on a long text), sampling or a drop-in gemm (rounds cycle over these six); the other, the
-// survivor, trains, validates, samples and multiplies meanwhile and must report exactly what the same work gives on
-// the host's main thread. The host (a child process, so that an abort fails this test instead of killing the
+// validations), validation (evaluate on a long text), sampling or a drop-in gemm (rounds cycle over these six); the
+// other, the survivor, trains, validates, samples and multiplies meanwhile and must report exactly what the same work
+// gives on the host's main thread. The host (a child process, so that an abort fails this test instead of killing the
 // runner) must survive every round, still accept setThreads afterwards (no asynchronous call of a terminated worker
 // left counted), and keep its resident memory flat across rounds: Node runs the finalizers of a terminated worker's
 // sessions when it tears the worker's environment down, and they free the native workspaces (tens of MB per victim).
