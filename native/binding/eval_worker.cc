@@ -1,19 +1,23 @@
 // evaluateAsync: evaluate (session.cc) off the main thread. The ids and starting state are copied on the main thread;
 // the evaluation runs in the AsyncWorker's Execute over the session's parameters (the session refuses every other
-// call until it settles), checking an optional deadline once per block; the promise settles in OnOK / OnError with
-// { totalNats, count, complete } (complete false: the deadline passed and nothing was kept).
+// call until it settles), with an interrupt (nn/interrupt.h) that asks the clock once per block whether the optional
+// deadline has passed; the promise settles in OnOK / OnError with { totalNats, count, complete } (complete false:
+// the deadline passed and nothing was kept).
 #include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "nn/interrupt.h"
 #include "session.h"
 
 namespace charrnn {
 namespace binding {
 
 class EvalWorker : public Napi::AsyncWorker {
+  using Clock = std::chrono::steady_clock;
+
  public:
   EvalWorker(Napi::Env env, Session* session, Napi::Object self, const ArrayArg<std::int32_t>& ids, const float* state0,
              std::size_t state_width, double budget_ms, const nn::Arenas& arenas)
@@ -27,8 +31,8 @@ class EvalWorker : public Napi::AsyncWorker {
     if (state0 != nullptr) state0_.assign(state0, state0 + state_width);
     if (std::isfinite(budget_ms)) {
       deadline_set_ = true;
-      deadline_.at = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                            std::chrono::duration<double, std::milli>(budget_ms));
+      deadline_ = Clock::now() +
+                  std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(budget_ms));
     }
   }
 
@@ -36,11 +40,14 @@ class EvalWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
+    // Asked by evaluate between blocks: past the deadline, it throws nn::Stopped and nothing is kept.
+    const nn::Interrupt past_deadline{
+        [](void* self) { return Clock::now() >= static_cast<EvalWorker*>(self)->deadline_; }, this};
     try {
-      total_ =
-          session_->model_->evaluate(*kernels_, params_, ids_.data(), ids_.size(),
-                                     state0_.empty() ? nullptr : state0_.data(), deadline_set_ ? &deadline_ : nullptr);
-    } catch (const nn::Interrupted&) { complete_ = false; } catch (const std::bad_alloc&) {
+      nn::ScopedInterrupt scope(deadline_set_ ? &past_deadline : nullptr);
+      total_ = session_->model_->evaluate(*kernels_, params_, ids_.data(), ids_.size(),
+                                          state0_.empty() ? nullptr : state0_.data());
+    } catch (const nn::Stopped&) { complete_ = false; } catch (const std::bad_alloc&) {
       SetError(kOutOfMemory);
     } catch (const std::exception& e) { SetError(std::string(kNativeErrorPrefix) + e.what()); } catch (...) {
       SetError(kUnknownError);
@@ -81,7 +88,7 @@ class EvalWorker : public Napi::AsyncWorker {
   const float* params_;
   std::vector<std::int32_t> ids_;  // private copies: user code cannot change them mid-run
   std::vector<float> state0_;
-  nn::Deadline deadline_;
+  Clock::time_point deadline_;
   bool deadline_set_ = false;
   double total_ = 0;
   bool complete_ = true;

@@ -172,6 +172,8 @@ nn::Chunk chunk_of(const ChunkArgs& c) {
   return {c.inputs.data, c.targets.data, c.B, c.T, c.hidden.data, c.rng.data, c.scale};
 }
 
+bool stopping_interrupt(void* env) { return env_stopping(static_cast<napi_env>(env)); }
+
 double temperature_arg(Napi::Env env, Napi::Value v) {
   const double t = number_arg(env, v, "a positive finite number", "temperature");
   if (!std::isfinite(t) || t <= 0) throw_range(env, "a positive finite number", "temperature", describe(v));
@@ -179,6 +181,17 @@ double temperature_arg(Napi::Env env, Napi::Value v) {
 }
 
 }  // namespace
+
+// From the moment a worker is terminated (before its thread even leaves the call it is in), Node refuses every
+// N-API call that may run JavaScript: NAPI_PREAMBLE returns napi_pending_exception (napi_cannot_run_js for modules
+// of the experimental API version) when the environment cannot call into JS or an exception is pending, before it
+// looks at the arguments. napi_strict_equals is such a call; with null operands it otherwise fails with
+// napi_invalid_arg, so it touches no V8 value either way. (Should a Node check the arguments first, this never
+// reports stopping: calls then run to their end, as before.)
+bool env_stopping(napi_env env) {
+  bool equal = false;
+  return napi_strict_equals(env, nullptr, nullptr, &equal) != napi_invalid_arg;
+}
 
 Napi::Object chunk_result(Napi::Env env, const nn::ChunkResult& r, int B, int T) {
   Napi::Object o = Napi::Object::New(env);
@@ -224,6 +237,8 @@ Napi::Value Session::Evaluate(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(
           env, "Expected at least 2 tokens for ids but received an Int32Array of length " + std::to_string(ids.length));
     const nn::Arenas a = arenas(env, 0);
+    const nn::Interrupt stop{stopping_interrupt, static_cast<napi_env>(env)};
+    const nn::ScopedInterrupt scope(&stop);
     const double total = model_->evaluate(kernels::active(), a.params, ids.data, ids.length, h0);
     Napi::Object r = Napi::Object::New(env);
     r.Set("totalNats", Napi::Number::New(env, total));
@@ -295,6 +310,8 @@ Napi::Value Session::Sample(const Napi::CallbackInfo& info) {
     hidden = f32_exact(env, info[0], "hidden", model_->state_width());
     rng_state = u32_arg(env, info[5], "rngState");
     const nn::Arenas a = arenas(env, 0);
+    const nn::Interrupt stop{stopping_interrupt, static_cast<napi_env>(env)};
+    const nn::ScopedInterrupt scope(&stop);
     model_->sample(kernels::active(), a.params, hidden.data, prime.data, prime.length, out.Data(),
                    static_cast<std::size_t>(length), temperature, greedy, rng_state.data, spec);
     return out;

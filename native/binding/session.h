@@ -24,6 +24,7 @@
 #include <string>
 
 #include "args.h"
+#include "nn/interrupt.h"
 #include "nn/model.h"
 #include "optim/optim.h"
 #include "util/scratch.h"
@@ -98,6 +99,11 @@ class Session : public Napi::ObjectWrap<Session> {
   Scratch<float> async_hidden_;
   std::uint32_t async_rng_[4] = {0, 0, 0, 0};
 };
+
+// True once the Node environment of the calling thread is being torn down (its worker was terminated, or the
+// process is exiting). Call on that thread only. Used as the nn::Interrupt of long synchronous calls (evaluate,
+// sample), so that worker.terminate() ends them within a block instead of waiting for their end.
+bool env_stopping(napi_env env);
 
 // { loss, gradNorm } of a chunk whose loss sum covered B·T positions.
 Napi::Object chunk_result(Napi::Env env, const nn::ChunkResult& r, int B, int T);

@@ -47,8 +47,8 @@ class OneLayerTanh final : public Model {
   }
 
   double evaluate(const kernels::Table& k, const float* params, const std::int32_t* ids, std::size_t n,
-                  const float* state0, const Deadline* deadline) override {
-    return rnn_evaluate(k, L_, params, ids, n, state0, ws_, deadline);
+                  const float* state0) override {
+    return rnn_evaluate(k, L_, params, ids, n, state0, ws_);
   }
 
   void step(const kernels::Table& k, const float* params, float* state, int token, float* probs,
@@ -93,8 +93,8 @@ class Stacked final : public Model {
   }
 
   double evaluate(const kernels::Table& k, const float* params, const std::int32_t* ids, std::size_t n,
-                  const float* state0, const Deadline* deadline) override {
-    return stack_evaluate(k, L_, params, ids, n, state0, ws_, deadline);
+                  const float* state0) override {
+    return stack_evaluate(k, L_, params, ids, n, state0, ws_);
   }
 
   void step(const kernels::Table& k, const float* params, float* state, int token, float* probs,

@@ -17,7 +17,6 @@
 #include "../optim/optim.h"
 #include "../util/rng.h"
 #include "../util/scratch.h"
-#include "deadline.h"
 #include "sample.h"
 #include "stack.h"  // nn::Cell
 
@@ -90,10 +89,9 @@ class Model {
   ChunkResult train_chunk(const kernels::Table& k, const Arenas& a, const Chunk& c, const optim::Hyper& hyper);
 
   // Score one stream of n ≥ 2 ids from state0 [state_width()] (zero when null; never written), no dropout:
-  // Σ_{i<n-1} −log p(ids[i+1] | ids[..i]). With a deadline, throws Interrupted once it has passed (checked per
-  // block of positions; the sum does not depend on whether a deadline was given).
+  // Σ_{i<n-1} −log p(ids[i+1] | ids[..i]). Between blocks it asks the thread's interrupt (nn/interrupt.h).
   virtual double evaluate(const kernels::Table& k, const float* params, const std::int32_t* ids, std::size_t n,
-                          const float* state0, const Deadline* deadline = nullptr) = 0;
+                          const float* state0) = 0;
 
   // Feed `token` into state [state_width()] (in place); probs [V] ← softmax(logits / temperature).
   virtual void step(const kernels::Table& k, const float* params, float* state, int token, float* probs,

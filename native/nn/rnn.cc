@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "interrupt.h"
 #include "onehot.h"
 #include "sample.h"
 #include "softmax.h"
@@ -195,7 +196,7 @@ double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const flo
 }
 
 double rnn_evaluate(const kernels::Table& k, const RnnLayout& L, const float* params, const std::int32_t* ids,
-                    std::size_t n, const float* h0, RnnWorkspace& ws, const Deadline* deadline) {
+                    std::size_t n, const float* h0, RnnWorkspace& ws) {
   // Blocks of up to kBlock positions: the recurrence step by step (gemv), the output layer as one gemm.
   constexpr size_t kBlock = 128;
   const size_t H = L.H, V = L.V;
@@ -207,7 +208,7 @@ double rnn_evaluate(const kernels::Table& k, const RnnLayout& L, const float* pa
     std::fill(hs, hs + H, 0.0f);
   double total = 0.0;
   for (size_t pos = 0; pos + 1 < n; pos += kBlock) {
-    check_deadline(deadline);
+    check_interrupt();
     const size_t len = std::min(kBlock, n - 1 - pos);
     for (size_t j = 0; j < len; j++) recur(k, L, params, nullptr, ids + pos + j, 1, hs + j * H, hs + (j + 1) * H);
     output_logits(k, L, params, hs + H, static_cast<int>(len), y);

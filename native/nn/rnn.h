@@ -13,7 +13,6 @@
 #include "../kernels/kernels.h"
 #include "../util/rng.h"
 #include "../util/scratch.h"
-#include "deadline.h"
 #include "layout.h"
 #include "sample.h"
 
@@ -45,9 +44,8 @@ double rnn_chunk_gradient(const kernels::Table& k, const RnnLayout& L, const flo
                           float scale, RnnWorkspace& ws);
 
 // Score one stream of n ≥ 2 ids from h0 [H] (zero when null; never written): Σ_{i<n-1} −log p(ids[i+1] | ids[..i]).
-// Throws Interrupted between blocks once `deadline` (when given) has passed.
 double rnn_evaluate(const kernels::Table& k, const RnnLayout& L, const float* params, const std::int32_t* ids,
-                    std::size_t n, const float* h0, RnnWorkspace& ws, const Deadline* deadline = nullptr);
+                    std::size_t n, const float* h0, RnnWorkspace& ws);
 
 // hidden [H] ← tanh(Wxh[:, token] + bh + Whh·hidden); probs [V] ← softmax((Why·hidden + by)/temperature).
 void rnn_step(const kernels::Table& k, const RnnLayout& L, const float* params, float* hidden, int token, float* probs,

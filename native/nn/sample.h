@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../util/rng.h"
+#include "interrupt.h"
 
 namespace charrnn {
 namespace nn {
@@ -48,12 +49,17 @@ class TokenPicker {
 
 // The sampling loop of every model: feed the prime, then pick → record → feed each new token. `step(token)` runs the
 // model one step and leaves the next distribution in `probs` (greedy callers feed it the untempered distribution,
-// as the JS backend does).
+// as the JS backend does). Checks check_interrupt() every 64 tokens (interrupt.h: throws Stopped).
 template <class Step>
 void sample_loop(const std::int32_t* prime, std::size_t n_prime, std::int32_t* out, std::size_t length, bool greedy,
                  Xoshiro128ss& rng, const float* probs, TokenPicker& picker, Step&& step) {
-  for (std::size_t i = 0; i < n_prime; i++) step(prime[i]);
+  constexpr std::size_t kCheckEvery = 64;  // tokens between check_interrupt() calls
+  for (std::size_t i = 0; i < n_prime; i++) {
+    if (i % kCheckEvery == kCheckEvery - 1) check_interrupt();
+    step(prime[i]);
+  }
   for (std::size_t i = 0; i < length; i++) {
+    if (i % kCheckEvery == kCheckEvery - 1) check_interrupt();
     const int tok = picker.pick(probs, prime, n_prime, out, i, greedy, rng);
     out[i] = tok;
     step(tok);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include "interrupt.h"
 #include "onehot.h"
 #include "sample.h"
 #include "softmax.h"
@@ -687,7 +688,7 @@ double stack_chunk_gradient(const Table& k, const StackLayout& L, const float* p
 }
 
 double stack_evaluate(const Table& k, const StackLayout& L, const float* params, const std::int32_t* ids, size_t n,
-                      const float* state0, StackWorkspace& ws, const Deadline* deadline) {
+                      const float* state0, StackWorkspace& ws) {
   // Blocks of up to kBlock positions: each layer over the block (input projections as one gemm, the recurrence
   // step by step), then the decoder over the block.
   constexpr size_t kBlock = 128;
@@ -699,7 +700,7 @@ double stack_evaluate(const Table& k, const StackLayout& L, const float* params,
     std::fill(state, state + L.state_width, 0.0f);
   double total = 0.0;
   for (size_t pos = 0; pos + 1 < n; pos += kBlock) {
-    check_deadline(deadline);
+    check_interrupt();
     const int len = static_cast<int>(std::min(kBlock, n - 1 - pos));
     const float* xtop = forward(k, L, params, ids + pos, 1, len, state, false, ws);
     float* y = ws.y.data();

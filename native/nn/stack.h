@@ -23,7 +23,6 @@
 #include "../kernels/kernels.h"
 #include "../util/rng.h"
 #include "../util/scratch.h"
-#include "deadline.h"
 #include "sample.h"
 
 namespace charrnn {
@@ -112,9 +111,9 @@ double stack_chunk_gradient(const kernels::Table& k, const StackLayout& L, const
                             Xoshiro128ss* rng, float scale, StackWorkspace& ws);
 
 // Score one stream of n ≥ 2 ids from state0 (stateSize(1); zero when null; never written), no dropout:
-// Σ_{i<n-1} −log p(ids[i+1] | ids[..i]). Throws Interrupted between blocks once `deadline` (when given) has passed.
+// Σ_{i<n-1} −log p(ids[i+1] | ids[..i]).
 double stack_evaluate(const kernels::Table& k, const StackLayout& L, const float* params, const std::int32_t* ids,
-                      std::size_t n, const float* state0, StackWorkspace& ws, const Deadline* deadline = nullptr);
+                      std::size_t n, const float* state0, StackWorkspace& ws);
 
 // Feed `token` into `state` (stateSize(1), in place; no dropout); probs [V] ← softmax(logits / temperature).
 void stack_step(const kernels::Table& k, const StackLayout& L, const float* params, float* state, int token,

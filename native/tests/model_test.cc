@@ -2,7 +2,8 @@
 // fast path (rnn.h, the seeds' tensor names) exactly for min-char-rnn's shape and the stacked / gated path
 // (stack.h) for every other config; and gradient, train_chunk, evaluate, step and sample through the interface are
 // bit-identical to calling rnn_* / stack_* and optim::clip_and_update directly (same bytes of parameters, gradients,
-// optimizer state, carried state, probabilities, sampled ids and mask stream), on every kernel table.
+// optimizer state, carried state, probabilities, sampled ids and mask stream), on every kernel table; and that an
+// interrupt (interrupt.h) stops evaluate and sample at the check where it fires and changes nothing otherwise.
 // `make -C native/tests model_test` (`make test` runs it; `make asan` under the sanitizers).
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../nn/interrupt.h"
 #include "../nn/layout.h"
 #include "../nn/model.h"
 #include "../nn/rnn.h"
@@ -31,6 +33,16 @@ void check(bool ok, const std::string& what) {
 template <typename T>
 bool same(const std::vector<T>& a, const std::vector<T>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+
+// An nn::Interrupt that fires on its stop_at-th ask (never when stop_at is 0), counting asks.
+struct Asks {
+  int n = 0;
+  int stop_at = 0;
+};
+bool ask(void* ctx) {
+  Asks* a = static_cast<Asks*>(ctx);
+  return ++a->n == a->stop_at;
 }
 
 // The direct calls the model must reproduce: either the fast path or the stack, by the same rule as model.cc.
@@ -143,6 +155,45 @@ void run(const kernels::Table& k, const std::string& name, const nn::ModelConfig
     nn::stack_sample(k, *d.stack, p2.data(), sb.data(), prime, 2, ob.data(), ob.size(), 0.9, false, rb, pb.data(),
                      *d.sws, picker);
   check(same(oa, ob) && same(sa, sb) && std::memcmp(ra.data(), rb.s, sizeof rb.s) == 0, tag + ": sample");
+
+  // interrupt.h: a quiet interrupt changes nothing; one that fires abandons evaluate (asked once per block of 128
+  // positions) and sample (every 64 tokens) with nn::Stopped at that check; the scope ends with its call.
+  std::vector<std::int32_t> long_ids(300);  // 299 positions: 3 blocks
+  for (std::size_t i = 0; i < long_ids.size(); i++) long_ids[i] = static_cast<std::int32_t>((i * 7) % V);
+  auto evaluate = [&] { return m->evaluate(k, p1.data(), long_ids.data(), long_ids.size(), nullptr); };
+  auto sample = [&](std::vector<std::int32_t>& out) {
+    std::vector<float> st = s0;
+    std::vector<std::uint32_t> rs = {9, 8, 7, 6};
+    m->sample(k, p1.data(), st.data(), prime, 2, out.data(), out.size(), 0.9, false, rs.data(), spec);
+  };
+  const double plain = evaluate();
+  std::vector<std::int32_t> plain_out(200), quiet_out(200);
+  sample(plain_out);
+  Asks never;
+  const nn::Interrupt quiet{ask, &never};
+  {
+    const nn::ScopedInterrupt scope(&quiet);
+    check(evaluate() == plain, tag + ": evaluate under a quiet interrupt");
+    check(never.n == 3, tag + ": evaluate asks once per block");
+    sample(quiet_out);
+    check(same(plain_out, quiet_out) && never.n == 6, tag + ": sample under a quiet interrupt, asked every 64 tokens");
+  }
+  Asks second{0, 2};
+  const nn::Interrupt firing{ask, &second};
+  bool stopped = false;
+  try {
+    const nn::ScopedInterrupt scope(&firing);
+    evaluate();
+  } catch (const nn::Stopped&) { stopped = true; }
+  check(stopped && second.n == 2, tag + ": evaluate stops at the block where the interrupt fires");
+  check(evaluate() == plain && second.n == 2, tag + ": the scope ends with its call");
+  second.n = 0;
+  stopped = false;
+  try {
+    const nn::ScopedInterrupt scope(&firing);
+    sample(quiet_out);
+  } catch (const nn::Stopped&) { stopped = true; }
+  check(stopped && second.n == 2, tag + ": sample stops at the check where the interrupt fires");
 }
 
 nn::ModelConfig config(nn::Cell cell, bool relu, std::vector<std::size_t> hidden, std::size_t E, double dropout) {

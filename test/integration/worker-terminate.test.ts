@@ -4,12 +4,12 @@
 // NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS in both builds that exception escaped and aborted the whole process
 // (SIGABRT, "terminate called after throwing an instance of 'Napi::Error'"). The host runs in a child process so
 // that an abort fails this test instead of killing the test runner.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/backends/native.js';
+import { spawnAsync } from '../helpers/spawn.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-worker-'));
@@ -67,8 +67,8 @@ describe.runIf(native.binding !== undefined)('worker.terminate() during a native
     ['sample', 'gru'],
     ['train', 'lstm'],
     ['gemm', 'rnn'],
-  ])('%s (%s): the host process survives every round', (kind, cell) => {
-    const r = spawnSync(process.execPath, [host, kind, cell, '3'], { encoding: 'utf8', timeout: 60_000 });
+  ])('%s (%s): the host process survives every round', async (kind, cell) => {
+    const r = await spawnAsync(process.execPath, [host, kind, cell, '3'], { timeout: 60_000 });
     expect(r.stderr).not.toContain('terminate called');
     expect({ signal: r.signal, status: r.status, stdout: r.stdout.trim() }).toEqual({
       signal: null,
