@@ -4,8 +4,8 @@
 // Node worker that is being terminated ends within a block instead of running to its end (the environment can
 // only be torn down once the call has returned), and by evaluateAsync for its deadline (its request reads the
 // clock). Deliberately no Node and no clock here (what asks is the binding's business), and thread-local rather
-// than a parameter of every loop: the loops
-// run on the calling thread (the thread pool's tasks never check it), and a call without a scope costs one load.
+// than a parameter of every loop: the loops run on the calling thread (the thread pool's tasks never check it),
+// and a call without a scope costs one load.
 #pragma once
 #include <exception>
 
