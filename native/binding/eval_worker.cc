@@ -11,20 +11,18 @@
 #include "kernels/kernels.h"
 #include "nn/interrupt.h"
 #include "session.h"
+#include "session_worker.h"
 
 namespace charrnn {
 namespace binding {
 
-class EvalWorker : public Napi::AsyncWorker {
+class EvalWorker : public SessionWorker {
   using Clock = std::chrono::steady_clock;
 
  public:
   EvalWorker(Napi::Env env, Session* session, Napi::Object self, const ArrayArg<std::int32_t>& ids, const float* state0,
              std::size_t state_width, double budget_ms, const nn::Arenas& arenas)
-      : Napi::AsyncWorker(env, "charrnn.evaluateAsync"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        session_(session),
-        self_(Napi::Persistent(self)),
+      : SessionWorker(env, "charrnn.evaluateAsync", session, self),
         kernels_(&kernels::active()),
         params_(arenas.params),
         ids_(ids.data, ids.data + ids.length) {
@@ -36,54 +34,31 @@ class EvalWorker : public Napi::AsyncWorker {
     }
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
  protected:
   void Execute() override {
     // Asked by evaluate between blocks: past the deadline, it throws nn::Stopped and nothing is kept.
     const nn::Interrupt past_deadline{
         [](void* self) { return Clock::now() >= static_cast<EvalWorker*>(self)->deadline_; }, this};
-    try {
-      nn::ScopedInterrupt scope(deadline_set_ ? &past_deadline : nullptr);
-      total_ = session_->model_->evaluate(*kernels_, params_, ids_.data(), ids_.size(),
-                                          state0_.empty() ? nullptr : state0_.data());
-    } catch (const nn::Stopped&) { complete_ = false; } catch (const std::bad_alloc&) {
-      SetError(kOutOfMemory);
-    } catch (const std::exception& e) { SetError(std::string(kNativeErrorPrefix) + e.what()); } catch (...) {
-      SetError(kUnknownError);
-    }
+    run_guarded([&] {
+      try {
+        nn::ScopedInterrupt scope(deadline_set_ ? &past_deadline : nullptr);
+        total_ = session_->model_->evaluate(*kernels_, params_, ids_.data(), ids_.size(),
+                                            state0_.empty() ? nullptr : state0_.data());
+      } catch (const nn::Stopped&) { complete_ = false; }
+    });
   }
 
   void OnOK() override {
-    Napi::Env env = Env();
-    finish();
-    try {
+    settle_guarded([&](Napi::Env env) -> Napi::Value {
       Napi::Object r = Napi::Object::New(env);
       r.Set("totalNats", Napi::Number::New(env, complete_ ? total_ : NAN));
       r.Set("count", Napi::Number::New(env, static_cast<double>(ids_.size() - 1)));
       r.Set("complete", Napi::Boolean::New(env, complete_));
-      deferred_.Resolve(r);
-    } catch (const Napi::Error& e) { deferred_.Reject(e.Value()); } catch (...) {
-      deferred_.Reject(Napi::Error::New(env, kUnknownError).Value());
-    }
-  }
-
-  void OnError(const Napi::Error& e) override {
-    finish();
-    deferred_.Reject(e.Value());
+      return r;
+    });
   }
 
  private:
-  void finish() {
-    if (!finished_) {
-      finished_ = true;
-      session_->FinishAsync();
-    }
-  }
-
-  Napi::Promise::Deferred deferred_;
-  Session* session_;
-  Napi::ObjectReference self_;     // keeps the session (and through it the parameter arena) alive while this runs
   const kernels::Table* kernels_;  // the table active when the call was made (setIsa refuses while this runs)
   const float* params_;
   std::vector<std::int32_t> ids_;  // private copies: user code cannot change them mid-run
@@ -92,7 +67,6 @@ class EvalWorker : public Napi::AsyncWorker {
   bool deadline_set_ = false;
   double total_ = 0;
   bool complete_ = true;
-  bool finished_ = false;
 };
 
 Napi::Value Session::EvaluateAsync(const Napi::CallbackInfo& info) {
@@ -111,18 +85,8 @@ Napi::Value Session::EvaluateAsync(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(
           env, "Expected at least 2 tokens for ids but received an Int32Array of length " + std::to_string(ids.length));
     const nn::Arenas a = arenas(env, 0);
-    auto* worker = new EvalWorker(env, this, info.This().As<Napi::Object>(), ids, h0, model_->state_width(), budget, a);
-    Napi::Promise promise = worker->Promise();
-    busy_ = true;
-    g_async_in_flight.fetch_add(1);
-    try {
-      worker->Queue();
-    } catch (...) {
-      FinishAsync();
-      delete worker;
-      throw;
-    }
-    return promise;
+    return start_async(
+        new EvalWorker(env, this, info.This().As<Napi::Object>(), ids, h0, model_->state_width(), budget, a));
   });
 }
 

@@ -8,6 +8,7 @@
 #include "kernels/kernels.h"
 #include "limits.h"
 #include "model_config.h"
+#include "session_worker.h"
 
 namespace charrnn {
 namespace binding {
@@ -54,6 +55,20 @@ Session::Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(inf
 void Session::FinishAsync() {
   busy_ = false;
   g_async_in_flight.fetch_sub(1);
+}
+
+Napi::Promise Session::start_async(SessionWorker* worker) {
+  Napi::Promise promise = worker->Promise();
+  busy_ = true;
+  g_async_in_flight.fetch_add(1);
+  try {
+    worker->Queue();
+  } catch (...) {
+    FinishAsync();
+    delete worker;
+    throw;
+  }
+  return promise;
 }
 
 void Session::check_usable(Napi::Env env) const {

@@ -57,6 +57,7 @@ struct ChunkArgs {
 
 class TrainWorker;
 class EvalWorker;
+class SessionWorker;
 
 class Session : public Napi::ObjectWrap<Session> {
  public:
@@ -78,6 +79,8 @@ class Session : public Napi::ObjectWrap<Session> {
   ChunkArgs chunk_args(const Napi::CallbackInfo& info, std::size_t rng_index);
   // kind at info[6], hyper Float64Array at info[7].
   optim::Hyper hyper_args(const Napi::CallbackInfo& info);
+  // Marks the session busy and queues `worker` (settling clears the mark); on failure undoes both and rethrows.
+  Napi::Promise start_async(SessionWorker* worker);
   static std::int32_t* private_ids(Scratch<std::int32_t>& dst, const ArrayArg<std::int32_t>& ids);
 
   Napi::Value Gradient(const Napi::CallbackInfo& info);

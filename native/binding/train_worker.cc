@@ -6,18 +6,16 @@
 
 #include "kernels/kernels.h"
 #include "session.h"
+#include "session_worker.h"
 
 namespace charrnn {
 namespace binding {
 
-class TrainWorker : public Napi::AsyncWorker {
+class TrainWorker : public SessionWorker {
  public:
   TrainWorker(Napi::Env env, Session* session, Napi::Object self, Napi::Value hidden, Napi::Value rng,
               const ChunkArgs& c, const optim::Hyper& hyper, const nn::Arenas& arenas)
-      : Napi::AsyncWorker(env, "charrnn.trainChunkAsync"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        session_(session),
-        self_(Napi::Persistent(self)),
+      : SessionWorker(env, "charrnn.trainChunkAsync", session, self),
         hidden_(Napi::Persistent(hidden.As<Napi::Float32Array>())),
         kernels_(&kernels::active()),
         hyper_(hyper),
@@ -40,66 +38,39 @@ class TrainWorker : public Napi::AsyncWorker {
     chunk_ = {inputs, targets, c.B, c.T, hidden_copy, rng_copy, c.scale};
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
  protected:
   void Execute() override {
-    try {
-      result_ = session_->model_->train_chunk(*kernels_, arenas_, chunk_, hyper_);
-    } catch (const std::bad_alloc&) { SetError(kOutOfMemory); } catch (const std::exception& e) {
-      SetError(std::string(kNativeErrorPrefix) + e.what());
-    } catch (...) { SetError(kUnknownError); }
+    run_guarded([&] { result_ = session_->model_->train_chunk(*kernels_, arenas_, chunk_, hyper_); });
   }
 
   void OnOK() override {
-    Napi::Env env = Env();
-    finish();
-    try {
+    settle_guarded([&](Napi::Env env) -> Napi::Value {
       Napi::Float32Array hidden = hidden_.Value();
       Napi::Value buffer = hidden.ArrayBuffer();
       if ((buffer.IsArrayBuffer() && buffer.As<Napi::ArrayBuffer>().IsDetached()) ||
           hidden.ElementLength() != hidden_length_) {
-        deferred_.Reject(Napi::Error::New(env,
-                                          "trainChunkAsync finished but its hidden Float32Array was detached or "
-                                          "resized while it ran; the carried state could not be written back")
-                             .Value());
-        return;
+        reject(Napi::Error::New(env,
+                                "trainChunkAsync finished but its hidden Float32Array was detached or "
+                                "resized while it ran; the carried state could not be written back"));
+        return Napi::Value();
       }
       std::memcpy(hidden.Data(), chunk_.state, hidden_length_ * sizeof(float));
       if (chunk_.rng_state != nullptr) {
         Napi::Uint32Array rng = rng_.Value();
         Napi::Value rbuf = rng.ArrayBuffer();
         if ((rbuf.IsArrayBuffer() && rbuf.As<Napi::ArrayBuffer>().IsDetached()) || rng.ElementLength() != 4) {
-          deferred_.Reject(Napi::Error::New(env,
-                                            "trainChunkAsync finished but its rngState Uint32Array was detached or "
-                                            "resized while it ran; the advanced mask stream could not be written back")
-                               .Value());
-          return;
+          reject(Napi::Error::New(env,
+                                  "trainChunkAsync finished but its rngState Uint32Array was detached or "
+                                  "resized while it ran; the advanced mask stream could not be written back"));
+          return Napi::Value();
         }
         std::memcpy(rng.Data(), chunk_.rng_state, 4 * sizeof(std::uint32_t));
       }
-      deferred_.Resolve(chunk_result(env, result_, chunk_.B, chunk_.T));
-    } catch (const Napi::Error& e) { deferred_.Reject(e.Value()); } catch (...) {
-      deferred_.Reject(Napi::Error::New(env, kUnknownError).Value());
-    }
-  }
-
-  void OnError(const Napi::Error& e) override {
-    finish();
-    deferred_.Reject(e.Value());
+      return chunk_result(env, result_, chunk_.B, chunk_.T);
+    });
   }
 
  private:
-  void finish() {
-    if (!finished_) {
-      finished_ = true;
-      session_->FinishAsync();
-    }
-  }
-
-  Napi::Promise::Deferred deferred_;
-  Session* session_;
-  Napi::ObjectReference self_;  // keeps the session alive while the worker runs
   Napi::Reference<Napi::Float32Array> hidden_;
   Napi::Reference<Napi::Uint32Array> rng_;
   const kernels::Table* kernels_;  // the table active when the call was made (setIsa refuses while this runs)
@@ -108,7 +79,6 @@ class TrainWorker : public Napi::AsyncWorker {
   nn::Chunk chunk_{};  // over the session's private copies of inputs, targets, state and mask stream
   std::size_t hidden_length_ = 0;
   nn::ChunkResult result_{0, 0};
-  bool finished_ = false;
 };
 
 Napi::Value Session::TrainChunkAsync(const Napi::CallbackInfo& info) {
@@ -121,19 +91,8 @@ Napi::Value Session::TrainChunkAsync(const Napi::CallbackInfo& info) {
     const nn::Arenas a = arenas(env, optim::slots(h.kind) * model_->param_count());
     // Grow the workspace here, on the main thread, so Execute never allocates (and cannot fail for memory).
     model_->reserve(kernels::active(), c.B, c.T);
-    auto* worker = new TrainWorker(env, this, info.This().As<Napi::Object>(), info[2],
-                                   c.rng.data != nullptr ? info[8] : env.Undefined(), c, h, a);
-    Napi::Promise promise = worker->Promise();
-    busy_ = true;
-    g_async_in_flight.fetch_add(1);
-    try {
-      worker->Queue();
-    } catch (...) {
-      FinishAsync();
-      delete worker;
-      throw;
-    }
-    return promise;
+    return start_async(new TrainWorker(env, this, info.This().As<Napi::Object>(), info[2],
+                                       c.rng.data != nullptr ? info[8] : env.Undefined(), c, h, a));
   });
 }
 
