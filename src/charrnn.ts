@@ -19,6 +19,7 @@ import {
   type ScoreOptions,
   type ScoreResult,
 } from './generate/score.js';
+import { trace, type TraceOptions, type TraceResult } from './generate/trace.js';
 import type { Readable } from 'node:stream';
 import { Rng } from './util/rng.js';
 import { describe, positiveInt } from './util/validate.js';
@@ -371,6 +372,16 @@ export class CharRNN {
   score(text: string, options: ScoreOptions = {}): ScoreResult {
     this.#checkIdle();
     return score(this.#core, text, options);
+  }
+
+  /**
+   * Follow `text` from the zero state one token at a time: after each token, every layer's h (and an LSTM's c),
+   * the top-k next-token predictions and the surprisal (bits) of the actual next token. At most
+   * MAX_TRACE_LENGTH tokens. Gate values are not traced.
+   */
+  trace(text: string, options: TraceOptions = {}): TraceResult {
+    this.#checkIdle();
+    return trace(this.#core, text, options);
   }
 
   /** Score each text and sort them most likely first. */

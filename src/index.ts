@@ -52,6 +52,14 @@ export {
 export type { GenerateOptions, PickOptions } from './generate/options.js';
 export type { Beam, BeamOptions } from './generate/beam.js';
 export type {
+  TraceOptions,
+  TraceResult,
+  TracedLayer,
+  TextFeature,
+  FeatureRanking,
+  RankedNeuron,
+} from './generate/trace.js';
+export type {
   ScoreOptions,
   ScoreResult,
   ScoreUnknownPolicy,

@@ -32,6 +32,9 @@ export type {
   SampleRequest,
 } from './backends/backend.js';
 
+// The neuron ranking of the viewer (src/generate/trace.ts; model.trace gives its input).
+export { rankNeurons, textFeatures, pearson, TEXT_FEATURES } from './generate/trace.js';
+
 // Text helpers (src/text).
 export { tokenizeWords, vocabularyFromJSON } from './text/word-vocabulary.js';
 export { readCorpusFile, decodeUtf8Strict } from './text/corpus.js';

@@ -53,6 +53,8 @@ export const MAX_EMBEDDING_SIZE = 16384;
 export const MAX_SCRATCH_ELEMENTS = 2 ** 29;
 /** Upper bound on the tokens one sample call generates (and on its repetition window). */
 export const MAX_SAMPLE_LENGTH = 2 ** 30;
+/** Upper bound on the tokens one model.trace call (and `charrnn viz`) follows. */
+export const MAX_TRACE_LENGTH = 100_000;
 
 /** Gates per cell: G = 1 (rnn), 4 (lstm: i, f, g, o), 3 (gru: r, z, n). */
 export function gateCount(cell: CellKind): number {
