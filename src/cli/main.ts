@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `charrnn` command: train (and resume), sample, score, inspect, report, info and bench over the library's public API.
+// The `charrnn` command: train (and resume), sample, score, inspect, report, viz, info and bench over the library's public API.
 // Deliberately thin: it builds the program from one module per command (src/cli/commands/, each with its options
 // beside its handler) and turns every error into one line and an exit code.
 import { realpathSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
 import { registerScore } from './commands/score.js';
 import { registerTrain } from './commands/train.js';
+import { registerViz } from './commands/viz.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerScore(program);
   registerInspect(program);
   registerReport(program);
+  registerViz(program);
   registerInfo(program);
   registerBench(program);
   return program;
