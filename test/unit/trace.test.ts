@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CharRNN } from '../../src/charrnn.js';
 import { Vocabulary } from '../../src/text/vocabulary.js';
+import { WordVocabulary } from '../../src/text/word-vocabulary.js';
 import { MAX_TRACE_LENGTH } from '../../src/model/config.js';
 import { stateOffsets } from '../../src/model/layout.js';
 import { rankNeurons, textFeatures, pearson, type TraceResult } from '../../src/generate/trace.js';
@@ -89,6 +90,17 @@ describe('model.trace', () => {
       for (let j = 0; j < a.layers[i].values.length; j++)
         expect(a.layers[i].values[j]).toBeCloseTo(b.layers[i].values[j], 4);
     expect(Array.from(a.topK.ids)).toEqual(Array.from(b.topK.ids));
+  });
+
+  it('traces the tokens of a word model', () => {
+    const words = WordVocabulary.fromText('the cat sat on the mat . the dog sat .');
+    const model = CharRNN.create({ vocabulary: words, hiddenSize: 5, backend: 'js' });
+    const r = model.trace('the dog sat on the cat .', { topK: 2 });
+    expect(r.tokens).toEqual(['the', 'dog', 'sat', 'on', 'the', 'cat', '.']);
+    expect(Array.from(r.ids)).toEqual(r.tokens.map((w) => words.idOf(w)));
+    const score = model.score('the dog sat on the cat .');
+    for (let t = 0; t + 1 < r.steps; t++)
+      expect(r.surprisal[t] * Math.LN2).toBeCloseTo(score.surprisal[t], 4);
   });
 
   it('checks its input', () => {
