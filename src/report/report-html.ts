@@ -3,6 +3,7 @@
 // uPlot (several runs overlaid) and the samples over time. Deliberately pure: the caller passes the library's
 // text (src/report/assets.ts reads it), so this file does no I/O and runs in a page too.
 import type { Chart, ReportRun } from './report-data.js';
+import { escapeHtml, scriptJson } from './html.js';
 
 export interface ReportAssets {
   /** uPlot's IIFE build (defines the global `uPlot`). */
@@ -19,16 +20,6 @@ export interface ReportOptions {
 
 /** The id of the script element holding the report's data as JSON (runs' summaries and the charts). */
 export const REPORT_DATA_ID = 'charrnn-report-data';
-
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** JSON that is safe inside a script element (no `</script>`, no `<!--`). */
-const scriptJson = (value: unknown) =>
-  JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
 
 /** "1:02:03" / "2:03" for seconds. */
 export function formatDuration(seconds: number): string {

@@ -4,6 +4,7 @@
 // and the ranked "interesting" neurons. The data is a JSON script element (activations quantised to int8 per
 // block, base64). Deliberately pure: no I/O, so it runs in a page too.
 import type { FeatureRanking, TraceResult } from '../generate/trace.js';
+import { escapeHtml, scriptJson } from './html.js';
 
 /** The id of the script element holding the viewer's data as JSON. */
 export const VIZ_DATA_ID = 'charrnn-viz-data';
@@ -17,15 +18,6 @@ export interface VizOptions {
   /** The token of an id (default: as it occurs in the traced text; the model's vocabulary.tokenOf covers all). */
   tokenOf?: (id: number) => string;
 }
-
-// As report-html.ts: text into HTML, and JSON that is safe inside a script element (no `</script>`, no `<!--`).
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const scriptJson = (value: unknown) =>
-  JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
