@@ -97,21 +97,24 @@ export interface RNNJSON {
   model: string;
 }
 
-interface SavedOptions {
-  hiddenLayers: number[];
-  learningRate: number;
-  decayRate: number;
-  smoothEps: number;
-  regc: number;
-  clipval: number;
-  maxPredictionLength: number;
-  activation: Activation;
-  optimizer: 'adam' | 'rmsprop';
-  batchSize: number;
-  seed: number;
+/** The options a saved net carries: the settings of the class (RNN below), and whether it has the markers. */
+type SavedOptions = Pick<
+  RNN,
+  | 'hiddenLayers'
+  | 'learningRate'
+  | 'decayRate'
+  | 'smoothEps'
+  | 'regc'
+  | 'clipval'
+  | 'maxPredictionLength'
+  | 'activation'
+  | 'optimizer'
+  | 'batchSize'
+  | 'seed'
+> & {
   /** false for a net loaded from a plain charrnn model file (no start/end marker). */
   marker: boolean;
-}
+};
 
 const DEFAULTS = {
   hiddenLayers: [20, 20],
