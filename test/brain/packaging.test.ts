@@ -52,6 +52,14 @@ describe('charrnn/brain', () => {
     expect(runNode('require.cjs')).toEqual({ iterations: 200, backend: expect.any(String), run: ', a deer' });
   });
 
+  it('trainAsync works from CommonJS on the TypeScript backend (no chunk-worker file beside the bundle)', () => {
+    expect(runNode('require-async.cjs')).toEqual({
+      backend: 'js',
+      same: true,
+      result: { iterations: 3, error: expect.any(Number) },
+    });
+  });
+
   it('works from an ES module: import brain, { recurrent } from "charrnn/brain"', () => {
     expect(runNode('import.mjs')).toEqual({ iterations: 200, same: true, run: ', a drop' });
   });

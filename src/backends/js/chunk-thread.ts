@@ -2,8 +2,8 @@
 // place on the model's arenas when they live in SharedArrayBuffers (CharRNN allocates them so for this backend where
 // the runtime has them). The chunk's ids, carried state and mask stream are copied over and the state and stream
 // copied back, as the native AsyncWorker does. node:worker_threads is imported on first use only, so the module
-// loads where there are no worker threads (then the caller runs chunks in place). The worker holds the process open
-// only while a chunk is in flight.
+// loads where there are no worker threads; there, or where the worker cannot start (a single-file bundle without
+// chunk-worker.js beside it), chunks run in place. The worker holds the process open only while a chunk is in flight.
 import type { Arenas, Chunk, ChunkResult, StepHyper } from '../backend.js';
 import type { ModelConfig } from '../../model/config.js';
 
@@ -29,7 +29,7 @@ export function sharedArenas(arenas: Arenas): boolean {
 }
 
 /** The worker's entry: the compiled .js beside this file, or under a TypeScript loader (tests, tsx) the .ts source. */
-async function startWorker(config: ModelConfig, arenas: Arenas): Promise<NodeWorker> {
+async function createWorker(config: ModelConfig, arenas: Arenas): Promise<NodeWorker> {
   const { Worker } = await import('node:worker_threads');
   const here = import.meta.url;
   if (!here.endsWith('.ts'))
@@ -47,8 +47,42 @@ async function startWorker(config: ModelConfig, arenas: Arenas): Promise<NodeWor
   return new Worker(code, { eval: true, workerData: { config, arenas } });
 }
 
+/**
+ * A worker that has opened its session (its first message), or undefined where none can start: no worker threads
+ * (a browser bundle), or no worker file beside this module (a single-file bundle such as charrnn/brain's CommonJS
+ * build). Then chunks run in place.
+ */
+async function startWorker(config: ModelConfig, arenas: Arenas): Promise<NodeWorker | undefined> {
+  let worker: NodeWorker;
+  try {
+    worker = await createWorker(config, arenas);
+  } catch {
+    return undefined;
+  }
+  const w = worker;
+  const ready = await new Promise<boolean>((resolve) => {
+    const done = (ok: boolean) => {
+      w.off('message', onMessage);
+      w.off('error', onFail);
+      w.off('exit', onFail);
+      resolve(ok);
+    };
+    const onMessage = () => done(true);
+    const onFail = () => done(false);
+    w.once('message', onMessage);
+    w.once('error', onFail);
+    w.once('exit', onFail);
+  });
+  if (!ready) {
+    void w.terminate();
+    return undefined;
+  }
+  w.unref();
+  return w;
+}
+
 export class ChunkThread {
-  #worker: Promise<NodeWorker> | undefined;
+  #worker: Promise<NodeWorker | undefined> | undefined;
   #closed = false;
 
   constructor(
@@ -56,10 +90,12 @@ export class ChunkThread {
     private readonly arenas: Arenas,
   ) {}
 
-  async train(chunk: Chunk, hyper: StepHyper): Promise<ChunkResult> {
+  /** The chunk in the worker; in place (`inPlace`) where no worker can start. */
+  async train(chunk: Chunk, hyper: StepHyper, inPlace: () => ChunkResult): Promise<ChunkResult> {
     this.#worker ??= startWorker(this.config, this.arenas);
     const worker = await this.#worker;
     if (this.#closed) throw new Error('charrnn: the session was disposed while a chunk was starting');
+    if (worker === undefined) return inPlace();
     const job = {
       chunk: {
         inputs: chunk.inputs.slice(),
@@ -100,6 +136,6 @@ export class ChunkThread {
     this.#closed = true;
     const w = this.#worker;
     this.#worker = undefined;
-    void w?.then((worker) => worker.terminate()).catch(() => {});
+    void w?.then((worker) => worker?.terminate()).catch(() => {});
   }
 }

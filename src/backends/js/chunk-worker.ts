@@ -17,6 +17,7 @@ interface Job {
 
 const { config, arenas } = workerData as Opened;
 const session = jsBackend.open(config, arenas);
+parentPort!.postMessage({ ready: true }); // the session is open: the host starts sending chunks
 parentPort!.on('message', ({ chunk, hyper }: Job) => {
   try {
     const r = session.trainChunk(chunk, hyper);

@@ -94,7 +94,7 @@ export abstract class JsSessionBase {
       checkChunk(this.config, chunk);
       checkHyper(hyper, this.arenas, this.P);
       this.thread ??= new ChunkThread(this.config, this.arenas);
-      return this.thread.train(chunk, hyper);
+      return this.thread.train(chunk, hyper, () => this.trainChunk(chunk, hyper));
     } catch (err) {
       return Promise.reject(err);
     }
