@@ -3,31 +3,20 @@
 // (import … from 'charrnn' → dist/index.js). Both train, sample, save and reload a tiny model, on the native backend
 // where the addon loads here, and on the TypeScript one when asked.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { capabilities } from '../../src/backends/index.js';
+import { ensureBuilt } from '../helpers/dist.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, Record<string, string>>;
 };
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true }))
-    t = Math.max(t, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs);
-  return t;
-}
-
-// dist/ comes from `npm run build` (npm ci runs it); rebuild when src/ or the bundler script is newer.
-beforeAll(() => {
-  const src = Math.max(newest(join(root, 'src')), statSync(join(root, 'scripts/build-cjs.mjs')).mtimeMs);
-  const outputs = [pkg.exports['.'].require, pkg.exports['.'].import].map((p) => join(root, p));
-  if (outputs.some((p) => !existsSync(p) || statSync(p).mtimeMs < src))
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
-}, 180_000);
+// dist/ comes from `npm run build` (npm ci runs it); rebuilt when src/ or a bundler script is newer.
+beforeAll(() => ensureBuilt([pkg.exports['.'].require, pkg.exports['.'].import]), 180_000);
 
 interface Seen {
   backend: string;
