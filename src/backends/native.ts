@@ -233,9 +233,46 @@ function verifyAddon(path: string): void {
     );
 }
 
+/** The addon file: a source build (build/Release, through `bindings`), else the prebuilt one of this platform. */
+function findAddon(require: NodeJS.Require, root: string): string {
+  let sourceError: unknown;
+  try {
+    const bindings = require('bindings') as (opts: {
+      bindings: string;
+      module_root: string;
+      try: string[][];
+      path: true;
+    }) => string;
+    // Release only: a Debug/ASan build (build/Debug) aborts the process when loaded without the sanitizer
+    // runtime preloaded, so it is reached only through CHARRNN_ADDON_PATH (scripts/test-asan.sh).
+    const order = [
+      ['module_root', 'build', 'Release', 'bindings'],
+      ['module_root', 'build', 'bindings'],
+    ];
+    return bindings({ bindings: 'charrnn', module_root: root, try: order, path: true });
+  } catch (err) {
+    sourceError = err;
+  }
+  // No source build: the binary shipped in prebuilds/<platform>-<arch>/ (scripts/prebuild.mjs), as node-gyp-build
+  // chooses it for this platform, architecture and libc.
+  let prebuilt: string;
+  try {
+    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+    prebuilt = nodeGypBuild.path(root);
+  } catch (err) {
+    throw new Error(
+      `${describeLoadError(sourceError)}; no prebuilt addon either (${describeLoadError(err).replace(/^No native build was found for /, 'none for ')})`,
+    );
+  }
+  // node-gyp-build also looks in build/Debug, which must not be loaded here (see above).
+  if (!/[\\/]prebuilds[\\/]/.test(prebuilt)) throw sourceError as Error;
+  return prebuilt;
+}
+
 /**
- * Load the addon once per process: CHARRNN_ADDON_PATH (e.g. a Debug/ASan build) when set, else
- * `bindings('charrnn')` from the package root. Never throws: the error says why it is unavailable.
+ * Load the addon once per process: CHARRNN_ADDON_PATH (e.g. a Debug/ASan build) when set, else a source build
+ * (`bindings('charrnn')` from the package root), else the prebuilt binary for this platform (node-gyp-build).
+ * Never throws: the error says why it is unavailable.
  */
 export function loadNative(): NativeLoad {
   if (cached) return cached;
@@ -244,27 +281,9 @@ export function loadNative(): NativeLoad {
   const override = typeof process === 'object' ? process.env?.CHARRNN_ADDON_PATH : undefined;
   try {
     const require = createRequire(import.meta.url);
-    if (override) {
-      verifyAddon(override);
-      cached = { binding: checkShape(require(override)) };
-    } else {
-      const bindings = require('bindings') as (opts: {
-        bindings: string;
-        module_root: string;
-        try: string[][];
-        path: true;
-      }) => string;
-      const root = fileURLToPath(new URL('../../', import.meta.url));
-      // Release only: a Debug/ASan build (build/Debug) aborts the process when loaded without the sanitizer
-      // runtime preloaded, so it is reached only through CHARRNN_ADDON_PATH (scripts/test-asan.sh).
-      const order = [
-        ['module_root', 'build', 'Release', 'bindings'],
-        ['module_root', 'build', 'bindings'],
-      ];
-      const path = bindings({ bindings: 'charrnn', module_root: root, try: order, path: true });
-      verifyAddon(path);
-      cached = { binding: checkShape(require(path)) };
-    }
+    const path = override ?? findAddon(require, fileURLToPath(new URL('../../', import.meta.url)));
+    verifyAddon(path);
+    cached = { binding: checkShape(require(path)) };
   } catch (err) {
     errors.push(
       override ? `CHARRNN_ADDON_PATH=${override}: ${describeLoadError(err)}` : describeLoadError(err),
