@@ -4,10 +4,21 @@
 // pick AVX-512 / AVX2 / scalar at run time), stripped, loaded once to check it, and recorded with its sha256 like
 // a source build (scripts/install.mjs). `npm run build:prebuilds`; `npm pack` runs it (prepack).
 // Deliberately offline: this Node's headers on disk (e.g. /usr/include/node) are used where present.
+//   node scripts/prebuild.mjs [--verbose]   compile with prebuildify (what `npm pack` ships)
+//   node scripts/prebuild.mjs --from-build  take this checkout's build/Release instead of compiling again (the same
+//                                           node-gyp build of the same binding.gyp, unstripped; CI's pack check)
 // Not `npm run prebuild`: npm would run a script of that name before every `npm run build`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,20 +39,29 @@ const nodeGyp = process.env.npm_config_node_gyp ?? (existsSync(npmGyp) ? npmGyp 
 const folder = join(root, 'prebuilds', `${platform()}-${arch()}`);
 rmSync(folder, { recursive: true, force: true }); // only this platform's binary: never a stale one beside it
 
-await new Promise((resolve, reject) =>
-  prebuildify(
-    {
-      cwd: root,
-      nodeGyp,
-      napi: true,
-      targets: [process.versions.node], // N-API: any version builds the same binary; this one's headers are here
-      tagLibc: true, // glibc and musl binaries differ: node-gyp-build must not load one on the other
-      strip: onPath('strip'),
-      quiet: !process.argv.includes('--verbose'),
-    },
-    (err) => (err ? reject(err) : resolve()),
-  ),
-);
+const fromBuild = process.argv.includes('--from-build');
+if (fromBuild) {
+  const built = join(root, 'build', 'Release', 'charrnn.node');
+  if (!existsSync(built)) throw new Error(`--from-build: no ${built} (npm run build:native first)`);
+  const libc = existsSync('/etc/alpine-release') ? 'musl' : 'glibc'; // as prebuildify tags it
+  mkdirSync(folder, { recursive: true });
+  copyFileSync(built, join(folder, `charrnn.${platform() === 'linux' ? `${libc}.` : ''}node`));
+} else {
+  await new Promise((resolve, reject) =>
+    prebuildify(
+      {
+        cwd: root,
+        nodeGyp,
+        napi: true,
+        targets: [process.versions.node], // N-API: any version builds the same binary; this one's headers are here
+        tagLibc: true, // glibc and musl binaries differ: node-gyp-build must not load one on the other
+        strip: onPath('strip'),
+        quiet: !process.argv.includes('--verbose'),
+      },
+      (err) => (err ? reject(err) : resolve()),
+    ),
+  );
+}
 
 const [name] = readdirSync(folder).filter((f) => f.endsWith('.node'));
 if (!name) throw new Error(`prebuildify left no .node file in ${folder}`);
@@ -62,9 +82,11 @@ const record = `${createHash('sha256').update(bytes).digest('hex')}  ${bytes.len
 writeFileSync(`${file}.sha256`, record);
 // prebuildify moved the build out of build/Release: put it back, so this checkout's source build (what `bindings`
 // loads first) is the binary just built rather than gone.
-const built = join(root, 'build', 'Release', 'charrnn.node');
-copyFileSync(file, built);
-writeFileSync(`${built}.sha256`, record);
+if (!fromBuild) {
+  const built = join(root, 'build', 'Release', 'charrnn.node');
+  copyFileSync(file, built);
+  writeFileSync(`${built}.sha256`, record);
+}
 console.log(
   `charrnn: prebuilt ${file.slice(root.length + 1)} (${(bytes.length / 1024).toFixed(0)} KiB, kernels: ${probe.stdout.trim()})`,
 );

@@ -181,6 +181,8 @@ export const NATIVE_HINT =
 
 export interface NativeLoad {
   binding?: NativeBinding;
+  /** The addon file loaded (a source build, a prebuild, or CHARRNN_ADDON_PATH). */
+  path?: string;
   error?: Error;
 }
 
@@ -283,7 +285,7 @@ export function loadNative(): NativeLoad {
     const require = createRequire(import.meta.url);
     const path = override ?? findAddon(require, fileURLToPath(new URL('../../', import.meta.url)));
     verifyAddon(path);
-    cached = { binding: checkShape(require(path)) };
+    cached = { binding: checkShape(require(path)), path };
   } catch (err) {
     errors.push(
       override ? `CHARRNN_ADDON_PATH=${override}: ${describeLoadError(err)}` : describeLoadError(err),

@@ -63,7 +63,7 @@ function install(env: Record<string, string> = {}): { code: number | null; out: 
 }
 
 /** What the installed package's CommonJS entry loads. */
-function loaded(): { backend: string; reason?: string } {
+function loaded(): { backend: string; reason?: string; addon?: string } {
   const r = spawnSync(
     process.execPath,
     [
@@ -73,7 +73,7 @@ function loaded(): { backend: string; reason?: string } {
     { encoding: 'utf8', env: { PATH: bin, HOME: dir } },
   );
   expect(r.stderr).toBe('');
-  return JSON.parse(r.stdout) as { backend: string; reason?: string };
+  return JSON.parse(r.stdout) as { backend: string; reason?: string; addon?: string };
 }
 
 describe.runIf(native.binding !== undefined && !process.env.CHARRNN_ADDON_PATH)(
@@ -88,7 +88,7 @@ describe.runIf(native.binding !== undefined && !process.env.CHARRNN_ADDON_PATH)(
         out: `charrnn: using the prebuilt native addon for ${target} (kernels: ${kernels}); nothing to compile.\n`,
       });
       expect(existsSync(join(pkg, 'build'))).toBe(false);
-      expect(loaded()).toMatchObject({ backend: 'native' });
+      expect(loaded()).toMatchObject({ backend: 'native', addon: prebuild });
     });
 
     it('a source build asked for is not given the prebuild', () => {

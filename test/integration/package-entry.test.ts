@@ -26,6 +26,7 @@ interface Seen {
   same: boolean;
   resolved: string;
   capabilities: string;
+  addon?: string;
 }
 
 const fixture = join(root, 'test/integration/fixtures/require-root.cjs');
@@ -51,6 +52,7 @@ describe("require('charrnn') and import 'charrnn'", () => {
     const seen = run(fixture, 'auto');
     expect(seen).toMatchObject({ backend: expected, capabilities: expected, iterations: 30, finite: true });
     expect(seen.resolved).toBe(join(root, 'dist/cjs/index.cjs'));
+    expect(seen.addon).toBe(capabilities().addon); // the same file as this process loaded, when native
     expect(seen.same).toBe(true);
     expect(seen.sample).toHaveLength(20);
   });
