@@ -230,10 +230,17 @@ async function scanFile(path: string, size: number, readBytes: number): Promise<
       while (i < n) {
         const b = buf[i];
         if (b < 0x80) {
-          if ((tokens & MASK) === 0) index.push(base + i);
-          tokens++;
-          seen[b] = 1;
-          i++;
+          // A run of ASCII (one token per byte): mark it, then place the index entries that fall inside it.
+          const from = i;
+          let c = b;
+          do {
+            seen[c] = 1;
+            c = ++i < n ? buf[i] : 0x80;
+          } while (c < 0x80);
+          const end = tokens + (i - from);
+          for (let t = Math.ceil(tokens / INDEX_STRIDE) * INDEX_STRIDE; t < end; t += INDEX_STRIDE)
+            index.push(base + from + (t - tokens));
+          tokens = end;
           continue;
         }
         let need: number;

@@ -55,7 +55,7 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The longest text charrnn can hold, in UTF-16 code units: one JavaScript string (V8's limit, 2^29 − 24 on 64-bit
- * platforms, about 512 MB). A longer corpus would need streaming from disk, which the loader does not do yet.
+ * platforms, about 512 MB). A longer corpus is read through bounded windows instead (src/io/corpus-file.ts).
  */
 export const MAX_TEXT_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 

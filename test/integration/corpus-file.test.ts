@@ -60,7 +60,12 @@ describe('CorpusFile: the streaming scan and windowed reads', () => {
         expect(scan.tokens).toBe(expected.length);
         expect(scan.codePoints.map((cp) => String.fromCodePoint(cp))).toEqual(expected.vocabulary.tokens);
         expect(scan.index.length).toBe(Math.ceil(expected.length / INDEX_STRIDE));
-        expect(scan.index[0]).toBe(3);
+        // index[j]: the byte offset of token j·INDEX_STRIDE (after the 3-byte BOM).
+        const cps = [...decodeUtf8Strict(readFileSync(p), p)];
+        const offsets: number[] = [];
+        for (let t = 0, byte = 3; t < cps.length; byte += Buffer.byteLength(cps[t]), t++)
+          if (t % INDEX_STRIDE === 0) offsets.push(byte);
+        expect([...scan.index]).toEqual(offsets);
       }
     },
   );
