@@ -376,6 +376,29 @@ describe('charrnn train streams a corpus above CHARRNN_STREAM_THRESHOLD', () => 
     );
   });
 
+  it('--resume continues a streamed run exactly', async () => {
+    const stream = { CHARRNN_STREAM_THRESHOLD: '0' };
+    const whole = join(dir, 'cli-whole.safetensors');
+    const part = join(dir, 'cli-part.safetensors');
+    expect(runCli(args(whole), undefined, stream).code).toBe(0);
+    const first = runCli([...args(part), '--max-iters', '15'], undefined, stream);
+    expect(first.code).toBe(0);
+    const resumed = runCli(
+      ['train', '--resume', part, '--backend', 'js', '--max-iters', '30', '--no-log'],
+      undefined,
+      stream,
+    );
+    expect(resumed.stderr).toMatch(/Using the cached vocabulary and index of /);
+    expect(resumed.code).toBe(0);
+    const a = await loadCheckpoint(whole, { backend: 'js' });
+    const b = await loadCheckpoint(part, { backend: 'js' });
+    expect(b.state!.iteration).toBe(30);
+    expectSameParameters(a.model, b.model);
+    expect(bits(b.model.exportTrainingState().optState)).toEqual(
+      bits(a.model.exportTrainingState().optState),
+    );
+  });
+
   it('refuses word tokens on a streamed corpus with the fix', () => {
     const r = runCli([...args(join(dir, 'w.safetensors')), '--tokens', 'word'], undefined, {
       CHARRNN_STREAM_THRESHOLD: '0',
