@@ -20,7 +20,9 @@ export {
 } from './text/word-vocabulary.js';
 export { Corpus, type CorpusOptions } from './text/corpus.js';
 export { Batcher } from './text/batcher.js';
+export { type TokenSource, type TokenCursor, type TokenInput } from './text/token-source.js';
 export { resolveCorpus, type ResolveCorpusOptions, type ResolvedCorpus } from './io/resolve-corpus.js';
+export { CorpusFile, type CorpusFileOptions } from './io/corpus-file.js';
 
 // The model.
 export {

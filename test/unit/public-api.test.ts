@@ -33,6 +33,7 @@ import type {
   StepHyper,
   StopReason,
   TokenIds,
+  TokenInput,
   TrainEvent,
   TrainingState,
   TrainOptions,
@@ -49,6 +50,7 @@ const ROOT = [
   'Corpus',
   'Batcher',
   'resolveCorpus',
+  'CorpusFile',
   'CharRNN',
   'resolveModelConfig',
   'Rng',
@@ -180,7 +182,7 @@ describe('types of the main signatures', () => {
 
   it('train() options and result', () => {
     expectTypeOf(root.train).parameters.toEqualTypeOf<
-      [model: CharRNN, trainIds: TokenIds, validation: TokenIds | undefined, options?: TrainOptions]
+      [model: CharRNN, trainIds: TokenInput, validation: TokenInput | undefined, options?: TrainOptions]
     >();
     expectTypeOf(root.train).returns.toEqualTypeOf<Promise<TrainResult>>();
     expectTypeOf<TrainOptions['seqLength']>().toEqualTypeOf<number | undefined>();
