@@ -189,9 +189,9 @@ describe('charrnn viz in Chromium', () => {
     await cells.nth(7).hover();
     const rows = page.locator('#info tr.pred');
     expect(await rows.count()).toBe(5);
-    const shown = await rows.evaluateAll((trs) =>
-      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)),
-    );
+    const shown = (await page.evaluate(
+      `Array.from(document.querySelectorAll('#info tr.pred')).map((tr) => Array.from(tr.cells).map((td) => td.textContent))`,
+    )) as string[][];
     for (let j = 0; j < 5; j++) {
       expect(shown[j][0]).toBe(JSON.stringify(d.vocab[d.topIds[7 * 5 + j]]));
       expect(shown[j][1]).toBe(`${(d.topProbs[7 * 5 + j] * 100).toFixed(1)}%`);
