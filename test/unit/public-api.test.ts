@@ -97,6 +97,7 @@ const ROOT = [
 /** The root's names that read or write files: Node only, also exported by 'charrnn/node', not by the browser entry. */
 const NODE_ONLY = [
   'resolveCorpus',
+  'CorpusFile',
   'RunLogWriter',
   'readRunLog',
   'defaultLogPath',
