@@ -23,8 +23,9 @@ t "${CHARRNN[@]}" train --corpus shakespeare --cell lstm --layers 2 --hidden 128
   --eval-every 0 --no-progress --no-log --out start.safetensors 2>&1 | tail -2
 
 echo "== 2. torchrun continues it for $STEPS steps on 2 processes (gloo)"
+# --standalone: a free port for this run's rendezvous (another torchrun may hold the default, 29500).
 # --redirects 1 --tee 1: torch 1.13's torchrun fails on Python 3.11 with the default (0) for both.
-t "${TORCHRUN[@]}" --nproc_per_node 2 --redirects 1 --tee 1 "$HERE/train_ddp.py" start.safetensors --steps "$STEPS" \
+t "${TORCHRUN[@]}" --standalone --nproc_per_node 2 --redirects 1 --tee 1 "$HERE/train_ddp.py" start.safetensors --steps "$STEPS" \
   --out torch2.safetensors --validation-text validation.txt 2>&1 | grep -v '^\*\|OMP_NUM_THREADS\|^WARNING\|^$'
 
 echo "== 3. the same on 1 process: the same parameters within float tolerance"
@@ -33,7 +34,7 @@ t "$PYTHON" "$HERE/train_ddp.py" start.safetensors --steps "$STEPS" --out torch1
 
 echo "== 4. charrnn itself continues the same $STEPS steps: the same parameters within float tolerance"
 t "${CHARRNN[@]}" train --resume start.safetensors --max-iters $((FIRST + STEPS)) --eval-every 0 --no-progress --no-log \
-  --out charrnn.safetensors 2>&1 | tail -1
+  --out charrnn.safetensors 2>&1 | tail -2
 "$PYTHON" "$HERE/charrnn_torch.py" diff charrnn.safetensors torch2.safetensors
 
 echo "== 5. charrnn score of the torch result on the validation split vs PyTorch's loss"

@@ -61,6 +61,21 @@ bias = dict(zip(words, m.decoder.bias.tolist()))
 print(json.dumps({"models": out, "wordBias": bias}))
 `;
 
+// A checkpoint's model and moments moved into reversed vocabulary order (as a PyTorch program with its own token
+// order holds them), then written with that order.
+const REVERSE_VOCABULARY = `
+import json, sys
+sys.path.insert(0, sys.argv[1]); import charrnn_torch as ct
+f = ct.load(sys.argv[2]); m = f.model(); config = m.config
+rev = list(reversed(range(config["vocabSize"])))
+for name, p in m.named_charrnn():
+    p.data.copy_(ct.permute_rows(name, p.data, rev, config))
+moments = {k: ct.permute_rows(k.split(".", 2)[2], t, rev, config) for k, t in f.moments.items()}
+tokens = {"kind": "char", "tokens": list(reversed(f.vocabulary["tokens"]))}
+ct.save_checkpoint(sys.argv[3], m, tokens, f.training_state, moments, ct.state_from_file(f.hidden, config),
+                   json.loads(f.metadata["dropout_rng"]), f.loss_history, f.metadata)
+`;
+
 describe.runIf(hasTorch)(`examples/pytorch with PyTorch (${PYTHON})`, () => {
   it(
     'writes PyTorch-trained models with an unsorted vocabulary that charrnn loads and scores as PyTorch does',
@@ -136,6 +151,19 @@ describe.runIf(hasTorch)(`examples/pytorch with PyTorch (${PYTHON})`, () => {
         start,
       ]);
       expect(r.code, r.stderr).toBe(0);
+      // The checkpoint with its rows in reversed vocabulary order (parameters and Adam moments), written back by
+      // save_checkpoint, which permutes them into charrnn's order again: the file charrnn reads is the original.
+      python(['-c', REVERSE_VOCABULARY, EXAMPLES, start, 'reversed.safetensors']);
+      const [original, reversed] = await Promise.all([
+        readCheckpoint(start),
+        readCheckpoint(join(dir, 'reversed.safetensors')),
+      ]);
+      expect(reversed.vocabulary.toJSON()).toEqual(original.vocabulary.toJSON());
+      expect(reversed.parameters).toEqual(original.parameters);
+      expect(reversed.training!.model.optState).toEqual(original.training!.model.optState);
+      expect(reversed.training!.model.hidden).toEqual(original.training!.model.hidden);
+      expect(reversed.training!.state).toEqual(original.training!.state);
+
       // 540 training tokens, 4 streams of 135, 16 chunks of 8 per epoch: steps 11–22 cross into epoch 1.
       python([
         join(EXAMPLES, 'train_ddp.py'),
