@@ -127,8 +127,19 @@ export async function scanCorpusFile(path: string, options: ScanOptions = {}): P
   if (typeof path !== 'string' || path.length === 0) typeError('a file path string', 'path', path);
   const log = options.log ?? (() => {});
   await refuseSpecialFile(path, 'Corpus file');
-  const info = await stat(path);
-  if (!info.isFile()) throw new Error(`Corpus path is not a regular file: ${path}. HINT: pass --corpus FILE`);
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+    throw Object.assign(
+      new Error(
+        `Corpus file not found: ${path}. ` +
+          `HINT: pass --corpus FILE with an existing UTF-8 text file, or --corpus shakespeare`,
+        { cause: err },
+      ),
+      { code: err.code },
+    );
+  });
+  if (!info.isFile())
+    throw new Error(`Corpus path is a directory, not a text file: ${path}. HINT: pass --corpus FILE`);
   const size = info.size;
   const cachePath =
     options.cache === false

@@ -176,6 +176,16 @@ describe('CorpusFile: errors', () => {
     },
   );
 
+  it('refuses a missing file and a directory with the messages of readCorpusFile', async () => {
+    const missing = join(dir, 'missing.txt');
+    await expect(CorpusFile.open(missing, noCache)).rejects.toThrow(
+      `Corpus file not found: ${missing}. HINT:`,
+    );
+    await expect(CorpusFile.open(dir, noCache)).rejects.toThrow(
+      `Corpus path is a directory, not a text file: ${dir}. HINT: pass --corpus FILE`,
+    );
+  });
+
   it('refuses an empty file, a one-character file and a split too small, as Corpus.fromText does', async () => {
     await expect(CorpusFile.open(write('empty.txt', ''), noCache)).rejects.toThrow('The corpus is empty.');
     await expect(CorpusFile.open(write('one.txt', 'aaaa'), noCache)).rejects.toThrow(
