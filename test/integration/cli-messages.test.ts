@@ -1,6 +1,6 @@
 // What a `charrnn` user reads when something is wrong (issue 15, defect 11), end to end: flags rather than the
 // library's options in hints (the whole table is in test/unit/cli-messages.test.ts), a directory named as one, a
-// corpus too long for one string refused by its size with the limit named, each one line with exit code 1; and
+// text too long for one string refused by its size with the limit named, each one line with exit code 1; and
 // Ctrl-C during `charrnn sample` exits 130 as shells expect (train's 130 / 143 are in kill.test.ts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -66,16 +66,26 @@ describe('charrnn error lines', () => {
     );
   });
 
-  it('refuses a corpus too long for one string by its size, naming the limit', () => {
+  it('refuses a text too long for one string by its size, naming the limit (train streams it instead)', () => {
     const huge = join(dir, 'huge.txt');
     writeFileSync(huge, '');
     truncateSync(huge, 2 ** 31); // sparse: no disk space, and never read
     const t0 = performance.now();
-    const line = oneLineError(runCli(['train', '--corpus', huge, '--backend', 'js', '--max-iters', '1']));
+    const line = oneLineError(runCli(['score', model, huge, '--backend', 'js']));
     expect(line).toBe(
-      `charrnn: Corpus file ${huge} is too long: its 2,147,483,648 bytes decode to more than 536,870,888 UTF-16 ` +
+      `charrnn: Text file ${huge} is too long: its 2,147,483,648 bytes decode to more than 536,870,888 UTF-16 ` +
         'code units, the longest text charrnn can hold (one JavaScript string, about 512 MB). ' +
         'HINT: use a part of it (e.g. head -c 500M FILE > part.txt)',
+    );
+    // train reads such a file through bounded windows (test/integration/corpus-file.test.ts), with character tokens
+    // only: word tokens need the whole text, and are refused before anything is read.
+    const words = oneLineError(
+      runCli(['train', '--corpus', huge, '--backend', 'js', '--max-iters', '1', '--tokens', 'word']),
+    );
+    expect(words).toBe(
+      `charrnn: Word tokens need the whole text in memory, and ${huge} is larger than the corpus size charrnn reads ` +
+        'into memory (it streams larger files, character tokens only). HINT: use --tokens char, or a part of the ' +
+        'file (e.g. head -c 50M FILE > part.txt)',
     );
     expect(performance.now() - t0).toBeLessThan(30_000);
   });

@@ -2,6 +2,7 @@
 // ids of Corpus.fromText over the same file (UTF-8 sequences split across reads and windows, a BOM, seeks through
 // the index), refuses ill-formed UTF-8 with decodeUtf8Strict's message, caches by size and hash; training on the
 // streamed corpus gives bit-identical parameters to the in-memory one, and exact resume holds on it.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,16 @@ describe('CorpusFile: the streaming scan and windowed reads', () => {
       }
     },
   );
+
+  it('hashes on a worker thread to the same SHA-1, and stops it when the scan fails', async () => {
+    const expected = createHash('sha1').update(readFileSync(path)).digest('hex');
+    for (const hashInWorker of [true, false])
+      expect((await scanCorpusFile(path, { ...noCache, hashInWorker })).sha1).toBe(expected);
+    const bad = write('bad-worker.txt', Uint8Array.from([0x61, 0x62, 0xff]));
+    await expect(scanCorpusFile(bad, { ...noCache, hashInWorker: true })).rejects.toThrow(
+      `Invalid UTF-8 in ${bad} at byte offset 2`,
+    );
+  });
 
   it.each([4, 5, 7, 64, 65536])(
     'reads the ids of Corpus.fromText through windows of %i bytes',
@@ -164,6 +175,16 @@ describe('CorpusFile: errors', () => {
         await expect(scanCorpusFile(path, { ...noCache, scanBytes })).rejects.toThrow(expected);
     },
   );
+
+  it('refuses a missing file and a directory with the messages of readCorpusFile', async () => {
+    const missing = join(dir, 'missing.txt');
+    await expect(CorpusFile.open(missing, noCache)).rejects.toThrow(
+      `Corpus file not found: ${missing}. HINT:`,
+    );
+    await expect(CorpusFile.open(dir, noCache)).rejects.toThrow(
+      `Corpus path is a directory, not a text file: ${dir}. HINT: pass --corpus FILE`,
+    );
+  });
 
   it('refuses an empty file, a one-character file and a split too small, as Corpus.fromText does', async () => {
     await expect(CorpusFile.open(write('empty.txt', ''), noCache)).rejects.toThrow('The corpus is empty.');
