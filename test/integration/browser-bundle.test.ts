@@ -3,7 +3,6 @@
 // browser twins and no setImmediate; and in headless Chromium it runs the library on the TypeScript backend
 // ('auto' picks it without a warning), with the same text as Node's JS backend for the same model, seed and
 // options, the same training steps, and bytes a page saves that Node loads.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserOptions } from '../../scripts/build-browser.mjs';
 import { CharRNN, Corpus, decodeModel, encodeModel, train, Vocabulary } from '../../src/index.js';
 import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { spawnAsync } from '../helpers/spawn.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 let bundle: string;
@@ -103,16 +103,17 @@ describe('the browser bundle', () => {
       logLevel: 'silent',
     });
     expect(Object.keys(r.metafile.inputs)).toContain('dist/charrnn.browser.js');
-    const resolved = execFileSync(
+    const resolved = await spawnAsync(
       process.execPath,
       [
         '--input-type=module',
         '-e',
         "for (const s of ['charrnn', 'charrnn/node']) console.log(import.meta.resolve(s));",
       ],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+      { timeout: 30_000, cwd: root, env: { ...process.env, NODE_OPTIONS: '' } },
     );
-    expect(resolved.trim().split('\n')).toEqual(
+    expect(resolved.stderr).toBe('');
+    expect(resolved.stdout.trim().split('\n')).toEqual(
       ['dist/index.js', 'dist/node.js'].map((p) => pathToFileURL(join(root, p)).href),
     );
   });
