@@ -22,6 +22,7 @@ export {
 } from './text/word-vocabulary.js';
 export { Corpus, type CorpusOptions } from './text/corpus.js';
 export { Batcher } from './text/batcher.js';
+export { type TokenSource, type TokenCursor, type TokenInput } from './text/token-source.js';
 
 // The model.
 export {

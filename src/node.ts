@@ -2,6 +2,7 @@
 // files and the cached Shakespeare download, run logs and the HTML report. The root entry (./index.ts) exports
 // these too in Node; a page uses the root entry's encodeModel / decodeModel on bytes instead. Exports only.
 export { resolveCorpus, type ResolveCorpusOptions, type ResolvedCorpus } from './io/resolve-corpus.js';
+export { CorpusFile, type CorpusFileOptions } from './io/corpus-file.js';
 export {
   RunLogWriter,
   readRunLog,

@@ -56,12 +56,14 @@ export interface BackendCapabilities {
   threads: number;
   /** Why the native addon is unavailable (only when backend is 'js'). */
   reason?: string;
+  /** The addon file in use (only when backend is 'native'): build/Release (compiled), or prebuilds/ (shipped). */
+  addon?: string;
 }
 
 /** What this process would run: the native addon's kernel path, or the JS backend and why. */
 export function capabilities(): BackendCapabilities {
-  const { binding } = loadNative();
-  if (binding) return { backend: 'native', ...binding.capabilities() };
+  const { binding, path } = loadNative();
+  if (binding) return { backend: 'native', ...binding.capabilities(), addon: path };
   return {
     backend: 'js',
     isa: 'js',

@@ -2,7 +2,10 @@
 // reading the model's description (src/model/spec.ts) for the arena and state sizes it checks.
 // Validation happens here first (the same checks as the JS backend), and again in C++ before any pointer is
 // dereferenced. Deliberately no math and no fallback policy here: src/backends/index.ts decides between backends.
+import { describeLoadError } from './load-error.js';
 import { addonPathOverride, requireAddon } from './native-host.js';
+
+export { describeLoadError };
 import type {
   Arenas,
   AsyncEvalResult,
@@ -178,25 +181,12 @@ export const NATIVE_HINT =
 
 export interface NativeLoad {
   binding?: NativeBinding;
+  /** The addon file loaded (a source build, a prebuild, or CHARRNN_ADDON_PATH). */
+  path?: string;
   error?: Error;
 }
 
 let cached: NativeLoad | undefined;
-
-/**
- * Why loading failed, on one line. `bindings` lists the paths it tried on the lines after "Tried:"; those are kept
- * (joined), everything else past the first line dropped.
- */
-export function describeLoadError(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  const [first, ...rest] = msg.split('\n');
-  if (/Tried:\s*$/.test(first)) {
-    const paths = rest.map((l) => l.replace(/^\s*→\s*/, '').trim()).filter((l) => l !== '');
-    if (paths.length > 0)
-      return `${first.replace(/\.?\s*Tried:\s*$/, '').trim()} (tried ${paths.join(', ')})`;
-  }
-  return first.trim();
-}
 
 function checkShape(b: unknown): NativeBinding {
   const o = b as Partial<NativeBinding> | null;
@@ -218,7 +208,8 @@ export function loadNative(): NativeLoad {
   if (cached) return cached;
   const override = addonPathOverride();
   try {
-    cached = { binding: checkShape(requireAddon(override)) };
+    const addon = requireAddon(override);
+    cached = { binding: checkShape(addon.exports), path: addon.path };
   } catch (err) {
     const reason = override
       ? `CHARRNN_ADDON_PATH=${override}: ${describeLoadError(err)}`

@@ -2,12 +2,13 @@
 // files a run keeps (latest, numbered keep-last-N copies, best-by-validation) with the tidying of what killed runs
 // left. Node only: the browser build replaces this module with checkpoint.browser.ts (the codec, and these
 // functions throwing). Deliberately no training logic.
-import { lstat, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { resolveBackend, type BackendChoice } from '../backends/index.js';
 import type { CharRNN } from '../charrnn.js';
 import type { TrainingState } from '../run/state.js';
 import { removeStaleTemporaries, writeFileAtomic } from './atomic.js';
+import { prepareOutputFolder } from '../util/files.js';
 import { DEFAULT_MAX_HEADER_BYTES, loadSafetensors } from './safetensors.js';
 import {
   encodeCheckpoint,
@@ -132,20 +133,12 @@ export async function writeBest(model: CharRNN, state: TrainingState, files: Che
 }
 
 /**
- * Check, before any training, that the folder of every checkpoint file exists and is a folder, so that a run is
- * not lost at its first save. Throws an Error naming the file and the folder, with the fix.
+ * Before any training, create the folder of every checkpoint file where it is missing and check that it can be
+ * written, so that a run is never lost at its first save. Throws an Error naming the file and what is in the way.
  */
 export async function checkCheckpointFolders(files: CheckpointFiles): Promise<void> {
-  for (const path of files.bestPath === undefined ? [files.path] : [files.path, files.bestPath]) {
-    const folder = dirname(path);
-    const info = await stat(folder).catch(() => undefined);
-    if (!info)
-      throw new Error(
-        `Cannot write checkpoints to ${path}: the folder ${folder} does not exist. HINT: create it (mkdir -p ${folder}) or choose another path`,
-      );
-    if (!info.isDirectory())
-      throw new Error(`Cannot write checkpoints to ${path}: ${folder} is not a folder`);
-  }
+  for (const path of files.bestPath === undefined ? [files.path] : [files.path, files.bestPath])
+    await prepareOutputFolder(path, 'checkpoints', 'choose another path');
 }
 
 /**

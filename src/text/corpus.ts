@@ -52,7 +52,7 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The longest text charrnn can hold, in UTF-16 code units: one JavaScript string (V8's limit, 2^29 − 24 on 64-bit
- * platforms, about 512 MB). A longer corpus would need streaming from disk, which the loader does not do yet.
+ * platforms, about 512 MB). A longer corpus is read through bounded windows instead (src/io/corpus-file.ts).
  */
 export const MAX_TEXT_LENGTH = 2 ** 29 - 24; // buffer.constants.MAX_STRING_LENGTH of Node >= 20 on 64 bits (tested)
 
@@ -78,12 +78,16 @@ export function decodeUtf8Strict(bytes: Uint8Array, source = 'input'): string {
       throw textTooLong(source, `its ${bytes.length.toLocaleString('en-US')} bytes`);
     const bad = findInvalidUtf8(bytes);
     if (bad === null) throw err; // the decoder failed for another reason: let it surface as is
-    const byte = bytes[bad.offset].toString(16).toUpperCase().padStart(2, '0');
-    throw new RangeError(
-      `Invalid UTF-8 in ${source} at byte offset ${bad.offset} (byte 0x${byte}: ${bad.reason}). ` +
-        `HINT: ${FIX_ENCODING_HINT}`,
-    );
+    throw invalidUtf8Error(source, bad.offset, bytes[bad.offset], bad.reason);
   }
+}
+
+/** The RangeError of ill-formed UTF-8 in `source` at byte `offset` (which holds `byte`), with the fix. */
+export function invalidUtf8Error(source: string, offset: number, byte: number, reason: string): RangeError {
+  const hex = byte.toString(16).toUpperCase().padStart(2, '0');
+  return new RangeError(
+    `Invalid UTF-8 in ${source} at byte offset ${offset} (byte 0x${hex}: ${reason}). HINT: ${FIX_ENCODING_HINT}`,
+  );
 }
 
 export interface CorpusOptions<V extends Vocabulary | WordVocabulary = Vocabulary> {

@@ -36,6 +36,7 @@ import type {
   StepHyper,
   StopReason,
   TokenIds,
+  TokenInput,
   TrainEvent,
   TrainingState,
   TrainOptions,
@@ -52,6 +53,7 @@ const ROOT = [
   'Corpus',
   'Batcher',
   'resolveCorpus',
+  'CorpusFile',
   'CharRNN',
   'resolveModelConfig',
   'Rng',
@@ -95,6 +97,7 @@ const ROOT = [
 /** The root's names that read or write files: Node only, also exported by 'charrnn/node', not by the browser entry. */
 const NODE_ONLY = [
   'resolveCorpus',
+  'CorpusFile',
   'RunLogWriter',
   'readRunLog',
   'defaultLogPath',
@@ -220,7 +223,7 @@ describe('types of the main signatures', () => {
 
   it('train() options and result', () => {
     expectTypeOf(root.train).parameters.toEqualTypeOf<
-      [model: CharRNN, trainIds: TokenIds, validation: TokenIds | undefined, options?: TrainOptions]
+      [model: CharRNN, trainIds: TokenInput, validation: TokenInput | undefined, options?: TrainOptions]
     >();
     expectTypeOf(root.train).returns.toEqualTypeOf<Promise<TrainResult>>();
     expectTypeOf<TrainOptions['seqLength']>().toEqualTypeOf<number | undefined>();
