@@ -58,4 +58,31 @@ export default tseslint.config(
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
     },
   },
+  // The example pages (plain ES modules for a browser, no build step): a page's and a worker's globals.
+  {
+    files: ['examples/browser/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'navigator',
+          'performance',
+          'requestAnimationFrame',
+          'setInterval',
+          'clearInterval',
+          'setTimeout',
+          'clearTimeout',
+          'URL',
+          'Blob',
+          'Worker',
+          'AbortController',
+          'postMessage',
+          'onmessage',
+          'self',
+        ].map((name) => [name, name === 'onmessage' ? 'writable' : 'readonly']),
+      ),
+    },
+  },
 );

@@ -1,8 +1,10 @@
 // Builds the two bundles of the charrnn/brain subpath that tsc cannot: dist/cjs/brain.cjs (CommonJS, for
 // require('charrnn/brain') on Node versions that cannot require ES modules) and dist/brain.browser.js (an ES
-// module for bundlers' "browser" condition: node: built-ins replaced by stubs that throw if called, so the
-// TypeScript backend runs in a page). Run by `npm run build` and `prepare`, after tsc.
+// module for bundlers' "browser" condition: built like the root's browser bundle, with the browser twins of the
+// Node-only modules (scripts/build-browser.mjs), so it has no node: import and the TypeScript backend runs in a
+// page). Run by `npm run build` and `prepare`, after tsc.
 import { build } from 'esbuild';
+import { browserTwins } from './build-browser.mjs';
 import { URL, fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,19 +28,6 @@ export const cjsOptions = {
   logLevel: 'warning',
 };
 
-/** Node built-ins (and the addon loader) as modules whose every export throws when used. */
-const stubNode = {
-  name: 'stub-node',
-  setup(b) {
-    b.onResolve({ filter: /^(node:.*|bindings)$/ }, (args) => ({ path: args.path, namespace: 'stub-node' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub-node' }, (args) => ({
-      contents: `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is not available in a browser`)}); };
-module.exports = new Proxy({}, { get: (_, key) => (key === '__esModule' ? false : fail) });`,
-      loader: 'js',
-    }));
-  },
-};
-
 export const browserOptions = {
   absWorkingDir: root,
   entryPoints: [entry],
@@ -46,7 +35,7 @@ export const browserOptions = {
   platform: 'browser',
   format: 'esm',
   target: 'es2022',
-  plugins: [stubNode],
+  plugins: [browserTwins],
   logLevel: 'warning',
 };
 

@@ -74,6 +74,7 @@ describe('charrnn/brain', () => {
     });
     const code = result.outputFiles![0].text;
     expect(code).not.toMatch(/require\(["']node:|from ["']node:/);
+    expect(code).not.toMatch(/\bnode:|\bsetImmediate\b/); // the browser twins, not stubs of Node's modules
     // A page's globals only: no process, require, Buffer or setImmediate.
     const page = vm.createContext({ console, atob, btoa, TextEncoder, TextDecoder, performance, setTimeout });
     vm.runInContext(code, page);

@@ -14,11 +14,12 @@ export interface SpawnResult {
 export function spawnAsync(
   cmd: string,
   args: readonly string[],
-  options: { timeout: number; env?: NodeJS.ProcessEnv },
+  options: { timeout: number; env?: NodeJS.ProcessEnv; cwd?: string },
 ): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       env: options.env,
+      cwd: options.cwd,
       timeout: options.timeout,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

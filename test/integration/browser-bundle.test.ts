@@ -3,15 +3,18 @@
 // browser twins and no setImmediate; and in headless Chromium it runs the library on the TypeScript backend
 // ('auto' picks it without a warning), with the same text as Node's JS backend for the same model, seed and
 // options, the same training steps, and bytes a page saves that Node loads.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserOptions } from '../../scripts/build-browser.mjs';
 import { CharRNN, Corpus, decodeModel, encodeModel, train, Vocabulary } from '../../src/index.js';
 import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
+import { spawnAsync } from '../helpers/spawn.js';
 
+const root = fileURLToPath(new URL('../../', import.meta.url));
 let bundle: string;
 let metafile: Metafile;
 let dir: string;
@@ -85,6 +88,34 @@ describe('the browser bundle', () => {
       'src/node.ts',
     ])
       expect(inputs).not.toContain(nodeOnly);
+  });
+
+  it('is what "charrnn" resolves to for a browser bundler, while Node gets dist/index.js and charrnn/node', async () => {
+    // The package's own dist/ (npm ci and npm run build write it): resolved through "exports" by name.
+    expect(existsSync(join(root, 'dist/charrnn.browser.js')), 'run npm run build').toBe(true);
+    const r = await build({
+      stdin: { contents: "export { decodeModel } from 'charrnn';", resolveDir: root, loader: 'js' },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    expect(Object.keys(r.metafile.inputs)).toContain('dist/charrnn.browser.js');
+    const resolved = await spawnAsync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "for (const s of ['charrnn', 'charrnn/node']) console.log(import.meta.resolve(s));",
+      ],
+      { timeout: 30_000, cwd: root, env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    expect(resolved.stderr).toBe('');
+    expect(resolved.stdout.trim().split('\n')).toEqual(
+      ['dist/index.js', 'dist/node.js'].map((p) => pathToFileURL(join(root, p)).href),
+    );
   });
 
   it("samples in the page exactly as Node's JS backend does for the same model, seed and options", async () => {
