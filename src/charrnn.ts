@@ -460,6 +460,25 @@ export class CharRNN {
     return this.#session.trainSequences(batch, options, hyper, this.#dropoutRng.state);
   }
 
+  /**
+   * As trainSequenceBatch, off the main thread on the native backend (in place on the TypeScript one); the model is
+   * busy until it settles. The batch's arrays are copied before it starts.
+   */
+  async trainSequenceBatchAsync(
+    batch: SequenceBatch,
+    hyper: StepHyper,
+    options: SequenceLossOptions = {},
+  ): Promise<ChunkResult> {
+    this.#checkIdle();
+    this.#seqOnly('trainSequenceBatchAsync');
+    this.#busy = true;
+    try {
+      return await this.#session.trainSequencesAsync(batch, options, hyper, this.#dropoutRng.state);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
   /** The loss of one padded batch and its gradient (into the private grads arena, not applied), for checks. */
   sequenceLoss(batch: SequenceBatch, options: SequenceLossOptions = {}): number {
     this.#checkIdle();

@@ -162,6 +162,17 @@ export interface NativeSeqSession {
     kind: OptimizerKind,
     hyper: Float64Array,
   ): NativeChunkResult;
+  trainAsync(
+    ids: Int32Array,
+    lengths: Int32Array,
+    labels: Int32Array,
+    B: number,
+    T: number,
+    classWeights: Float32Array | undefined,
+    rngState: Uint32Array | undefined,
+    kind: OptimizerKind,
+    hyper: Float64Array,
+  ): Promise<NativeChunkResult>;
   forward(ids: Int32Array, lengths: Int32Array, B: number, T: number): Float32Array;
   tensors(): { name: string; offset: number; size: number }[];
   dispose(): void;
@@ -428,6 +439,34 @@ class NativeSeqBackendSession implements BackendSession {
     return { loss: r.loss, gradNorm: r.gradNorm };
   }
 
+  trainSequencesAsync(
+    batch: SequenceBatch,
+    options: SequenceLossOptions,
+    hyper: StepHyper,
+    rngState?: Uint32Array,
+  ): Promise<ChunkResult> {
+    try {
+      const w = this.check(batch, options, rngState);
+      checkHyper(hyper, this.arenas, this.P);
+      const rng = this.config.dropout > 0 ? rngState : undefined;
+      return this.native
+        .trainAsync(
+          batch.ids,
+          batch.lengths,
+          batch.labels!,
+          batch.B,
+          batch.T,
+          w,
+          rng,
+          hyper.optimizer.kind,
+          packHyper(hyper, this.hyper),
+        )
+        .then((r) => ({ loss: r.loss, gradNorm: r.gradNorm }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   forwardSequences(batch: SequenceBatch): Float32Array {
     checkSequenceBatch(this.config, batch, false);
     return this.native.forward(batch.ids, batch.lengths, batch.B, batch.T);
@@ -632,6 +671,10 @@ class NativeBackendSession implements BackendSession {
     _rngState?: Uint32Array,
   ): ChunkResult {
     throw notSequenceModelError('trainSequences');
+  }
+
+  trainSequencesAsync(): Promise<ChunkResult> {
+    return Promise.reject(notSequenceModelError('trainSequencesAsync'));
   }
 
   forwardSequences(_batch: SequenceBatch): Float32Array {
