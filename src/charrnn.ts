@@ -16,7 +16,8 @@ import type { Vocabulary, TokenIds } from './text/vocabulary.js';
 import type { WordVocabulary } from './text/word-vocabulary.js';
 import type { ModelCore } from './generate/core.js';
 import type { GenerateOptions } from './generate/options.js';
-import { generate, stream, readable } from './generate/generate.js';
+import { generate, stream } from './generate/generate.js';
+import { readable } from './generate/readable.js';
 import { BatchSession, Session, type GenerateResult, type SessionOptions } from './generate/session.js';
 import { beamSearch, type Beam, type BeamOptions } from './generate/beam.js';
 import {

@@ -63,14 +63,14 @@ function showChars(chars: string[], max = 8): string {
 
 /** The corpus text must have exactly the checkpoint's vocabulary; otherwise say how they differ. */
 export function checkSameVocabulary(
-  text: string,
+  text: string | Vocabulary,
   vocabulary: ModelVocabulary,
   corpusPath: string,
   ckPath: string,
 ): void {
   // A word vocabulary maps any text (rare and unseen words become <unk>), so there is nothing to compare.
   if (vocabulary.kind === 'word') return;
-  const own = Vocabulary.fromText(text);
+  const own = typeof text === 'string' ? Vocabulary.fromText(text) : text;
   const mine = new Set(own.tokens);
   const theirs = new Set(vocabulary.tokens);
   const extra = own.tokens.filter((t) => !theirs.has(t));

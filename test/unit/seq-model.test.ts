@@ -322,7 +322,7 @@ describe('CharRNN with a classify / tag model', () => {
       backend: 'js',
     });
     const path = join(mkdtempSync(join(tmpdir(), 'charrnn-seq-')), 'm.safetensors');
-    writeFileSync(path, Buffer.concat(encodeModel(m)));
+    writeFileSync(path, encodeModel(m));
     const info = runCli(['inspect', path]);
     expect(info.code, info.stderr).toBe(0);
     expect(info.stdout).toContain(
@@ -346,7 +346,7 @@ describe('CharRNN with a classify / tag model', () => {
       pooling: 'mean',
       backend: 'js',
     });
-    const bytes = Buffer.concat(encodeModel(m));
+    const bytes = encodeModel(m);
     const back = modelFromCheckpoint(decodeCheckpoint(bytes), 'js');
     expect(back.config).toEqual(m.config);
     expect(back.classify('abc')).toEqual(m.classify('abc'));
