@@ -32,6 +32,8 @@ export {
   type SampleOptions,
   type ModelVocabulary,
   type ModelTrainingState,
+  type LabelPrediction,
+  type TagResult,
 } from './charrnn.js';
 export {
   resolveModelConfig,
@@ -39,6 +41,8 @@ export {
   type ModelConfigInput,
   type CellKind,
   type Activation,
+  type Task,
+  type Pooling,
 } from './model/config.js';
 export type { Layout, TensorView, TensorRole } from './model/layout.js';
 export { Rng } from './util/rng.js';
@@ -111,6 +115,8 @@ export type {
   OptimizerKind,
   ChunkResult,
   BackendName,
+  SequenceBatch,
+  SequenceLossOptions,
 } from './backends/backend.js';
 
 // Models as bytes: the charrnn .safetensors format in memory (a page's way to load and save).

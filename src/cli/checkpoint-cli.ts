@@ -86,8 +86,16 @@ export function checkSameVocabulary(
 }
 
 function modelSummary(c: ModelConfig): string {
-  const kind = c.cell === 'rnn' ? `${c.activation} RNN` : c.cell.toUpperCase();
+  const cell = c.cell === 'rnn' ? `${c.activation} RNN` : c.cell.toUpperCase();
+  const kind = c.bidirectional ? `bidirectional ${cell}` : cell;
+  const task =
+    c.task === 'classify'
+      ? [`classify into ${c.numClasses} labels, read-out ${c.pooling}`]
+      : c.task === 'tag'
+        ? [`tag with ${c.numClasses} labels`]
+        : [];
   const parts = [
+    ...task,
     `${c.layers} layer${c.layers > 1 ? 's' : ''}`,
     `hidden ${c.hiddenSizes.join('/')}`,
     c.embeddingSize > 0 ? `embedding ${c.embeddingSize}` : 'one-hot input',
