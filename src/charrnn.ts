@@ -2,7 +2,15 @@
 // above the model description (src/model), the backends and generation (src/generate), which it ties together.
 // It owns the arenas (user code only ever gets copies) and refuses re-entry while a call is running.
 // Deliberately no training policy (see src/train) and no file format details (see src/io/model-file).
-import type { Arenas, BackendName, BackendSession, ChunkResult, StepHyper } from './backends/backend.js';
+import type {
+  Arenas,
+  BackendName,
+  BackendSession,
+  ChunkResult,
+  SequenceBatch,
+  SequenceLossOptions,
+  StepHyper,
+} from './backends/backend.js';
 import { resolveBackend, type BackendChoice } from './backends/index.js';
 import type { Vocabulary, TokenIds } from './text/vocabulary.js';
 import type { WordVocabulary } from './text/word-vocabulary.js';
@@ -23,11 +31,18 @@ import { trace, type TraceOptions, type TraceResult } from './generate/trace.js'
 import type { Readable } from 'node:stream';
 import { Rng } from './util/rng.js';
 import { describe, positiveInt } from './util/validate.js';
-import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } from './model/config.js';
+import {
+  resolveModelConfig,
+  type Activation,
+  type CellKind,
+  type ModelConfig,
+  type Pooling,
+  type Task,
+} from './model/config.js';
 import { initParameters } from './model/init.js';
 import { stateSize, type Layout } from './model/layout.js';
 import { describeModel } from './model/spec.js';
-import { busyError, timeoutError } from './util/errors.js';
+import { busyError, notLanguageModelError, notSequenceModelError, timeoutError } from './util/errors.js';
 
 /** A model's vocabulary: characters (Vocabulary) or words (WordVocabulary). */
 export type ModelVocabulary = Vocabulary | WordVocabulary;
@@ -66,8 +81,32 @@ export interface CreateModelOptions {
    * (U(−1/√H, 1/√H), like every other bias), e.g. to compare learning curves with PyTorch's.
    */
   forgetBias?: number | 'pytorch';
+  /** What the model predicts: 'lm' (default), 'classify' (a label per sequence) or 'tag' (a label per token). */
+  task?: Task;
+  /** Number of labels of a 'classify' / 'tag' model (required for those). */
+  numClasses?: number;
+  /** Run every layer in both directions ('classify' / 'tag' only; default false). */
+  bidirectional?: boolean;
+  /** Read-out of a 'classify' model: 'last' (default), 'mean' or 'max'. */
+  pooling?: Pooling;
   /** 'auto' (native if available, else JS with one warning), 'native' or 'js'. Default 'auto'. */
   backend?: BackendChoice;
+}
+
+/** A label and the probabilities of every label (softmax of the head's logits). */
+export interface LabelPrediction {
+  /** Index of the most probable label (the first one on a tie). */
+  label: number;
+  /** [C] probabilities. */
+  probabilities: Float32Array;
+}
+
+/** model.tag's result: one prediction per token of the text. */
+export interface TagResult {
+  /** [n] most probable label of each token. */
+  labels: Int32Array;
+  /** [n·C] probabilities, row-major (token i's at i·C). */
+  probabilities: Float32Array;
 }
 
 export interface EvaluateResult {
@@ -154,6 +193,10 @@ export class CharRNN {
       embeddingSize: options.embeddingSize,
       dropout: options.dropout,
       activation: options.activation,
+      task: options.task,
+      numClasses: options.numClasses,
+      bidirectional: options.bidirectional,
+      pooling: options.pooling,
     });
     const rng = new Rng(options.seed ?? 1);
     const params = initParameters(describeModel(config), rng, {
@@ -227,6 +270,7 @@ export class CharRNN {
     hyper: StepHyper,
   ): ChunkResult {
     this.#checkIdle();
+    this.#lmOnly('trainChunk');
     const hidden = this.#hiddenFor(positiveInt('batch', batch));
     const rngState = this.#dropoutRng.state;
     return this.#session.trainChunk({ inputs, targets, batch, steps, hidden, rngState }, hyper);
@@ -241,6 +285,7 @@ export class CharRNN {
     hyper: StepHyper,
   ): Promise<ChunkResult> {
     this.#checkIdle();
+    this.#lmOnly('trainChunkAsync');
     const hidden = this.#hiddenFor(positiveInt('batch', batch));
     // Private copies of the ids: the caller's buffers stay theirs while native code reads ours.
     const rngState = this.#dropoutRng.state;
@@ -256,6 +301,7 @@ export class CharRNN {
   /** Mean loss over a token sequence (one stream from a zero state), with perplexity and bits per char. */
   evaluate(ids: TokenIds | string): EvaluateResult {
     this.#checkIdle();
+    this.#lmOnly('evaluate');
     const { totalNats, count } = this.#session.evaluate(this.#idsOf(ids));
     return evaluateResult(totalNats, count);
   }
@@ -267,6 +313,7 @@ export class CharRNN {
    */
   async evaluateAsync(ids: TokenIds | string, options: { timeLimit?: number } = {}): Promise<EvaluateResult> {
     this.#checkIdle();
+    this.#lmOnly('evaluateAsync');
     const limit = options.timeLimit;
     if (limit !== undefined && (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0))
       throw new RangeError(`Expected a number of seconds ≥ 0 for timeLimit but received ${String(limit)}`);
@@ -307,6 +354,8 @@ export class CharRNN {
   /** The narrow view generation code works through; every call checks that the model is idle. */
   #coreView: ModelCore | undefined;
   get #core(): ModelCore {
+    // Every generation / scoring call comes through here: a 'classify' / 'tag' model has no next-token distribution.
+    this.#lmOnly('sampling, generation, sessions and scoring');
     if (this.#coreView) return this.#coreView;
     const session = this.#session;
     const idle = () => this.#checkIdle();
@@ -388,6 +437,106 @@ export class CharRNN {
   rank(texts: readonly string[], options: RankOptions = {}): RankedText[] {
     this.#checkIdle();
     return rank(this.#core, texts, options);
+  }
+
+  #lmOnly(what: string): void {
+    if (this.config.task !== 'lm') throw notLanguageModelError(this.config, what);
+  }
+
+  #seqOnly(what: string): void {
+    if (this.config.task === 'lm') throw notSequenceModelError(what);
+  }
+
+  // ---- 'classify' / 'tag' models (see docs/tasks.md) ----
+
+  /**
+   * Train on one padded batch of whole sequences (SequenceBatch: B, T, ids [B·T] row-major, lengths [B], labels):
+   * forward, backward, clipping and one optimizer update with the same machinery as trainChunk (hyper.reduction
+   * is ignored: the loss is always the weighted mean over counted items). Returns that loss and the gradient norm.
+   */
+  trainSequenceBatch(batch: SequenceBatch, hyper: StepHyper, options: SequenceLossOptions = {}): ChunkResult {
+    this.#checkIdle();
+    this.#seqOnly('trainSequenceBatch');
+    return this.#session.trainSequences(batch, options, hyper, this.#dropoutRng.state);
+  }
+
+  /** The loss of one padded batch and its gradient (into the private grads arena, not applied), for checks. */
+  sequenceLoss(batch: SequenceBatch, options: SequenceLossOptions = {}): number {
+    this.#checkIdle();
+    this.#seqOnly('sequenceLoss');
+    return this.#session.sequenceGradient(batch, options, this.#dropoutRng.state);
+  }
+
+  /** Logits of a padded batch (no dropout): 'classify' [B·C]; 'tag' [B·T·C] (row b·T + t; padded steps zero). */
+  forwardSequences(batch: SequenceBatch): Float32Array {
+    this.#checkIdle();
+    this.#seqOnly('forwardSequences');
+    return this.#session.forwardSequences(batch);
+  }
+
+  /** Texts as one padded batch (ids encoded by the vocabulary, padded with id 0). */
+  #batchOf(texts: readonly (TokenIds | string)[]): SequenceBatch {
+    const seqs = texts.map((t) => this.#idsOf(t));
+    const B = seqs.length;
+    if (B === 0) throw new RangeError('Expected at least one text but received an empty array');
+    seqs.forEach((s, i) => {
+      if (s.length === 0)
+        throw new RangeError(`Expected a non-empty text for texts[${i}] but received an empty one`);
+    });
+    const T = Math.max(...seqs.map((s) => s.length));
+    const ids = new Int32Array(B * T);
+    const lengths = new Int32Array(B);
+    seqs.forEach((s, b) => {
+      ids.set(s, b * T);
+      lengths[b] = s.length;
+    });
+    return { B, T, ids, lengths };
+  }
+
+  /** The most probable label of a text (or of each text, batched) with every label's probability ('classify'). */
+  classify(text: TokenIds | string): LabelPrediction;
+  classify(texts: readonly (TokenIds | string)[]): LabelPrediction[];
+  classify(input: TokenIds | string | readonly (TokenIds | string)[]): LabelPrediction | LabelPrediction[] {
+    this.#checkIdle();
+    if (this.config.task !== 'classify')
+      throw this.config.task === 'lm'
+        ? notSequenceModelError('classify')
+        : notLanguageModelError(this.config, 'classify'); // a 'tag' model: say what it is
+    const many = Array.isArray(input);
+    const texts = many ? (input as readonly (TokenIds | string)[]) : [input as TokenIds | string];
+    const logits = this.#session.forwardSequences(this.#batchOf(texts));
+    const C = this.config.numClasses;
+    const out = texts.map((_, b) => softmaxPrediction(logits.subarray(b * C, (b + 1) * C)));
+    return many ? out : out[0];
+  }
+
+  /** The most probable label of every token of a text (or of each text, batched) ('tag'). */
+  tag(text: TokenIds | string): TagResult;
+  tag(texts: readonly (TokenIds | string)[]): TagResult[];
+  tag(input: TokenIds | string | readonly (TokenIds | string)[]): TagResult | TagResult[] {
+    this.#checkIdle();
+    if (this.config.task !== 'tag')
+      throw this.config.task === 'lm'
+        ? notSequenceModelError('tag')
+        : notLanguageModelError(this.config, 'tag');
+    const many = Array.isArray(input);
+    const texts = many ? (input as readonly (TokenIds | string)[]) : [input as TokenIds | string];
+    const batch = this.#batchOf(texts);
+    const logits = this.#session.forwardSequences(batch);
+    const C = this.config.numClasses;
+    const out = texts.map((_, b) => {
+      const n = batch.lengths[b];
+      const labels = new Int32Array(n);
+      const probabilities = new Float32Array(n * C);
+      for (let t = 0; t < n; t++) {
+        const o = (b * batch.T + t) * C;
+        const p = softmaxPrediction(logits.subarray(o, o + C));
+        labels[t] = p.label;
+        probabilities.set(p.probabilities, t * C);
+      }
+      return { labels, probabilities };
+    });
+    return many ? out : out[0];
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -498,6 +647,22 @@ function copyParameters(
         );
     params.set(data, t.offset);
   }
+}
+
+/** Softmax of one row of logits (float64 sums) and its argmax. */
+function softmaxPrediction(logits: Float32Array): LabelPrediction {
+  let max = -Infinity;
+  let label = 0;
+  for (let k = 0; k < logits.length; k++)
+    if (logits[k] > max) {
+      max = logits[k];
+      label = k;
+    }
+  let sum = 0;
+  for (let k = 0; k < logits.length; k++) sum += Math.exp(logits[k] - max);
+  const probabilities = new Float32Array(logits.length);
+  for (let k = 0; k < logits.length; k++) probabilities[k] = Math.exp(logits[k] - max) / sum;
+  return { label, probabilities };
 }
 
 function evaluateResult(totalNats: number, count: number): EvaluateResult {

@@ -30,6 +30,8 @@ export {
   type SampleOptions,
   type ModelVocabulary,
   type ModelTrainingState,
+  type LabelPrediction,
+  type TagResult,
 } from './charrnn.js';
 export {
   resolveModelConfig,
@@ -37,6 +39,8 @@ export {
   type ModelConfigInput,
   type CellKind,
   type Activation,
+  type Task,
+  type Pooling,
 } from './model/config.js';
 export type { Layout, TensorView, TensorRole } from './model/layout.js';
 export { Rng } from './util/rng.js';
@@ -114,6 +118,8 @@ export type {
   OptimizerKind,
   ChunkResult,
   BackendName,
+  SequenceBatch,
+  SequenceLossOptions,
 } from './backends/backend.js';
 
 // Files: checkpoints, model files, safetensors.

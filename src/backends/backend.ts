@@ -115,6 +115,32 @@ export interface SampleRequest {
   readonly transform?: TransformSpec;
 }
 
+/**
+ * A padded batch of B whole, independent sequences for a 'classify' / 'tag' model (each read from a zero state),
+ * row-major: sequence b's token at step t is ids[b·T + t].
+ */
+export interface SequenceBatch {
+  /** Number of sequences B. */
+  readonly B: number;
+  /** Padded length T (the longest sequence's length, or more). */
+  readonly T: number;
+  /** [B·T] token ids; steps t ≥ lengths[b] are padding (any valid id) and never read into anything. */
+  readonly ids: Int32Array;
+  /** [B] true lengths, each in [1, T]. */
+  readonly lengths: Int32Array;
+  /**
+   * Labels in [0, C) — 'classify': [B], one per sequence; 'tag': [B·T] row-major, −1 = not counted (padding or
+   * unlabelled). Required for training; ignored by forwardSequences.
+   */
+  readonly labels?: Int32Array;
+}
+
+/** Options of a sequence loss: per-class weights of the cross-entropy (PyTorch's `weight`). */
+export interface SequenceLossOptions {
+  /** [C] finite, ≥ 0 weights; the loss is Σ w[y]·nll / Σ w[y] over counted items (PyTorch's weighted mean). */
+  readonly classWeights?: Float32Array;
+}
+
 /** One model bound to one backend. Every method validates its inputs (both backends). */
 export interface BackendSession {
   readonly backend: BackendName;
@@ -147,6 +173,24 @@ export interface BackendSession {
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
   /** The whole sampling loop; returns the generated token ids. The last prime token conditions the first sample. */
   sample(req: SampleRequest): Int32Array;
+  /**
+   * 'classify' / 'tag' models: forward + backward of a padded batch (SequenceBatch, labels required) into
+   * `arenas.grads` (overwritten, unclipped), with the weighted mean cross-entropy over the counted items
+   * (0 when none counts). No update; dropout masks drawn from `rngState` when config.dropout > 0.
+   */
+  sequenceGradient(batch: SequenceBatch, options: SequenceLossOptions, rngState?: Uint32Array): number;
+  /** As sequenceGradient, then clipping and one optimizer update (the trainChunk machinery). */
+  trainSequences(
+    batch: SequenceBatch,
+    options: SequenceLossOptions,
+    hyper: StepHyper,
+    rngState?: Uint32Array,
+  ): ChunkResult;
+  /**
+   * Logits of a padded batch, no dropout: 'classify' [B, C]; 'tag' [B·T, C] row-major (row b·T + t), padded steps
+   * zero.
+   */
+  forwardSequences(batch: SequenceBatch): Float32Array;
   /** Release native resources; further calls throw. */
   dispose(): void;
 }

@@ -3,10 +3,23 @@
 // on live below the backends: token ids in src/util/validate.ts, the generation options beside their rule in
 // src/sampling/transform.ts, the limits in src/model/config.ts. Deliberately checks only what a backend
 // dereferences (lengths, id ranges, hyper-parameters).
-import type { Arenas, Chunk, SampleRequest, StepHyper } from './backend.js';
+import type {
+  Arenas,
+  Chunk,
+  SampleRequest,
+  SequenceBatch,
+  SequenceLossOptions,
+  StepHyper,
+} from './backend.js';
 import { optimizerSlots } from './backend.js';
 import { checkTransform } from '../sampling/transform.js';
-import { gateCount, MAX_SAMPLE_LENGTH, MAX_SCRATCH_ELEMENTS, type ModelConfig } from '../model/config.js';
+import {
+  directions,
+  gateCount,
+  MAX_SAMPLE_LENGTH,
+  MAX_SCRATCH_ELEMENTS,
+  type ModelConfig,
+} from '../model/config.js';
 import { stateSize } from '../model/layout.js';
 import { describeModel } from '../model/spec.js';
 import {
@@ -108,4 +121,74 @@ export function checkSample(config: ModelConfig, req: SampleRequest): void {
   if (!req.greedy) checkTemperature(req.temperature);
   checkRngState(req.rngState);
   if (req.transform !== undefined) checkTransform(req.transform, config.vocabSize);
+}
+
+/**
+ * A padded sequence batch for a 'classify' / 'tag' model (see SequenceBatch): B, T ≥ 1 within the scratch cap, ids
+ * [B·T] in [0, V), lengths [B] in [1, T], and (withLabels) labels in [0, C) — classify [B], tag [B·T] with −1 allowed
+ * (labels at padded steps are never counted, whatever they hold).
+ */
+export function checkSequenceBatch(config: ModelConfig, batch: SequenceBatch, withLabels: boolean): void {
+  if (batch === null || typeof batch !== 'object')
+    throw new TypeError(`Expected an object for batch but received ${describe(batch)}`);
+  const B = positiveInt('batch.B', batch.B);
+  const T = positiveInt('batch.T', batch.T);
+  const D = directions(config);
+  const widest = Math.max(
+    gateCount(config.cell) * Math.max(...config.hiddenSizes),
+    D * Math.max(...config.hiddenSizes),
+    config.numClasses,
+    config.embeddingSize,
+  );
+  if (B * T * widest > MAX_SCRATCH_ELEMENTS)
+    throw new RangeError(
+      `Expected B × T × max(gates × hiddenSize, numClasses, embeddingSize) ≤ ${MAX_SCRATCH_ELEMENTS} but received ${B} × ${T} × ${widest}`,
+    );
+  checkIds('batch.ids', batch.ids, B * T, config.vocabSize);
+  const lengths = batch.lengths;
+  if (!(lengths instanceof Int32Array) || lengths.length !== B)
+    throw new TypeError(
+      `Expected an Int32Array of length ${B} for batch.lengths but received ${describe(lengths)}`,
+    );
+  for (let b = 0; b < B; b++)
+    if (lengths[b] < 1 || lengths[b] > T)
+      throw new RangeError(
+        `Expected an integer in [1, ${T}] for batch.lengths[${b}] but received ${lengths[b]}`,
+      );
+  if (!withLabels) return;
+  const tag = config.task === 'tag';
+  const n = tag ? B * T : B;
+  const labels = batch.labels;
+  if (!(labels instanceof Int32Array) || labels.length !== n)
+    throw new TypeError(
+      `Expected an Int32Array of length ${n} (${tag ? 'B × T: one label per step' : 'B: one label per sequence'}) for batch.labels but received ${describe(labels)}`,
+    );
+  const C = config.numClasses;
+  const lo = tag ? -1 : 0;
+  for (let i = 0; i < n; i++)
+    if (labels[i] < lo || labels[i] >= C)
+      throw new RangeError(
+        `Expected a label in [${lo}, ${C - 1}]${tag ? ' (−1 = not counted)' : ''} for batch.labels[${i}] but received ${labels[i]}`,
+      );
+}
+
+/** Class weights of a sequence loss: absent, or a Float32Array [C] of finite values ≥ 0. */
+export function checkSequenceLoss(
+  config: ModelConfig,
+  options: SequenceLossOptions,
+): Float32Array | undefined {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`Expected an options object but received ${describe(options)}`);
+  const w = options.classWeights;
+  if (w === undefined) return undefined;
+  float32Array('classWeights', w, config.numClasses);
+  for (let i = 0; i < w.length; i++)
+    if (!(Number.isFinite(w[i]) && w[i] >= 0))
+      throw new RangeError(`Expected a finite number ≥ 0 for classWeights[${i}] but received ${w[i]}`);
+  return w;
+}
+
+/** The dropout mask stream a sequence call needs when config.dropout > 0. */
+export function checkSequenceRng(config: ModelConfig, rngState: unknown): void {
+  if (config.dropout > 0) checkRngState(rngState, 'dropout > 0 needs a seeded mask stream');
 }

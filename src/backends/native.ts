@@ -16,6 +16,8 @@ import type {
   EvalResult,
   OptimizerKind,
   SampleRequest,
+  SequenceBatch,
+  SequenceLossOptions,
   StepHyper,
 } from './backend.js';
 import type { ModelConfig } from '../model/config.js';
@@ -23,6 +25,7 @@ import { describeModel } from '../model/spec.js';
 import { checkArenas, checkChunk, checkHyper, checkSample, checkTemperature } from './check.js';
 import { checkIds, float32Array, oneOf } from '../util/validate.js';
 import { isIdentity } from '../sampling/transform.js';
+import { notSequenceModelError } from '../util/errors.js';
 
 /** The `{ loss, gradNorm }` object returned by the addon's trainChunk. */
 export interface NativeChunkResult {
@@ -449,6 +452,23 @@ class NativeBackendSession implements BackendSession {
     );
   }
 
+  sequenceGradient(_batch: SequenceBatch, _options: SequenceLossOptions, _rngState?: Uint32Array): number {
+    throw notSequenceModelError('sequenceGradient');
+  }
+
+  trainSequences(
+    _batch: SequenceBatch,
+    _options: SequenceLossOptions,
+    _hyper: StepHyper,
+    _rngState?: Uint32Array,
+  ): ChunkResult {
+    throw notSequenceModelError('trainSequences');
+  }
+
+  forwardSequences(_batch: SequenceBatch): Float32Array {
+    throw notSequenceModelError('forwardSequences');
+  }
+
   dispose(): void {
     this.native.dispose();
   }
@@ -467,6 +487,10 @@ export function nativeBackend(): Backend {
   return Object.freeze({
     name: 'native' as const,
     open(config: ModelConfig, arenas: Arenas): BackendSession {
+      if (config.task !== 'lm')
+        throw new RangeError(
+          `Expected task 'lm' for the native backend but received '${config.task}'. HINT: use backend: 'js' for 'classify' / 'tag' models`,
+        );
       return new NativeBackendSession(binding, config, arenas);
     },
   });

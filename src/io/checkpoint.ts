@@ -40,7 +40,24 @@ const CONFIG_KEYS = [
   'embeddingSize',
   'dropout',
   'activation',
+  'task',
+  'numClasses',
+  'bidirectional',
+  'pooling',
 ] as const;
+/**
+ * Keys a language model's config omits (they hold their defaults: task 'lm', no classes, one direction, 'last'),
+ * so its file is the same as before they existed; a 'classify' / 'tag' model writes them all.
+ */
+const CONFIG_KEYS_SEQ = ['task', 'numClasses', 'bidirectional', 'pooling'] as const;
+
+/** The config as a file stores it (JSON): a language model without the task keys (CONFIG_KEYS_SEQ). */
+export function configJson(config: ModelConfig): string {
+  if (config.task !== 'lm') return JSON.stringify(config);
+  const plain: Record<string, unknown> = { ...config };
+  for (const k of CONFIG_KEYS_SEQ) delete plain[k];
+  return JSON.stringify(plain);
+}
 /** Version-1 files from before stacked models hold only these; the rest default (1 layer, one-hot, no dropout, tanh). */
 const CONFIG_KEYS_V1 = ['cell', 'vocabSize', 'hiddenSize'] as const;
 
@@ -55,7 +72,8 @@ function checkConfigKeys(raw: unknown, version: string, bad: (what: string) => n
   if (unknown !== undefined)
     bad(`has an unknown key ${JSON.stringify(unknown)} (a config holds ${CONFIG_KEYS.join(', ')})`);
   const required: readonly string[] = version === FORMAT_VERSION_VANILLA ? CONFIG_KEYS_V1 : CONFIG_KEYS;
-  const missing = required.find((k) => !Object.hasOwn(raw, k));
+  const optional: readonly string[] = CONFIG_KEYS_SEQ;
+  const missing = required.find((k) => !optional.includes(k) && !Object.hasOwn(raw, k));
   if (missing !== undefined)
     bad(`is missing ${JSON.stringify(missing)} (required in format version ${version})`);
 }
@@ -123,7 +141,7 @@ function modelMetadata(model: CharRNN, version: FormatVersion): Record<string, s
   return {
     format: MODEL_FORMAT,
     format_version: version,
-    config: JSON.stringify(model.config),
+    config: configJson(model.config),
     vocabulary: JSON.stringify(model.vocabulary.toJSON()),
   };
 }

@@ -8,7 +8,7 @@ import { layoutFor } from '../model/spec.js';
 import { describe } from '../util/validate.js';
 
 /** PyTorch's name of a tensor, by its role (the seeds' bh, one bias, stands for rnn.bias_ih_l0). */
-export function torchName(t: Pick<TensorView, 'role' | 'layer'>): string {
+export function torchName(t: Pick<TensorView, 'role' | 'layer' | 'reverse'>): string {
   switch (t.role) {
     case 'embedding':
       return 'embedding.weight';
@@ -19,7 +19,7 @@ export function torchName(t: Pick<TensorView, 'role' | 'layer'>): string {
     case 'bias':
       return `rnn.bias_ih_l${t.layer ?? 0}`;
     default:
-      return `rnn.${t.role}_l${t.layer ?? 0}`;
+      return `rnn.${t.role}_l${t.layer ?? 0}${t.reverse ? '_reverse' : ''}`;
   }
 }
 

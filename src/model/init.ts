@@ -44,7 +44,8 @@ export function initParameters(spec: ModelSpec, rng: Rng, options: InitOptions =
 
 /**
  * PyTorch's default initialisation, in arena order: N(0, 1) for the embedding (nn.Embedding); U(−k, k) with
- * k = 1/√H_l for every weight and bias of recurrent layer l, and k = 1/√H_top for the decoder (nn.Linear).
+ * k = 1/√H_l for every weight and bias of recurrent layer l (both directions), and k = 1/√(D·H_top) for the
+ * decoder (nn.Linear of fan-in D·H_top, D = 2 when bidirectional).
  */
 function initPyTorch(spec: ModelSpec, params: Float32Array, rng: Rng): void {
   const { config, layout } = spec;
@@ -53,7 +54,13 @@ function initPyTorch(spec: ModelSpec, params: Float32Array, rng: Rng): void {
       for (let i = t.offset; i < t.offset + t.size; i++) params[i] = rng.nextGaussian();
       continue;
     }
-    const k = 1 / Math.sqrt(t.layer === undefined ? config.hiddenSize : config.hiddenSizes[t.layer]);
+    const k =
+      1 /
+      Math.sqrt(
+        t.layer === undefined
+          ? (config.bidirectional ? 2 : 1) * config.hiddenSize
+          : config.hiddenSizes[t.layer],
+      );
     for (let i = t.offset; i < t.offset + t.size; i++) params[i] = (rng.nextFloat() * 2 - 1) * k;
   }
 }

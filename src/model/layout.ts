@@ -3,7 +3,7 @@
 // config gets is decided by the model description (./spec.ts, layoutFor), not here.
 // The native side derives the same offsets (native/nn/layout.h for the seeds' layout, native/nn/stack.h for
 // every other one); test/parity checks they agree. Deliberately no allocation of arenas here.
-import { gateCount, type ModelConfig } from './config.js';
+import { directions, gateCount, type ModelConfig } from './config.js';
 
 /**
  * What a tensor is for, whatever its name: PyTorch's parameter names without the layer suffix. `bias` is the
@@ -38,6 +38,8 @@ export interface TensorView {
   readonly role: TensorRole;
   /** The recurrent layer it belongs to (0 = bottom); undefined for the embedding and the decoder. */
   readonly layer?: number;
+  /** True for the reverse direction of a bidirectional layer (PyTorch's `_reverse` suffix). */
+  readonly reverse?: boolean;
 }
 
 export interface Layout {
@@ -47,9 +49,12 @@ export interface Layout {
   get(name: string): TensorView;
 }
 
-/** Input width of layer l: E (embedding), V (one-hot) for layer 0, else the width of layer l − 1. */
+/**
+ * Input width of layer l: E (embedding), V (one-hot) for layer 0, else the output width of layer l − 1
+ * (D·H_{l−1}, D = 2 when bidirectional: both directions concatenated).
+ */
 export function layerInputSize(config: ModelConfig, l: number): number {
-  if (l > 0) return config.hiddenSizes[l - 1];
+  if (l > 0) return directions(config) * config.hiddenSizes[l - 1];
   return config.embeddingSize > 0 ? config.embeddingSize : config.vocabSize;
 }
 
@@ -72,13 +77,14 @@ export function layerInputSize(config: ModelConfig, l: number): number {
  *     rnn.weight_hh_l{l} [G·H_l, H_l]
  *     rnn.bias_ih_l{l}   [G·H_l]
  *     rnn.bias_hh_l{l}   [G·H_l]
- *   decoder.weight       [V, H_top]
- *   decoder.bias         [V]
+ *     and, when bidirectional, the same four again with the suffix `_reverse` (PyTorch's order), In_l = 2·H_{l−1}
+ *   decoder.weight       [V, D·H_top]      (task 'classify' / 'tag': [C, D·H_top], C = numClasses)
+ *   decoder.bias         [V]               ([C]); torch.nn.Linear(D·H_top, V or C) named `decoder`
  * (PyTorch's nn.RNN/LSTM/GRU need one width for all layers; per-layer widths map to one module per layer.)
  */
 export function arenaLayout(config: ModelConfig, names: LayoutNames): Layout {
   const V = config.vocabSize;
-  let specs: [string, number[], TensorRole, number?][];
+  let specs: [string, number[], TensorRole, number?, boolean?][];
   if (names === 'seeds') {
     const H = config.hiddenSize;
     specs = [
@@ -94,16 +100,20 @@ export function arenaLayout(config: ModelConfig, names: LayoutNames): Layout {
     if (config.embeddingSize > 0) specs.push(['embedding.weight', [V, config.embeddingSize], 'embedding']);
     for (let l = 0; l < config.layers; l++) {
       const H = config.hiddenSizes[l];
-      specs.push([`rnn.weight_ih_l${l}`, [G * H, layerInputSize(config, l)], 'weight_ih', l]);
-      specs.push([`rnn.weight_hh_l${l}`, [G * H, H], 'weight_hh', l]);
-      specs.push([`rnn.bias_ih_l${l}`, [G * H], 'bias_ih', l]);
-      specs.push([`rnn.bias_hh_l${l}`, [G * H], 'bias_hh', l]);
+      for (const sfx of config.bidirectional ? ['', '_reverse'] : ['']) {
+        const r = sfx !== '';
+        specs.push([`rnn.weight_ih_l${l}${sfx}`, [G * H, layerInputSize(config, l)], 'weight_ih', l, r]);
+        specs.push([`rnn.weight_hh_l${l}${sfx}`, [G * H, H], 'weight_hh', l, r]);
+        specs.push([`rnn.bias_ih_l${l}${sfx}`, [G * H], 'bias_ih', l, r]);
+        specs.push([`rnn.bias_hh_l${l}${sfx}`, [G * H], 'bias_hh', l, r]);
+      }
     }
-    specs.push(['decoder.weight', [V, config.hiddenSize], 'decoder_weight']);
-    specs.push(['decoder.bias', [V], 'decoder_bias']);
+    const out = config.task === 'lm' ? V : config.numClasses;
+    specs.push(['decoder.weight', [out, directions(config) * config.hiddenSize], 'decoder_weight']);
+    specs.push(['decoder.bias', [out], 'decoder_bias']);
   }
   let offset = 0;
-  const tensors: TensorView[] = specs.map(([name, shape, role, layer]) => {
+  const tensors: TensorView[] = specs.map(([name, shape, role, layer, reverse]) => {
     const size = shape.reduce((a, b) => a * b, 1);
     const view: TensorView = Object.freeze({
       name,
@@ -112,6 +122,7 @@ export function arenaLayout(config: ModelConfig, names: LayoutNames): Layout {
       size,
       role,
       ...(layer === undefined ? {} : { layer }),
+      ...(reverse ? { reverse } : {}),
     });
     offset += size;
     return view;
@@ -140,7 +151,9 @@ export function viewOf(arena: Float32Array, t: TensorView, base = 0): Float32Arr
  * Number of float32 elements of the carried recurrent state of B streams. The state is laid out as
  * PyTorch's (h_n[, c_n]) with batch_first=False, flattened layer by layer:
  *   h of layer 0 [B, H_0], h of layer 1 [B, H_1], …, then (LSTM only) c of layer 0 [B, H_0], c of layer 1, …
- * so the vanilla model's state is exactly [B, H]. Sampling and step() use B = 1.
+ * so the vanilla model's state is exactly [B, H]. Sampling and step() use B = 1. (A 'classify' / 'tag' model reads
+ * every sequence from a zero state and carries nothing between calls; its state keeps this size, one direction's,
+ * only so that the training-state plumbing has one shape.)
  */
 export function stateSize(config: ModelConfig, B: number): number {
   let n = 0;

@@ -50,3 +50,37 @@ export function timeoutError(message: string): CharRNNError {
 export function usageError(message: string): CharRNNError {
   return coded(ERROR_CODES.usage, message);
 }
+
+/** What a model is, for the two errors below ('classify' / 'tag' / 'lm', and whether it reads both ways). */
+interface TaskOf {
+  readonly task: string;
+  readonly bidirectional: boolean;
+}
+
+/**
+ * A language-model call (sampling, generation, step sessions, scoring, evaluation, LM training) on a 'classify' /
+ * 'tag' model: those predict labels, not the next token, and a bidirectional one reads each sequence from both
+ * ends, so there is no next-token distribution to sample from.
+ */
+export function notLanguageModelError(config: TaskOf, what: string): CharRNNError {
+  const kind = `${config.bidirectional ? 'a bidirectional ' : 'a '}'${config.task}' model`;
+  const why = config.bidirectional
+    ? 'its reverse direction reads each sequence from the end, so it has no next-token distribution to sample from'
+    : 'it predicts labels, not the next token';
+  const hint =
+    config.task === 'tag'
+      ? 'use model.tag(text)'
+      : config.task === 'classify'
+        ? 'use model.classify(text)'
+        : '';
+  return usageError(
+    `${what} needs a language model (task 'lm'), but this is ${kind}: ${why}${hint ? `. HINT: ${hint}` : ''}`,
+  );
+}
+
+/** A sequence call (classify, tag, trainSequenceBatch, forwardSequences) on a language model. */
+export function notSequenceModelError(what: string): CharRNNError {
+  return usageError(
+    `${what} needs a 'classify' or 'tag' model, but this is a language model (task 'lm'). HINT: create it with task: 'classify' or 'tag' and numClasses`,
+  );
+}

@@ -550,7 +550,7 @@ describe('strict config keys', () => {
     expect(
       refused(reencode(v2, (_, m) => (m.config = m.config.replace('"activation"', '"activaton"')))),
     ).toBe(
-      'Invalid charrnn file x.safetensors: __metadata__.config has an unknown key "activaton" (a config holds cell, vocabSize, hiddenSize, hiddenSizes, layers, embeddingSize, dropout, activation)',
+      'Invalid charrnn file x.safetensors: __metadata__.config has an unknown key "activaton" (a config holds cell, vocabSize, hiddenSize, hiddenSizes, layers, embeddingSize, dropout, activation, task, numClasses, bidirectional, pooling)',
     );
     for (const key of ['activation', 'layers', 'embeddingSize', 'hiddenSizes', 'dropout'])
       expect(

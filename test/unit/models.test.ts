@@ -33,6 +33,10 @@ describe('resolveModelConfig (new fields)', () => {
       embeddingSize: 0,
       dropout: 0,
       activation: 'tanh',
+      task: 'lm',
+      numClasses: 0,
+      bidirectional: false,
+      pooling: 'last',
     });
     expect(isVanilla(c)).toBe(true);
     expect(shapes(c)).toEqual([

@@ -10,6 +10,7 @@ import { describeModel } from '../../model/spec.js';
 import { gemmNN, gemmNT, gemmTN, matvec, transposeInto } from './blas.js';
 import { softmaxBackwardRows, softmaxInPlace } from './softmax.js';
 import { JsStackSession } from './stack.js';
+import { JsSeqSession } from './seq.js';
 
 /** Offsets of the named tensors, resolved once per session. */
 interface Offsets {
@@ -153,6 +154,8 @@ export const jsBackend: Backend = Object.freeze({
   name: 'js' as const,
   open(config: ModelConfig, arenas: Arenas): BackendSession {
     // The seeds' layout (the vanilla model) keeps its own tuned session; every other layout runs the stacked/gated one.
+    // 'classify' / 'tag' models (uni- or bidirectional) run the sequence session.
+    if (config.task !== 'lm') return new JsSeqSession(config, arenas);
     return describeModel(config).names === 'seeds'
       ? new JsSession(config, arenas)
       : new JsStackSession(config, arenas);

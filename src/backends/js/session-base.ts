@@ -8,6 +8,8 @@ import type {
   ChunkResult,
   EvalResult,
   SampleRequest,
+  SequenceBatch,
+  SequenceLossOptions,
   StepHyper,
 } from '../backend.js';
 import type { ModelConfig } from '../../model/config.js';
@@ -15,9 +17,18 @@ import { stateSize } from '../../model/layout.js';
 import { Rng } from '../../util/rng.js';
 import { checkIds, float32Array } from '../../util/validate.js';
 import { tokenPicker } from '../../sampling/picker.js';
-import { checkArenas, checkChunk, checkHyper, checkSample, checkTemperature } from '../check.js';
+import {
+  checkArenas,
+  checkChunk,
+  checkHyper,
+  checkSample,
+  checkSequenceBatch,
+  checkSequenceLoss,
+  checkSequenceRng,
+  checkTemperature,
+} from '../check.js';
 import { applyUpdate } from './optim.js';
-import { disposedError } from '../../util/errors.js';
+import { disposedError, notSequenceModelError } from '../../util/errors.js';
 import { yieldToEventLoop } from '../../util/yield.js';
 import { ChunkThread, sharedArenas } from './chunk-thread.js';
 
@@ -214,6 +225,58 @@ export abstract class JsSessionBase {
     }
     req.rngState.set(rng.state);
     return out;
+  }
+
+  /** 'classify' / 'tag' sessions (./seq.ts): logits of a padded batch, no dropout. */
+  protected seqForward(_batch: SequenceBatch): Float32Array {
+    throw notSequenceModelError('forwardSequences');
+  }
+
+  /** 'classify' / 'tag' sessions: forward + backward into this.gacc; returns the weighted mean loss. */
+  protected seqForwardBackward(
+    _batch: SequenceBatch,
+    _classWeights: Float32Array | undefined,
+    _rngState: Uint32Array | undefined,
+  ): number {
+    throw notSequenceModelError('sequenceGradient / trainSequences');
+  }
+
+  private checkSeq(batch: SequenceBatch, options: SequenceLossOptions, rngState: unknown) {
+    this.live();
+    if (this.config.task === 'lm') throw notSequenceModelError('sequenceGradient / trainSequences');
+    checkSequenceBatch(this.config, batch, true);
+    const weights = checkSequenceLoss(this.config, options);
+    checkSequenceRng(this.config, rngState);
+    return weights;
+  }
+
+  sequenceGradient(batch: SequenceBatch, options: SequenceLossOptions, rngState?: Uint32Array): number {
+    const weights = this.checkSeq(batch, options, rngState);
+    const loss = this.seqForwardBackward(batch, weights, rngState);
+    const g = this.arenas.grads;
+    const acc = this.gacc;
+    for (let i = 0; i < this.P; i++) g[i] = acc[i];
+    return loss;
+  }
+
+  trainSequences(
+    batch: SequenceBatch,
+    options: SequenceLossOptions,
+    hyper: StepHyper,
+    rngState?: Uint32Array,
+  ): ChunkResult {
+    const weights = this.checkSeq(batch, options, rngState);
+    checkHyper(hyper, this.arenas, this.P);
+    const loss = this.seqForwardBackward(batch, weights, rngState);
+    const gradNorm = applyUpdate(this.gacc, this.arenas, this.P, hyper);
+    return { loss, gradNorm };
+  }
+
+  forwardSequences(batch: SequenceBatch): Float32Array {
+    this.live();
+    if (this.config.task === 'lm') throw notSequenceModelError('forwardSequences');
+    checkSequenceBatch(this.config, batch, false);
+    return this.seqForward(batch);
   }
 
   dispose(): void {
