@@ -106,6 +106,22 @@ export {
   type RunLogWriterOptions,
   type RunStartInfo,
 } from './train/run-log-file.js';
+
+// Classifiers and taggers: their data, labels, training loop, scores and files (docs/tasks.md).
+export {
+  trainTask,
+  type TaskTrainOptions,
+  type TaskTrainResult,
+  type TaskEvalEvent,
+  type TaskMetric,
+} from './train/task-trainer.js';
+export { LabelVocabulary, type LabelVocabularyJSON } from './tasks/labels.js';
+export type { SequenceTask, ClassifyExample, TagExample, TaskExample } from './tasks/data.js';
+export { encodeSequences, SequenceBatcher, type EncodedSequences } from './tasks/batch.js';
+export { evaluateSequences, type SequenceEvaluation, type LabelProbability } from './tasks/evaluate.js';
+export type { ClassificationMetrics, ClassScore } from './tasks/metrics.js';
+export { readTaskData, readTaskSplits, type TaskSplitOptions, type TaskSplits } from './io/task-data.js';
+export { loadTaskModel, type TaskModel } from './io/task-model.js';
 export { makeReport } from './report/report.js';
 export type { ReportOptions } from './report/report-html.js';
 export type { LossHistory } from './run/loss-history.js';
