@@ -23,6 +23,10 @@ export interface TaskDataReference {
   seed: number;
   /** Longest training sequence. */
   maxLength: number;
+  /** The loss's class weights. */
+  classWeights: 'none' | 'balanced';
+  /** The validation metric (behind the best checkpoint and a plateau schedule). */
+  metric: 'accuracy' | 'macro-f1' | 'loss';
 }
 
 /** The labels of a checkpoint: its `labels` metadata, or "0" … "C-1" for a file written without it. */
@@ -52,7 +56,13 @@ export function taskDataOf(ck: Checkpoint): TaskDataReference | undefined {
   const raw = ck.metadata[TASK_DATA_KEY];
   if (raw === undefined) return undefined;
   const v = JSON.parse(raw) as TaskDataReference;
-  if (typeof v?.data !== 'string' || typeof v.seed !== 'number' || typeof v.maxLength !== 'number')
+  if (
+    typeof v?.data !== 'string' ||
+    typeof v.seed !== 'number' ||
+    typeof v.maxLength !== 'number' ||
+    (v.classWeights !== 'none' && v.classWeights !== 'balanced') ||
+    !['accuracy', 'macro-f1', 'loss'].includes(v.metric)
+  )
     throw new RangeError('The task_data metadata of this checkpoint is malformed');
   return v;
 }

@@ -190,6 +190,22 @@ describe('exact resume of a task run', () => {
     );
     expect(r.stderr).toMatch(/resuming .*part\.safetensors at iteration 5/);
     expect(r.code).toBe(0);
+    // What fixes the run's arithmetic or its data cannot change on resume.
+    const clash = charrnn(
+      'train',
+      '--resume',
+      part,
+      '--class-weights',
+      'balanced',
+      '--split',
+      '50/50',
+      '--max-iters',
+      '13',
+    );
+    expect(clash.code).toBe(1);
+    expect(clash.stderr.trim()).toBe(
+      'charrnn: --split, --class-weights cannot be used with --resume: the checkpoint fixes the data and its split, the model, the class weights and the validation metric. HINT: leave them out',
+    );
     const [a, b] = await Promise.all([readCheckpoint(whole), readCheckpoint(part)]);
     expect(b.training!.state.iteration).toBe(12);
     for (const [name, t] of a.parameters) expect(Array.from(b.parameters.get(name)!)).toEqual(Array.from(t));

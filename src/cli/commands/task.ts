@@ -189,13 +189,12 @@ export async function trainTaskCommand(opts: TaskTrainCliOptions, cmd: Command):
   let resume: Awaited<ReturnType<typeof readTaskCheckpoint>> | undefined;
   if (opts.resume !== undefined) {
     checkResumeOptions(given);
-    // The data, its split and the model's shape come from the checkpoint (--class-weights and --metric may change).
-    const fixed = TASK_ONLY.filter(([k]) => given(k) && k !== 'classWeights' && k !== 'metric').map(
-      ([, f]) => f,
-    );
+    // The data, its split, the model's shape, the loss's class weights and the validation metric (which the best
+    // checkpoint and a plateau schedule compare) come from the checkpoint.
+    const fixed = TASK_ONLY.filter(([k]) => given(k)).map(([, f]) => f);
     if (fixed.length > 0)
       throw new UsageError(
-        `${fixed.join(', ')} cannot be used with --resume: the checkpoint fixes the data, its split and the model. HINT: leave them out`,
+        `${fixed.join(', ')} cannot be used with --resume: the checkpoint fixes the data and its split, the model, the class weights and the validation metric. HINT: leave them out`,
       );
     resume = await readTaskCheckpoint(opts.resume);
     ref = resume.ref;
@@ -223,6 +222,8 @@ export async function trainTaskCommand(opts: TaskTrainCliOptions, cmd: Command):
       },
       seed: opts.seed,
       maxLength: opts.maxLength,
+      classWeights: opts.classWeights,
+      metric: opts.metric,
     };
   }
   const parts = await readTaskSplits({
@@ -319,7 +320,8 @@ export async function trainTaskCommand(opts: TaskTrainCliOptions, cmd: Command):
     clipValue: state?.clipValue ?? (given('clipValue') ? opts.clipValue : 0),
     clipNorm: state?.clipNorm ?? (given('clipNorm') ? opts.clipNorm : 5),
     seed: ref.seed,
-    metric: opts.metric,
+    metric: ref.metric,
+    classWeights: ref.classWeights,
   };
   if (opts.log !== false) {
     await checkCheckpointFolders(checkpoint);
@@ -360,8 +362,8 @@ export async function trainTaskCommand(opts: TaskTrainCliOptions, cmd: Command):
             lrSchedule: opts.lrSchedule,
             seed: ref.seed,
           }),
-      classWeights: opts.classWeights === 'balanced' ? 'balanced' : undefined,
-      metric: opts.metric,
+      classWeights: ref.classWeights === 'balanced' ? 'balanced' : undefined,
+      metric: ref.metric,
       maxTime: opts.maxTime,
       maxIters: opts.maxIters,
       maxEpochs: opts.maxEpochs,
