@@ -12,6 +12,7 @@ constexpr std::int64_t kMaxHidden = 16384;                           // width of
 constexpr std::int64_t kMaxVocab = std::int64_t{1} << 20;            // vocabulary size
 constexpr std::int64_t kMaxLayers = 64;                              // stacked layers
 constexpr std::int64_t kMaxEmbedding = 16384;                        // embedding width
+constexpr std::int64_t kMaxClasses = std::int64_t{1} << 16;          // labels of a 'classify' / 'tag' model
 constexpr std::int64_t kMaxScratchElements = std::int64_t{1} << 29;  // B·T·max(row width) per call
 constexpr std::int64_t kMaxSampleLength = std::int64_t{1} << 30;     // tokens per sample call (and its window)
 constexpr std::int64_t kMaxInt = 2147483647;                         // kernel sizes, strides and top-k are C ints

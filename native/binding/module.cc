@@ -13,6 +13,7 @@
 //   layout(cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout):
 //       { tensors: [{ name, offset, size }], size, stateSize }   (stateSize: of one stream)
 //   Session                              session.h
+//   SeqSession                           seq_session.h (classify / tag models)
 //   lossFun, gemm, gemv, axpy, dot       dropin.h
 #include <napi.h>
 
@@ -25,6 +26,7 @@
 #include "kernels/kernels.h"
 #include "limits.h"
 #include "model_config.h"
+#include "seq_session.h"
 #include "session.h"
 #include "util/threadpool.h"
 
@@ -32,7 +34,7 @@ namespace charrnn {
 namespace binding {
 namespace {
 
-constexpr int kAbi = 3;
+constexpr int kAbi = 4;
 
 std::atomic<bool> g_simd_forced{false};
 
@@ -116,6 +118,7 @@ Napi::Object Limits(Napi::Env env) {
   set("maxVocab", kMaxVocab);
   set("maxLayers", kMaxLayers);
   set("maxEmbedding", kMaxEmbedding);
+  set("maxClasses", kMaxClasses);
   set("maxScratchElements", kMaxScratchElements);
   set("maxSampleLength", kMaxSampleLength);
   o.Freeze();
@@ -134,6 +137,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env, "setThreads"));
   exports.Set("layout", Napi::Function::New<Layout>(env, "layout"));
   exports.Set("Session", Session::Define(env));
+  exports.Set("SeqSession", SeqSession::Define(env));
   register_dropin(env, exports);
   return exports;
 }

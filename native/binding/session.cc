@@ -139,10 +139,11 @@ ChunkArgs Session::chunk_args(const Napi::CallbackInfo& info, std::size_t rng_in
   return c;
 }
 
-optim::Hyper Session::hyper_args(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const std::string kind = one_of_arg(env, info[6], "optimizer.kind", {"sgd", "adagrad", "rmsprop", "adam"});
-  ArrayArg<double> h = f64_arg(env, info[7], "hyper");
+optim::Hyper Session::hyper_args(const Napi::CallbackInfo& info) { return hyper_from(info.Env(), info[6], info[7]); }
+
+optim::Hyper hyper_from(Napi::Env env, Napi::Value kind_arg, Napi::Value hyper_arg) {
+  const std::string kind = one_of_arg(env, kind_arg, "optimizer.kind", {"sgd", "adagrad", "rmsprop", "adam"});
+  ArrayArg<double> h = f64_arg(env, hyper_arg, "hyper");
   if (h.length != kHyperCount)
     throw_range(env, "a Float64Array of length " + std::to_string(kHyperCount), "hyper",
                 "a Float64Array of length " + std::to_string(h.length));

@@ -108,6 +108,9 @@ class Session : public Napi::ObjectWrap<Session> {
 // sample), so that worker.terminate() ends them within a block instead of waiting for their end.
 bool env_stopping(napi_env env);
 
+// The optimizer kind (a string) and the Float64Array of hyper-parameters (kHyperFields order), checked.
+optim::Hyper hyper_from(Napi::Env env, Napi::Value kind, Napi::Value hyper);
+
 // { loss, gradNorm } of a chunk whose loss sum covered B·T positions.
 Napi::Object chunk_result(Napi::Env env, const nn::ChunkResult& r, int B, int T);
 

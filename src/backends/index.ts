@@ -30,8 +30,6 @@ export function resolveBackend(choice: BackendChoice = 'auto', opts: ResolveOpti
   oneOf('backend', choice, ['auto', 'js', 'native'] as const);
   if (choice === 'js') return jsBackend;
   if (choice === 'native') return nativeBackend();
-  // The addon runs language models only, so far: 'classify' / 'tag' models run on the TypeScript backend.
-  if (opts.config !== undefined && opts.config.task !== 'lm') return jsBackend;
   if (loadNative().binding) return nativeBackend();
   if (!warned) {
     warned = true;

@@ -22,10 +22,19 @@ import type {
 } from './backend.js';
 import type { ModelConfig } from '../model/config.js';
 import { describeModel } from '../model/spec.js';
-import { checkArenas, checkChunk, checkHyper, checkSample, checkTemperature } from './check.js';
+import {
+  checkArenas,
+  checkChunk,
+  checkHyper,
+  checkSample,
+  checkSequenceBatch,
+  checkSequenceLoss,
+  checkSequenceRng,
+  checkTemperature,
+} from './check.js';
 import { checkIds, float32Array, oneOf } from '../util/validate.js';
 import { isIdentity } from '../sampling/transform.js';
-import { notSequenceModelError } from '../util/errors.js';
+import { notLanguageModelError, notSequenceModelError } from '../util/errors.js';
 
 /** The `{ loss, gradNorm }` object returned by the addon's trainChunk. */
 export interface NativeChunkResult {
@@ -64,6 +73,8 @@ export interface NativeLimits {
   readonly maxVocab: number;
   readonly maxLayers: number;
   readonly maxEmbedding: number;
+  /** MAX_CLASSES: labels of a 'classify' / 'tag' model. */
+  readonly maxClasses: number;
   readonly maxScratchElements: number;
   readonly maxSampleLength: number;
 }
@@ -126,6 +137,36 @@ export interface NativeSession {
   dispose(): void;
 }
 
+/**
+ * A 'classify' / 'tag' model bound in C++ (native/binding/seq_session.h): raw, positional signatures; the batch is
+ * copied and re-checked inside. `classWeights` / `rngState` may be undefined (rngState is required when dropout > 0).
+ */
+export interface NativeSeqSession {
+  gradient(
+    ids: Int32Array,
+    lengths: Int32Array,
+    labels: Int32Array,
+    B: number,
+    T: number,
+    classWeights: Float32Array | undefined,
+    rngState: Uint32Array | undefined,
+  ): number;
+  train(
+    ids: Int32Array,
+    lengths: Int32Array,
+    labels: Int32Array,
+    B: number,
+    T: number,
+    classWeights: Float32Array | undefined,
+    rngState: Uint32Array | undefined,
+    kind: OptimizerKind,
+    hyper: Float64Array,
+  ): NativeChunkResult;
+  forward(ids: Int32Array, lengths: Int32Array, B: number, T: number): Float32Array;
+  tensors(): { name: string; offset: number; size: number }[];
+  dispose(): void;
+}
+
 /** Everything the addon exports. */
 export interface NativeBinding {
   /** Version of this surface; a mismatch means a stale build. */
@@ -163,10 +204,26 @@ export interface NativeBinding {
     grads: Float32Array,
     optState: Float32Array,
   ) => NativeSession;
+  /** A session for a 'classify' / 'tag' config (src/model/config.ts), positional as Session's. */
+  readonly SeqSession: new (
+    cell: ModelConfig['cell'],
+    activation: ModelConfig['activation'],
+    vocabSize: number,
+    hiddenSizes: Int32Array,
+    embeddingSize: number,
+    dropout: number,
+    task: 'classify' | 'tag',
+    numClasses: number,
+    bidirectional: boolean,
+    pooling: ModelConfig['pooling'],
+    params: Float32Array,
+    grads: Float32Array,
+    optState: Float32Array,
+  ) => NativeSeqSession;
 }
 
 /** The addon surface this adapter was written against. */
-export const NATIVE_ABI = 3;
+export const NATIVE_ABI = 4;
 export const HYPER_FIELDS = [
   'lr',
   'momentum',
@@ -283,6 +340,129 @@ export function nativeUnavailableReason(): string | undefined {
   return error ? error.message.replace(/^native addon could not be loaded: /, '') : undefined;
 }
 
+/** The hyper-parameters in HYPER_FIELDS order, into `h` (already validated by checkHyper). */
+function packHyper(hyper: StepHyper, h: Float64Array): Float64Array {
+  const o = hyper.optimizer;
+  h[0] = o.lr;
+  h[1] = o.momentum;
+  h[2] = o.beta1;
+  h[3] = o.beta2;
+  h[4] = o.eps;
+  h[5] = o.weightDecay;
+  h[6] = hyper.clipValue;
+  h[7] = hyper.clipNorm;
+  h[8] = hyper.step;
+  return h;
+}
+
+/**
+ * A 'classify' / 'tag' model on the addon: the three sequence calls; every language-model call throws the
+ * not-a-language-model error (before touching the addon).
+ */
+class NativeSeqBackendSession implements BackendSession {
+  readonly backend = 'native' as const;
+  private readonly native: NativeSeqSession;
+  private readonly hyper = new Float64Array(HYPER_FIELDS.length);
+  private readonly P: number;
+
+  constructor(
+    binding: NativeBinding,
+    private readonly config: ModelConfig,
+    private readonly arenas: Arenas,
+  ) {
+    this.P = checkArenas(config, arenas);
+    this.native = new binding.SeqSession(
+      config.cell,
+      config.activation,
+      config.vocabSize,
+      Int32Array.from(config.hiddenSizes),
+      config.embeddingSize,
+      config.dropout,
+      config.task as 'classify' | 'tag',
+      config.numClasses,
+      config.bidirectional,
+      config.pooling,
+      arenas.params,
+      arenas.grads,
+      arenas.optState,
+    );
+  }
+
+  private check(
+    batch: SequenceBatch,
+    options: SequenceLossOptions,
+    rngState: unknown,
+  ): Float32Array | undefined {
+    checkSequenceBatch(this.config, batch, true);
+    const w = checkSequenceLoss(this.config, options);
+    checkSequenceRng(this.config, rngState);
+    return w;
+  }
+
+  sequenceGradient(batch: SequenceBatch, options: SequenceLossOptions, rngState?: Uint32Array): number {
+    const w = this.check(batch, options, rngState);
+    const rng = this.config.dropout > 0 ? rngState : undefined;
+    return this.native.gradient(batch.ids, batch.lengths, batch.labels!, batch.B, batch.T, w, rng);
+  }
+
+  trainSequences(
+    batch: SequenceBatch,
+    options: SequenceLossOptions,
+    hyper: StepHyper,
+    rngState?: Uint32Array,
+  ): ChunkResult {
+    const w = this.check(batch, options, rngState);
+    checkHyper(hyper, this.arenas, this.P);
+    const rng = this.config.dropout > 0 ? rngState : undefined;
+    const r = this.native.train(
+      batch.ids,
+      batch.lengths,
+      batch.labels!,
+      batch.B,
+      batch.T,
+      w,
+      rng,
+      hyper.optimizer.kind,
+      packHyper(hyper, this.hyper),
+    );
+    return { loss: r.loss, gradNorm: r.gradNorm };
+  }
+
+  forwardSequences(batch: SequenceBatch): Float32Array {
+    checkSequenceBatch(this.config, batch, false);
+    return this.native.forward(batch.ids, batch.lengths, batch.B, batch.T);
+  }
+
+  private lm(what: string): never {
+    throw notLanguageModelError(this.config, what);
+  }
+  gradient(): number {
+    return this.lm('gradient');
+  }
+  trainChunk(): ChunkResult {
+    return this.lm('trainChunk');
+  }
+  trainChunkAsync(): Promise<ChunkResult> {
+    return Promise.reject(notLanguageModelError(this.config, 'trainChunkAsync'));
+  }
+  evaluate(): EvalResult {
+    return this.lm('evaluate');
+  }
+  evaluateAsync(): Promise<AsyncEvalResult> {
+    return Promise.reject(notLanguageModelError(this.config, 'evaluateAsync'));
+  }
+  step(): void {
+    this.lm('step');
+  }
+  sample(): Int32Array {
+    return this.lm('sample');
+  }
+
+  dispose(): void {
+    this.native.dispose();
+  }
+}
+
 class NativeBackendSession implements BackendSession {
   readonly backend = 'native' as const;
   private readonly native: NativeSession;
@@ -330,20 +510,9 @@ class NativeBackendSession implements BackendSession {
     );
   }
 
-  /** Validates and packs the hyper-parameters into the session's Float64Array (read synchronously by C++). */
+  /** Packs the hyper-parameters into the session's Float64Array (read synchronously by C++). */
   private pack(hyper: StepHyper): Float64Array {
-    const o = hyper.optimizer;
-    const h = this.hyper;
-    h[0] = o.lr;
-    h[1] = o.momentum;
-    h[2] = o.beta1;
-    h[3] = o.beta2;
-    h[4] = o.eps;
-    h[5] = o.weightDecay;
-    h[6] = hyper.clipValue;
-    h[7] = hyper.clipNorm;
-    h[8] = hyper.step;
-    return h;
+    return packHyper(hyper, this.hyper);
   }
 
   private checkTrain(chunk: Chunk, hyper: StepHyper): void {
@@ -487,10 +656,7 @@ export function nativeBackend(): Backend {
   return Object.freeze({
     name: 'native' as const,
     open(config: ModelConfig, arenas: Arenas): BackendSession {
-      if (config.task !== 'lm')
-        throw new RangeError(
-          `Expected task 'lm' for the native backend but received '${config.task}'. HINT: use backend: 'js' for 'classify' / 'tag' models`,
-        );
+      if (config.task !== 'lm') return new NativeSeqBackendSession(binding, config, arenas);
       return new NativeBackendSession(binding, config, arenas);
     },
   });

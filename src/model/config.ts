@@ -84,7 +84,7 @@ export const MAX_VOCAB_SIZE = 1 << 20;
 export const MAX_HIDDEN_SIZE = 16384;
 /** Largest number of stacked layers accepted. */
 export const MAX_LAYERS = 64;
-/** Largest number of labels of a 'classify' / 'tag' model. */
+/** Largest number of labels of a 'classify' / 'tag' model (native/binding/limits.h kMaxClasses). */
 export const MAX_CLASSES = 1 << 16;
 /** Largest embedding width accepted. */
 export const MAX_EMBEDDING_SIZE = 16384;

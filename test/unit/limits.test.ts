@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../../src/backends/native.js';
 import {
+  MAX_CLASSES,
   MAX_EMBEDDING_SIZE,
   MAX_HIDDEN_SIZE,
   MAX_LAYERS,
@@ -23,6 +24,7 @@ describe.runIf(binding !== undefined)('native limits', () => {
       maxVocab: MAX_VOCAB_SIZE,
       maxLayers: MAX_LAYERS,
       maxEmbedding: MAX_EMBEDDING_SIZE,
+      maxClasses: MAX_CLASSES,
       maxScratchElements: MAX_SCRATCH_ELEMENTS,
       maxSampleLength: MAX_SAMPLE_LENGTH,
     });
