@@ -39,7 +39,8 @@ export default tseslint.config(
             ['train', 'bench'], // the training loop and its run log; the benchmark runner
             ['report'], // what a person looks at: the HTML report of run logs, the terminal loss chart
             ['cli', 'brain'], // the charrnn command; brain.js's recurrent API (charrnn/brain)
-            ['index', 'internals'], // the package entry points
+            ['browser', 'node'], // the library without files (the root entry in a browser); its file functions (charrnn/node)
+            ['index', 'internals'], // the package entry points in Node: index = browser + node
           ],
         },
       ],

@@ -16,7 +16,8 @@ import type { Vocabulary, TokenIds } from './text/vocabulary.js';
 import type { WordVocabulary } from './text/word-vocabulary.js';
 import type { ModelCore } from './generate/core.js';
 import type { GenerateOptions } from './generate/options.js';
-import { generate, stream, readable } from './generate/generate.js';
+import { generate, stream } from './generate/generate.js';
+import { readable } from './generate/readable.js';
 import { BatchSession, Session, type GenerateResult, type SessionOptions } from './generate/session.js';
 import { beamSearch, type Beam, type BeamOptions } from './generate/beam.js';
 import {
@@ -458,6 +459,25 @@ export class CharRNN {
     this.#checkIdle();
     this.#seqOnly('trainSequenceBatch');
     return this.#session.trainSequences(batch, options, hyper, this.#dropoutRng.state);
+  }
+
+  /**
+   * As trainSequenceBatch, off the main thread on the native backend (in place on the TypeScript one); the model is
+   * busy until it settles. The batch's arrays are copied before it starts.
+   */
+  async trainSequenceBatchAsync(
+    batch: SequenceBatch,
+    hyper: StepHyper,
+    options: SequenceLossOptions = {},
+  ): Promise<ChunkResult> {
+    this.#checkIdle();
+    this.#seqOnly('trainSequenceBatchAsync');
+    this.#busy = true;
+    try {
+      return await this.#session.trainSequencesAsync(batch, options, hyper, this.#dropoutRng.state);
+    } finally {
+      this.#busy = false;
+    }
   }
 
   /** The loss of one padded batch and its gradient (into the private grads arena, not applied), for checks. */

@@ -32,12 +32,13 @@ export type {
   SampleRequest,
 } from './backends/backend.js';
 
-// The neuron ranking of the viewer (src/generate/trace.ts; model.trace gives its input).
-export { rankNeurons, textFeatures, pearson, TEXT_FEATURES } from './generate/trace.js';
+// The features the viewer's neuron ranking correlates with (src/generate/trace.ts; rankNeurons is in the root entry).
+export { textFeatures, pearson, TEXT_FEATURES } from './generate/trace.js';
 
 // Text helpers (src/text).
 export { tokenizeWords, vocabularyFromJSON } from './text/word-vocabulary.js';
-export { readCorpusFile, decodeUtf8Strict } from './text/corpus.js';
+export { decodeUtf8Strict } from './text/corpus.js';
+export { readCorpusFile } from './text/corpus-file.js';
 
 // A training run's data (src/run).
 export { parseSchedule, resolveSchedule, lrAt } from './run/schedule.js';

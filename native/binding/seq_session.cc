@@ -9,6 +9,7 @@
 #include "limits.h"
 #include "model_config.h"
 #include "session.h"
+#include "util/rng.h"
 
 namespace charrnn {
 namespace binding {
@@ -18,6 +19,7 @@ Napi::Function SeqSession::Define(Napi::Env env) {
                      {
                          InstanceMethod<&SeqSession::Gradient>("gradient"),
                          InstanceMethod<&SeqSession::Train>("train"),
+                         InstanceMethod<&SeqSession::TrainAsync>("trainAsync"),
                          InstanceMethod<&SeqSession::Forward>("forward"),
                          InstanceMethod<&SeqSession::Tensors>("tensors"),
                          InstanceMethod<&SeqSession::Dispose>("dispose"),
@@ -64,7 +66,13 @@ SeqSession::SeqSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SeqSes
 }
 
 void SeqSession::check_usable(Napi::Env env) const {
+  if (busy_) throw coded_error(env, kBusy, kBusyCode);
   if (disposed_) throw coded_error(env, kDisposed, kDisposedCode);
+}
+
+void SeqSession::FinishAsync() {
+  busy_ = false;
+  g_async_in_flight.fetch_sub(1);
 }
 
 namespace {
@@ -198,6 +206,114 @@ Napi::Value SeqSession::Train(const Napi::CallbackInfo& info) {
   });
 }
 
+// trainAsync: validation and private copies of the batch on the main thread (batch_args; nothing else touches those
+// copies while the session is busy), the workspace reserved there too, so Execute neither allocates nor uses N-API;
+// the advanced mask stream is written back and the promise settled in OnOK / OnError.
+class SeqTrainWorker : public Napi::AsyncWorker {
+ public:
+  SeqTrainWorker(Napi::Env env, SeqSession* session, Napi::Object self, Napi::Value rng, const nn::SeqBatch& batch,
+                 const optim::Hyper& hyper, float* params, float* grads, float* opt)
+      : Napi::AsyncWorker(env, "charrnn.trainSequencesAsync"),
+        session_(session),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        self_(Napi::Persistent(self)),
+        kernels_(&kernels::active()),
+        batch_(batch),
+        hyper_(hyper),
+        params_(params),
+        grads_(grads),
+        opt_(opt) {
+    if (session->model_->has_dropout()) {
+      rng_ = Napi::Persistent(rng.As<Napi::Uint32Array>());
+      std::memcpy(session->async_rng_, rng.As<Napi::Uint32Array>().Data(), sizeof session->async_rng_);
+    }
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      Xoshiro128ss rng{{0, 0, 0, 0}};
+      const bool drop = session_->model_->has_dropout();
+      if (drop) std::memcpy(rng.s, session_->async_rng_, sizeof rng.s);
+      loss_ = session_->model_->gradient(*kernels_, params_, grads_, batch_, drop ? &rng : nullptr);
+      if (drop) std::memcpy(session_->async_rng_, rng.s, sizeof rng.s);
+      norm_ = optim::clip_and_update(hyper_, params_, grads_, opt_, session_->model_->param_count());
+    } catch (const std::bad_alloc&) { SetError(kOutOfMemory); } catch (const std::exception& e) {
+      SetError(std::string(kNativeErrorPrefix) + e.what());
+    } catch (...) { SetError(kUnknownError); }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    session_->FinishAsync();
+    if (session_->model_->has_dropout()) {
+      Napi::Uint32Array rng = rng_.Value();
+      Napi::Value buf = rng.ArrayBuffer();
+      if ((buf.IsArrayBuffer() && buf.As<Napi::ArrayBuffer>().IsDetached()) || rng.ElementLength() != 4) {
+        deferred_.Reject(Napi::Error::New(env,
+                                          "trainAsync finished but its rngState Uint32Array was detached or resized "
+                                          "while it ran; the advanced mask stream could not be written back")
+                             .Value());
+        return;
+      }
+      std::memcpy(rng.Data(), session_->async_rng_, sizeof session_->async_rng_);
+    }
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("loss", Napi::Number::New(env, loss_));
+    r.Set("gradNorm", Napi::Number::New(env, norm_));
+    deferred_.Resolve(r);
+  }
+
+  void OnError(const Napi::Error& e) override {
+    session_->FinishAsync();
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  SeqSession* session_;
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference self_;  // keeps the session (and the arenas it references) alive while this runs
+  Napi::Reference<Napi::Uint32Array> rng_;
+  const kernels::Table* kernels_;  // the table active when the call was made (setIsa refuses while this runs)
+  nn::SeqBatch batch_;             // over the session's private copies
+  optim::Hyper hyper_;
+  float *params_, *grads_, *opt_;
+  double loss_ = 0, norm_ = 0;
+};
+
+Napi::Value SeqSession::TrainAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    check_usable(env);
+    expect_args(info, 9, "trainAsync");
+    const BatchArgs a = batch_args(info, true);
+    const optim::Hyper h = hyper_from(env, info[7], info[8]);
+    const std::size_t P = model_->param_count();
+    ArrayArg<float> p = f32_exact(env, params_.Value(), "params", P);
+    ArrayArg<float> g = f32_exact(env, grads_.Value(), "grads", P);
+    ArrayArg<float> o = f32_arg(env, opt_.Value(), "optState");
+    const std::size_t need = optim::slots(h.kind) * P;
+    if (o.length < need)
+      throw_range(env, "a Float32Array of length ≥ " + std::to_string(need), "optState",
+                  "a Float32Array of length " + std::to_string(o.length));
+    model_->reserve(a.batch.B, a.batch.T);  // Execute must not allocate
+    SeqTrainWorker* w =
+        new SeqTrainWorker(env, this, info.This().As<Napi::Object>(), info[6], a.batch, h, p.data, g.data, o.data);
+    Napi::Promise promise = w->Promise();
+    busy_ = true;
+    g_async_in_flight.fetch_add(1);
+    try {
+      w->Queue();
+    } catch (...) {
+      FinishAsync();
+      delete w;
+      throw;
+    }
+    return promise;
+  });
+}
+
 Napi::Value SeqSession::Forward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
@@ -233,6 +349,7 @@ Napi::Value SeqSession::Tensors(const Napi::CallbackInfo& info) {
 Napi::Value SeqSession::Dispose(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
+    if (busy_) throw coded_error(env, kBusy, kBusyCode);
     if (!disposed_) {
       disposed_ = true;
       params_.Reset();

@@ -650,6 +650,8 @@ std::size_t SeqModel::vocab() const { return impl_->c.stack.V; }
 Task SeqModel::task() const { return impl_->c.task; }
 std::vector<SeqModel::Tensor> SeqModel::tensors() const { return impl_->names; }
 
+void SeqModel::reserve(int B, int T) { impl_->reserve(B, T, true, impl_->c.stack.dropout > 0); }
+
 double SeqModel::gradient(const Table& k, const float* params, float* grads, const SeqBatch& batch, Xoshiro128ss* rng) {
   return impl_->gradient(k, params, grads, batch, rng);
 }

@@ -64,6 +64,9 @@ class SeqModel {
     std::size_t offset, size;
   };
   std::vector<Tensor> tensors() const;
+  // Grow the workspace for a B × T training batch (throws std::bad_alloc), so that a later gradient() of that shape
+  // never allocates (an AsyncWorker's Execute relies on it).
+  void reserve(int B, int T);
   // Forward + backward of one batch: writes every element of grads (overwritten, unclipped); masks drawn from
   // rng (advanced) when has_dropout(). Returns the weighted mean loss (0, with zero grads, when nothing counts).
   double gradient(const kernels::Table& k, const float* params, float* grads, const SeqBatch& batch, Xoshiro128ss* rng);

@@ -187,6 +187,16 @@ export interface BackendSession {
     rngState?: Uint32Array,
   ): ChunkResult;
   /**
+   * As trainSequences, off the main thread where the backend can (native: an AsyncWorker; the session refuses other
+   * calls until it settles). The TypeScript backend runs it in place. The batch is copied before it starts.
+   */
+  trainSequencesAsync(
+    batch: SequenceBatch,
+    options: SequenceLossOptions,
+    hyper: StepHyper,
+    rngState?: Uint32Array,
+  ): Promise<ChunkResult>;
+  /**
    * Logits of a padded batch, no dropout: 'classify' [B, C]; 'tag' [B·T, C] row-major (row b·T + t), padded steps
    * zero.
    */

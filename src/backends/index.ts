@@ -3,6 +3,7 @@
 import type { Backend, BackendName } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { loadNative, nativeBackend, nativeUnavailableReason, NATIVE_HINT } from './native.js';
+import { ADDON_EXPECTED } from './native-host.js';
 import { describe, oneOf } from '../util/validate.js';
 import type { ModelConfig } from '../model/config.js';
 
@@ -24,14 +25,15 @@ let warned = false;
 /**
  * The backend for a choice. 'native' throws with the reason and a HINT when the addon is missing;
  * 'auto' picks native whenever the addon loads, and otherwise falls back to the pure-TypeScript backend
- * and warns once per process.
+ * and warns once per process (not in a browser, where there is no addon to miss).
  */
 export function resolveBackend(choice: BackendChoice = 'auto', opts: ResolveOptions = {}): Backend {
   oneOf('backend', choice, ['auto', 'js', 'native'] as const);
   if (choice === 'js') return jsBackend;
   if (choice === 'native') return nativeBackend();
   if (loadNative().binding) return nativeBackend();
-  if (!warned) {
+  // In a browser no addon can load: the TypeScript backend is the only one, not a fallback to warn about.
+  if (!warned && ADDON_EXPECTED) {
     warned = true;
     const warn = opts.warn ?? ((m: string) => console.warn(m));
     warn(
@@ -54,12 +56,14 @@ export interface BackendCapabilities {
   threads: number;
   /** Why the native addon is unavailable (only when backend is 'js'). */
   reason?: string;
+  /** The addon file in use (only when backend is 'native'): build/Release (compiled), or prebuilds/ (shipped). */
+  addon?: string;
 }
 
 /** What this process would run: the native addon's kernel path, or the JS backend and why. */
 export function capabilities(): BackendCapabilities {
-  const { binding } = loadNative();
-  if (binding) return { backend: 'native', ...binding.capabilities() };
+  const { binding, path } = loadNative();
+  if (binding) return { backend: 'native', ...binding.capabilities(), addon: path };
   return {
     backend: 'js',
     isa: 'js',

@@ -2,10 +2,10 @@
 // reading the model's description (src/model/spec.ts) for the arena and state sizes it checks.
 // Validation happens here first (the same checks as the JS backend), and again in C++ before any pointer is
 // dereferenced. Deliberately no math and no fallback policy here: src/backends/index.ts decides between backends.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { describeLoadError } from './load-error.js';
+import { addonPathOverride, requireAddon } from './native-host.js';
+
+export { describeLoadError };
 import type {
   Arenas,
   AsyncEvalResult,
@@ -162,6 +162,17 @@ export interface NativeSeqSession {
     kind: OptimizerKind,
     hyper: Float64Array,
   ): NativeChunkResult;
+  trainAsync(
+    ids: Int32Array,
+    lengths: Int32Array,
+    labels: Int32Array,
+    B: number,
+    T: number,
+    classWeights: Float32Array | undefined,
+    rngState: Uint32Array | undefined,
+    kind: OptimizerKind,
+    hyper: Float64Array,
+  ): Promise<NativeChunkResult>;
   forward(ids: Int32Array, lengths: Int32Array, B: number, T: number): Float32Array;
   tensors(): { name: string; offset: number; size: number }[];
   dispose(): void;
@@ -241,25 +252,12 @@ export const NATIVE_HINT =
 
 export interface NativeLoad {
   binding?: NativeBinding;
+  /** The addon file loaded (a source build, a prebuild, or CHARRNN_ADDON_PATH). */
+  path?: string;
   error?: Error;
 }
 
 let cached: NativeLoad | undefined;
-
-/**
- * Why loading failed, on one line. `bindings` lists the paths it tried on the lines after "Tried:"; those are kept
- * (joined), everything else past the first line dropped.
- */
-export function describeLoadError(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  const [first, ...rest] = msg.split('\n');
-  if (/Tried:\s*$/.test(first)) {
-    const paths = rest.map((l) => l.replace(/^\s*→\s*/, '').trim()).filter((l) => l !== '');
-    if (paths.length > 0)
-      return `${first.replace(/\.?\s*Tried:\s*$/, '').trim()} (tried ${paths.join(', ')})`;
-  }
-  return first.trim();
-}
 
 function checkShape(b: unknown): NativeBinding {
   const o = b as Partial<NativeBinding> | null;
@@ -274,62 +272,20 @@ function checkShape(b: unknown): NativeBinding {
 }
 
 /**
- * Compare an addon with the checksum scripts/install.mjs recorded beside it (`charrnn.node.sha256`) before it is
- * loaded: dlopen of a truncated or half-copied file crashes the process (SIGBUS) where this throws a reason, so
- * 'auto' falls back to TypeScript. A build without a record (cmake-js, Debug) is loaded unverified.
- */
-function verifyAddon(path: string): void {
-  let record: string;
-  try {
-    record = readFileSync(`${path}.sha256`, 'utf8');
-  } catch {
-    return;
-  }
-  const [digest, size] = record.trim().split(/\s+/);
-  const bytes = readFileSync(path);
-  if (bytes.length !== Number(size) || createHash('sha256').update(bytes).digest('hex') !== digest)
-    throw new Error(
-      `${path} is not the file that was built (${bytes.length} bytes, recorded ${size}; truncated or replaced?). HINT: run \`npm rebuild charrnn\``,
-    );
-}
-
-/**
  * Load the addon once per process: CHARRNN_ADDON_PATH (e.g. a Debug/ASan build) when set, else
  * `bindings('charrnn')` from the package root. Never throws: the error says why it is unavailable.
  */
 export function loadNative(): NativeLoad {
   if (cached) return cached;
-  const errors: string[] = [];
-  // Where there is no process (a browser bundle), this fails inside the try: the addon is then unavailable.
-  const override = typeof process === 'object' ? process.env?.CHARRNN_ADDON_PATH : undefined;
+  const override = addonPathOverride();
   try {
-    const require = createRequire(import.meta.url);
-    if (override) {
-      verifyAddon(override);
-      cached = { binding: checkShape(require(override)) };
-    } else {
-      const bindings = require('bindings') as (opts: {
-        bindings: string;
-        module_root: string;
-        try: string[][];
-        path: true;
-      }) => string;
-      const root = fileURLToPath(new URL('../../', import.meta.url));
-      // Release only: a Debug/ASan build (build/Debug) aborts the process when loaded without the sanitizer
-      // runtime preloaded, so it is reached only through CHARRNN_ADDON_PATH (scripts/test-asan.sh).
-      const order = [
-        ['module_root', 'build', 'Release', 'bindings'],
-        ['module_root', 'build', 'bindings'],
-      ];
-      const path = bindings({ bindings: 'charrnn', module_root: root, try: order, path: true });
-      verifyAddon(path);
-      cached = { binding: checkShape(require(path)) };
-    }
+    const addon = requireAddon(override);
+    cached = { binding: checkShape(addon.exports), path: addon.path };
   } catch (err) {
-    errors.push(
-      override ? `CHARRNN_ADDON_PATH=${override}: ${describeLoadError(err)}` : describeLoadError(err),
-    );
-    cached = { error: new Error(`native addon could not be loaded: ${errors.join('; ')}`) };
+    const reason = override
+      ? `CHARRNN_ADDON_PATH=${override}: ${describeLoadError(err)}`
+      : describeLoadError(err);
+    cached = { error: new Error(`native addon could not be loaded: ${reason}`) };
   }
   return cached;
 }
@@ -426,6 +382,34 @@ class NativeSeqBackendSession implements BackendSession {
       packHyper(hyper, this.hyper),
     );
     return { loss: r.loss, gradNorm: r.gradNorm };
+  }
+
+  trainSequencesAsync(
+    batch: SequenceBatch,
+    options: SequenceLossOptions,
+    hyper: StepHyper,
+    rngState?: Uint32Array,
+  ): Promise<ChunkResult> {
+    try {
+      const w = this.check(batch, options, rngState);
+      checkHyper(hyper, this.arenas, this.P);
+      const rng = this.config.dropout > 0 ? rngState : undefined;
+      return this.native
+        .trainAsync(
+          batch.ids,
+          batch.lengths,
+          batch.labels!,
+          batch.B,
+          batch.T,
+          w,
+          rng,
+          hyper.optimizer.kind,
+          packHyper(hyper, this.hyper),
+        )
+        .then((r) => ({ loss: r.loss, gradNorm: r.gradNorm }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   forwardSequences(batch: SequenceBatch): Float32Array {
@@ -632,6 +616,10 @@ class NativeBackendSession implements BackendSession {
     _rngState?: Uint32Array,
   ): ChunkResult {
     throw notSequenceModelError('trainSequences');
+  }
+
+  trainSequencesAsync(): Promise<ChunkResult> {
+    return Promise.reject(notSequenceModelError('trainSequencesAsync'));
   }
 
   forwardSequences(_batch: SequenceBatch): Float32Array {

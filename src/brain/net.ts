@@ -9,7 +9,7 @@ import type { OptimizerHyper, StepHyper } from '../backends/backend.js';
 import { resolveOptimizer } from '../run/optim.js';
 import { Vocabulary } from '../text/vocabulary.js';
 import type { CellKind, Activation } from '../model/config.js';
-import { decodeCheckpoint, encodeModel } from '../io/checkpoint.js';
+import { decodeCheckpoint, encodeModelChunks } from '../io/checkpoint.js';
 import { Rng } from '../util/rng.js';
 import {
   describe,
@@ -628,7 +628,7 @@ export class RNN {
       options: this.#saved(),
       dataFormatter: this.dataFormatter!.toJSON(),
     });
-    return concat(encodeModel(model, { brain }));
+    return concat(encodeModelChunks(model, { brain }));
   }
 
   /** The net as JSON: its options, its tokens and charrnn's model file (base64); fromJSON reads it back. */

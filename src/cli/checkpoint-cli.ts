@@ -63,14 +63,14 @@ function showChars(chars: string[], max = 8): string {
 
 /** The corpus text must have exactly the checkpoint's vocabulary; otherwise say how they differ. */
 export function checkSameVocabulary(
-  text: string,
+  text: string | Vocabulary,
   vocabulary: ModelVocabulary,
   corpusPath: string,
   ckPath: string,
 ): void {
   // A word vocabulary maps any text (rare and unseen words become <unk>), so there is nothing to compare.
   if (vocabulary.kind === 'word') return;
-  const own = Vocabulary.fromText(text);
+  const own = typeof text === 'string' ? Vocabulary.fromText(text) : text;
   const mine = new Set(own.tokens);
   const theirs = new Set(vocabulary.tokens);
   const extra = own.tokens.filter((t) => !theirs.has(t));
@@ -86,8 +86,16 @@ export function checkSameVocabulary(
 }
 
 function modelSummary(c: ModelConfig): string {
-  const kind = c.cell === 'rnn' ? `${c.activation} RNN` : c.cell.toUpperCase();
+  const cell = c.cell === 'rnn' ? `${c.activation} RNN` : c.cell.toUpperCase();
+  const kind = c.bidirectional ? `bidirectional ${cell}` : cell;
+  const task =
+    c.task === 'classify'
+      ? [`classify into ${c.numClasses} labels, read-out ${c.pooling}`]
+      : c.task === 'tag'
+        ? [`tag with ${c.numClasses} labels`]
+        : [];
   const parts = [
+    ...task,
     `${c.layers} layer${c.layers > 1 ? 's' : ''}`,
     `hidden ${c.hiddenSizes.join('/')}`,
     c.embeddingSize > 0 ? `embedding ${c.embeddingSize}` : 'one-hot input',

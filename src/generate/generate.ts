@@ -1,8 +1,7 @@
 // One-shot generation from a model's zero state: generate() (with the backend's whole sampling loop unless stop
-// sequences or maxLength need the text as it grows), stream() (async iterator) and readable() (a Node Readable),
-// all abortable.
+// sequences or maxLength need the text as it grows) and stream() (async iterator), both abortable; readable.ts
+// wraps stream() as a Node Readable.
 // Deliberately thin: the per-token loop and the token rule live in session.ts and transform.ts.
-import { Readable } from 'node:stream';
 import type { ModelCore } from './core.js';
 import { resolveGenerate, type GenerateOptions } from './options.js';
 import { Session, type GenerateResult } from './session.js';
@@ -55,13 +54,4 @@ export function stream(
   const session = new Session(core, { rng: r.rng });
   session.feed(r.prime);
   return session.stream({ ...options, prime: undefined, rng: r.rng });
-}
-
-/**
- * stream() as a Node Readable of UTF-8 bytes (pipe it to stdout or a file). options.signal, or destroying the
- * stream, stops generation; an abort destroys the stream with an AbortError.
- */
-export function readable(core: ModelCore, options: GenerateOptions = {}): Readable {
-  const it = stream(core, options);
-  return Readable.from(it, { objectMode: false, signal: options.signal });
 }

@@ -7,7 +7,7 @@
 // Deliberately no training state here: checkpoints are src/io/checkpoint.ts.
 import { writeFileAtomic } from './atomic.js';
 import {
-  encodeModel,
+  encodeModelChunks,
   FORMAT_VERSION_PYTORCH_NAMES,
   FORMAT_VERSION_VANILLA,
   MODEL_FORMAT as FORMAT,
@@ -28,7 +28,7 @@ export async function saveModel(
   path: string,
   extra: Record<string, string> = {},
 ): Promise<void> {
-  await writeFileAtomic(path, encodeModel(model, extra));
+  await writeFileAtomic(path, encodeModelChunks(model, extra));
 }
 
 /**

@@ -4,7 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { decodeUtf8Strict, readCorpusFile } from '../text/corpus.js';
+import { decodeUtf8Strict } from '../text/corpus.js';
+import { readCorpusFile } from '../text/corpus-file.js';
 import { typeError } from '../util/validate.js';
 
 /** The built-in corpus name. */

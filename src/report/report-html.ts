@@ -122,6 +122,8 @@ const PAGE_SCRIPT = `(function () {
     var s = Math.round(v), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
     return (h > 0 ? h + ':' + pad(m) : String(m)) + ':' + pad(s % 60);
   }
+  // Each chart's uPlot instance by chart id, for the browser console (and the browser tests).
+  var plots = (window.charrnnCharts = {});
   data.charts.forEach(function (c) {
     var el = document.getElementById(c.id);
     if (c.xs.length === 0) { el.textContent = c.title + ': no points to draw.'; return; }
@@ -150,7 +152,7 @@ const PAGE_SCRIPT = `(function () {
       series: series
     };
     el.setAttribute('data-points', String(c.xs.length));
-    new uPlot(opts, [c.xs].concat(c.series.map(function (s) { return s.values; })), el);
+    plots[c.id] = new uPlot(opts, [c.xs].concat(c.series.map(function (s) { return s.values; })), el);
   });
 })();`;
 

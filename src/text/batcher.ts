@@ -1,6 +1,8 @@
-// Cuts a token array into B contiguous parallel streams and serves T-step chunks (time-major), as
-// char-rnn does. Deliberately owns only positions and reusable Int32 buffers, never model state.
+// Cuts a token array (or a TokenSource: a corpus file read through bounded windows) into B contiguous parallel
+// streams and serves T-step chunks (time-major), as char-rnn does. Both inputs give the same chunks, id for id.
+// Deliberately owns only positions, reusable Int32 buffers and the streams' cursors, never model state.
 import { positiveInt, rangeError } from '../util/validate.js';
+import { isTokenSource, type TokenCursor, type TokenInput } from './token-source.js';
 import type { TokenIds } from './vocabulary.js';
 
 export class Batcher {
@@ -14,12 +16,14 @@ export class Batcher {
   readonly targets: Int32Array;
   private chunk = 0;
   epoch = 0;
+  /** The ids in memory, or undefined when they are read from a source through `cursors`. */
+  private readonly ids: TokenIds | undefined;
+  /** One cursor per stream (a source only): each reads its own stretch of the file sequentially. */
+  private readonly cursors: TokenCursor[] = [];
+  private readonly row: Int32Array;
 
-  constructor(
-    private readonly ids: TokenIds,
-    batch: number,
-    steps: number,
-  ) {
+  constructor(input: TokenInput, batch: number, steps: number) {
+    const ids = input;
     this.batch = positiveInt('batchSize', batch);
     this.steps = positiveInt('seqLength', steps);
     this.streamLength = Math.floor(ids.length / this.batch);
@@ -34,6 +38,14 @@ export class Batcher {
       );
     this.inputs = new Int32Array(this.batch * this.steps);
     this.targets = new Int32Array(this.batch * this.steps);
+    if (isTokenSource(input)) {
+      this.ids = undefined;
+      for (let b = 0; b < this.batch; b++) this.cursors.push(input.cursor());
+      this.row = new Int32Array(this.steps + 1);
+    } else {
+      this.ids = input;
+      this.row = new Int32Array(0);
+    }
   }
 
   /** Position of the next chunk within the epoch (0-based) — for checkpoints and progress. */
@@ -59,9 +71,18 @@ export class Batcher {
     const ids = this.ids;
     for (let b = 0; b < B; b++) {
       const start = b * this.streamLength + base;
-      for (let t = 0; t < T; t++) {
-        this.inputs[t * B + b] = ids[start + t];
-        this.targets[t * B + b] = ids[start + t + 1];
+      if (ids !== undefined) {
+        for (let t = 0; t < T; t++) {
+          this.inputs[t * B + b] = ids[start + t];
+          this.targets[t * B + b] = ids[start + t + 1];
+        }
+      } else {
+        const row = this.row;
+        this.cursors[b].read(start, T + 1, row);
+        for (let t = 0; t < T; t++) {
+          this.inputs[t * B + b] = row[t];
+          this.targets[t * B + b] = row[t + 1];
+        }
       }
     }
     this.chunk++;

@@ -1,8 +1,5 @@
-// Corpus loading: strict UTF-8 decoding, file reading with helpful errors, and the train/validation split.
-// Deliberately no downloading or name resolution (see io/resolve-corpus.ts) and no batching.
-import { constants as bufferConstants } from 'node:buffer';
-import { open, readFile, stat } from 'node:fs/promises';
-import { refuseSpecialFile } from '../util/files.js';
+// Corpus loading: strict UTF-8 decoding and the train/validation split. No file I/O (corpus-file.ts reads files),
+// so it runs in a browser. Deliberately no downloading or name resolution (see io/resolve-corpus.ts) and no batching.
 import { numberInRange, typeError } from '../util/validate.js';
 import { formatChar, Vocabulary, type TokenIds } from './vocabulary.js';
 import { isTokenVocabulary, type WordVocabulary } from './word-vocabulary.js';
@@ -55,48 +52,16 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The longest text charrnn can hold, in UTF-16 code units: one JavaScript string (V8's limit, 2^29 − 24 on 64-bit
- * platforms, about 512 MB). A longer corpus would need streaming from disk, which the loader does not do yet.
+ * platforms, about 512 MB). A longer corpus is read through bounded windows instead (src/io/corpus-file.ts).
  */
-export const MAX_TEXT_LENGTH = bufferConstants.MAX_STRING_LENGTH;
+export const MAX_TEXT_LENGTH = 2 ** 29 - 24; // buffer.constants.MAX_STRING_LENGTH of Node >= 20 on 64 bits (tested)
 
-function textTooLong(source: string, size: string): RangeError {
+export function textTooLong(source: string, size: string): RangeError {
   return new RangeError(
     `${source} is too long: ${size} decode to more than ${MAX_TEXT_LENGTH.toLocaleString('en-US')} UTF-16 code ` +
       'units, the longest text charrnn can hold (one JavaScript string, about 512 MB). ' +
       'HINT: use a part of it (e.g. head -c 500M FILE > part.txt)',
   );
-}
-
-/**
- * Refuse, before reading it, a text file too long to decode into one string (see MAX_TEXT_LENGTH), with a
- * RangeError naming the limit. Files of at most MAX_TEXT_LENGTH bytes always fit and are not read here; larger
- * ones are scanned in chunks to count their UTF-16 length (multi-byte text may still fit), and files of more than
- * three bytes per code unit of the limit cannot fit and are refused by their size alone. Anything that is not a
- * regular file is left to the caller's messages.
- */
-export async function refuseTooLongText(path: string, what: string): Promise<void> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile() || info.size <= MAX_TEXT_LENGTH) return;
-  const size = `its ${info.size.toLocaleString('en-US')} bytes`;
-  if (info.size > 3 * MAX_TEXT_LENGTH) throw textTooLong(`${what} ${path}`, size);
-  const fh = await open(path, 'r');
-  try {
-    const buf = new Uint8Array(1 << 22);
-    let units = 0;
-    for (let pos = 0; ;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) return;
-      pos += bytesRead;
-      // One code unit per character of up to 3 bytes (count the non-continuation bytes), two from 4 bytes.
-      for (let i = 0; i < bytesRead; i++) {
-        const b = buf[i];
-        if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1;
-      }
-      if (units > MAX_TEXT_LENGTH) throw textTooLong(`${what} ${path}`, size);
-    }
-  } finally {
-    await fh.close();
-  }
 }
 
 /**
@@ -113,45 +78,16 @@ export function decodeUtf8Strict(bytes: Uint8Array, source = 'input'): string {
       throw textTooLong(source, `its ${bytes.length.toLocaleString('en-US')} bytes`);
     const bad = findInvalidUtf8(bytes);
     if (bad === null) throw err; // the decoder failed for another reason: let it surface as is
-    const byte = bytes[bad.offset].toString(16).toUpperCase().padStart(2, '0');
-    throw new RangeError(
-      `Invalid UTF-8 in ${source} at byte offset ${bad.offset} (byte 0x${byte}: ${bad.reason}). ` +
-        `HINT: ${FIX_ENCODING_HINT}`,
-    );
+    throw invalidUtf8Error(source, bad.offset, bytes[bad.offset], bad.reason);
   }
 }
 
-/** Read a UTF-8 text file (strictly decoded); a missing file gets a message with the fix. */
-export async function readCorpusFile(path: string): Promise<string> {
-  if (typeof path !== 'string') typeError('a file path string', 'path', path);
-  await refuseSpecialFile(path, 'Corpus file');
-  await refuseTooLongText(path, 'Corpus file');
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw Object.assign(
-        new Error(
-          `Corpus file not found: ${path}. ` +
-            `HINT: pass --corpus FILE with an existing UTF-8 text file, or --corpus shakespeare`,
-          { cause: err },
-        ),
-        { code },
-      );
-    }
-    if (code === 'EISDIR') {
-      throw Object.assign(
-        new Error(`Corpus path is a directory, not a text file: ${path}. HINT: pass --corpus FILE`, {
-          cause: err,
-        }),
-        { code },
-      );
-    }
-    throw err;
-  }
-  return decodeUtf8Strict(bytes, path);
+/** The RangeError of ill-formed UTF-8 in `source` at byte `offset` (which holds `byte`), with the fix. */
+export function invalidUtf8Error(source: string, offset: number, byte: number, reason: string): RangeError {
+  const hex = byte.toString(16).toUpperCase().padStart(2, '0');
+  return new RangeError(
+    `Invalid UTF-8 in ${source} at byte offset ${offset} (byte 0x${hex}: ${reason}). HINT: ${FIX_ENCODING_HINT}`,
+  );
 }
 
 export interface CorpusOptions<V extends Vocabulary | WordVocabulary = Vocabulary> {

@@ -3,10 +3,9 @@
 // session appending to its run's log with the clock carried on; readRunLog reads one back. Deliberately no
 // rendering (src/report) and no training.
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { VERSION } from '../version.js';
-import { refuseSpecialFile } from '../util/files.js';
+import { prepareOutputFolder, refuseSpecialFile } from '../util/files.js';
 import {
   RUN_LOG_SCHEMA,
   clockAtEnd,
@@ -78,21 +77,14 @@ export class RunLogWriter {
   }
 
   /**
-   * Open (create, replace or append to) a log. Its folder must exist: otherwise an Error naming the file and
-   * folder, before any training. When appending, an unfinished last line (a killed writer) is cut off first.
+   * Open (create, replace or append to) a log, creating its folder when missing; a folder that cannot be made or
+   * written is an Error naming the file and what is in the way, before any training. When appending, an unfinished last line (a killed writer) is cut off first.
    */
   static async open(path: string, options: RunLogWriterOptions = {}): Promise<RunLogWriter> {
     if (typeof path !== 'string' || path === '')
       throw new TypeError(`Expected a file path for the run log but received ${JSON.stringify(path)}`);
     const progressInterval = nonNegativeNumber('progressInterval', options.progressInterval ?? 0);
-    const folder = dirname(path);
-    const info = await stat(folder).catch(() => undefined);
-    if (!info)
-      throw new Error(
-        `Cannot write the run log to ${path}: the folder ${folder} does not exist. HINT: create it (mkdir -p ${folder}) or choose another path (--log FILE, or --no-log)`,
-      );
-    if (!info.isDirectory())
-      throw new Error(`Cannot write the run log to ${path}: ${folder} is not a folder`);
+    await prepareOutputFolder(path, 'the run log', 'choose another path (--log FILE, or --no-log)');
     let clock: RunLogClock = { elapsed: 0, trainTime: 0 };
     let keep = 0;
     await refuseSpecialFile(path, 'The run log');

@@ -6,7 +6,7 @@
 import type { OptimizerHyper, StepHyper } from '../backends/backend.js';
 import type { CharRNN, EvaluateResult } from '../charrnn.js';
 import { Batcher } from '../text/batcher.js';
-import type { TokenIds } from '../text/vocabulary.js';
+import { isTokenSource, readTokens, type TokenInput } from '../text/token-source.js';
 import {
   checkCheckpointFolders,
   cleanCheckpointTemporaries,
@@ -49,6 +49,12 @@ const ASYNC_CHUNK_FLOPS = { native: 2e7, js: 5e6 } as const;
 const YIELD_MS = 10;
 /** Margin on the estimated time of the final validation reserved out of maxTime. */
 const RESERVE_MARGIN = 1.25;
+/**
+ * Validation scores at most this many positions per backend call: a longer validation split is scored in
+ * consecutive segments (each from a zero state, the last token of one the first context of the next), so that it is
+ * never held whole as int32 ids. Splits up to this size are one stream, as model.evaluate scores them.
+ */
+export const VALIDATION_SEGMENT = 1 << 20;
 
 export interface CheckpointOptions extends CheckpointFiles {
   /** Write the latest checkpoint every N iterations (0 = off, default). */
@@ -89,7 +95,7 @@ export interface TrainOptions {
   sampleTemperature?: number;
   /** Emit a 'progress' event every N iterations (default: time-based, see logInterval). */
   logEvery?: number;
-  /** Emit a 'progress' event every this many seconds (default 1) when logEvery is not given. */
+  /** Emit a 'progress' event every this many seconds (default 1), and after the first chunk, when logEvery is not given. */
   logInterval?: number;
   /** EMA factor of the smoothed loss (default 0.999, as min-char-rnn). */
   smoothing?: number;
@@ -255,7 +261,8 @@ export interface TrainResult {
 const training = new WeakSet<object>();
 
 /**
- * Train `model` on `train` ids (and validate on `validation` ids when given).
+ * Train `model` on `train` ids (and validate on `validation` ids when given). Either may be a TokenSource (a corpus
+ * file read through bounded windows, src/io/corpus-file.ts) instead of an id array: the run is the same, bit for bit.
  * Never blocks the event loop for long: large chunks run off the main thread (the native AsyncWorker, or a worker
  * thread of the TypeScript backend), small ones in place between yields every few milliseconds; validation runs off
  * the main thread (native) or in slices that yield (TypeScript). `maxTime` bounds the whole run, final validation included: time for
@@ -265,8 +272,8 @@ const training = new WeakSet<object>();
  */
 export async function train(
   model: CharRNN,
-  trainIds: TokenIds,
-  validation: TokenIds | undefined,
+  trainIds: TokenInput,
+  validation: TokenInput | undefined,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   if (model === null || typeof model !== 'object') return run(model, trainIds, validation, options);
@@ -281,8 +288,8 @@ export async function train(
 
 async function run(
   model: CharRNN,
-  trainIds: TokenIds,
-  validation: TokenIds | undefined,
+  trainIds: TokenInput,
+  validation: TokenInput | undefined,
   options: TrainOptions,
 ): Promise<TrainResult> {
   const resume = options.resume;
@@ -364,6 +371,7 @@ async function run(
   });
 
   const t0 = performance.now();
+  const firstIteration = iteration;
   const elapsed = () => (performance.now() - t0) / 1000;
   let lastLogTime = t0;
   let lastLogIter = iteration;
@@ -395,12 +403,32 @@ async function run(
     const r = evalSecondsPerToken * valIds.length * RESERVE_MARGIN;
     return r < maxTime / 2 ? r : 0;
   };
-  /** Validate within what is left of maxTime; undefined when abandoned there (nothing is recorded). */
-  const validate = async (ids: TokenIds): Promise<EvaluateResult | undefined> => {
+  /**
+   * Validate within what is left of maxTime; undefined when abandoned there (nothing is recorded). A split longer
+   * than VALIDATION_SEGMENT + 1 tokens is scored segment by segment (the same segments for an array and a source).
+   */
+  const validate = async (ids: TokenInput): Promise<EvaluateResult | undefined> => {
     const started = performance.now();
+    const limit = () => (timed ? { timeLimit: Math.max(0, maxTime - elapsed()) } : {});
     try {
-      const r = await model.evaluateAsync(ids, timed ? { timeLimit: Math.max(0, maxTime - elapsed()) } : {});
-      evalSecondsPerToken = (performance.now() - started) / 1000 / ids.length;
+      const n = ids.length;
+      let r: EvaluateResult;
+      if (n <= VALIDATION_SEGMENT + 1 && !isTokenSource(ids)) r = await model.evaluateAsync(ids, limit());
+      else {
+        const cursor = isTokenSource(ids) ? ids.cursor() : undefined;
+        let totalNats = 0;
+        let count = 0;
+        for (let s = 0; s + 1 < n; s += VALIDATION_SEGMENT) {
+          const len = Math.min(n - s, VALIDATION_SEGMENT + 1);
+          const seg = isTokenSource(ids) ? readTokens(ids, s, len, cursor) : ids.subarray(s, s + len);
+          const part = await model.evaluateAsync(seg, limit());
+          totalNats += part.loss * part.count;
+          count += part.count;
+        }
+        const loss = totalNats / count;
+        r = { loss, perplexity: Math.exp(loss), bitsPerChar: loss / Math.LN2, count };
+      }
+      evalSecondsPerToken = (performance.now() - started) / 1000 / n;
       return r;
     } catch (err) {
       if ((err as { code?: unknown }).code === ERROR_CODES.timeout) return undefined;
@@ -505,7 +533,10 @@ async function run(
   if (ck && onNonFinite === 'rollback' && lastGood === undefined) await writeCheckpoint('periodic');
   // With a time budget, measure the evaluation speed on a prefix of the validation text, so the final validation's
   // time can be reserved before the first periodic one has run.
-  if (timed && valIds) await validate(valIds.subarray(0, Math.min(valIds.length, 4096)));
+  if (timed && valIds) {
+    const probe = Math.min(valIds.length, 4096);
+    await validate(isTokenSource(valIds) ? readTokens(valIds, 0, probe) : valIds.subarray(0, probe));
+  }
 
   for (;;) {
     if (iteration >= maxIters) {
@@ -546,7 +577,13 @@ async function run(
     recordTrainLoss(lossHistory, iteration, r.loss);
 
     const now = performance.now();
-    if (logEvery !== undefined ? iteration % logEvery === 0 : now - lastLogTime >= logInterval * 1000) {
+    // By time, the first chunk of a run reports too: how long the start took (a streamed corpus's scan, the
+    // first reads) shows at once.
+    if (
+      logEvery !== undefined
+        ? iteration % logEvery === 0
+        : now - lastLogTime >= logInterval * 1000 || iteration === firstIteration + 1
+    ) {
       const el = (now - t0) / 1000;
       const fractions = [
         iteration / maxIters,

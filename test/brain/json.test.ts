@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { recurrent, DataFormatter, type RNNJSON } from '../../src/brain/index.js';
 import { CharRNN, Corpus, decodeCheckpoint, train } from '../../src/index.js';
-import { encodeModel } from '../../src/io/checkpoint.js';
+import { encodeModelChunks } from '../../src/io/checkpoint.js';
 
 const lines = ['doe, a deer, a female deer', 'ray, a drop of golden sun', 'me, a name I call myself'];
 const prefixes = ['doe', 'ray', 'me'];
@@ -90,7 +90,7 @@ describe('fromJSON of a plain charrnn model file', () => {
     const corpus = Corpus.fromText(text);
     const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 16, seed: 3 });
     await train(model, corpus.train, undefined, { maxIters: 300, seqLength: 16, evalEvery: 0 });
-    const bytes = concat(encodeModel(model));
+    const bytes = concat(encodeModelChunks(model));
     model.dispose();
     const net = new recurrent.RNN({ maxPredictionLength: 6 }).fromJSON(bytes);
     expect(net.run('ab')).toBe('cabcab');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CharRNN } from '../../src/charrnn.js';
-import { encodeCheckpoint, encodeModel, loadCheckpoint } from '../../src/io/checkpoint.js';
+import { encodeCheckpoint, encodeModelChunks, loadCheckpoint } from '../../src/io/checkpoint.js';
 import { loadModel } from '../../src/io/model-file.js';
 import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
 import { Corpus } from '../../src/text/corpus.js';
@@ -58,8 +58,13 @@ beforeAll(async () => {
     seed: 2,
   });
   fixtures.push(
-    { name: 'vanilla', bytes: concat(encodeModel(vanilla)), version: '1', parameters: vanilla.parameters() },
-    { name: 'lstm', bytes: concat(encodeModel(lstm())), version: '2', parameters: lstm().parameters() },
+    {
+      name: 'vanilla',
+      bytes: concat(encodeModelChunks(vanilla)),
+      version: '1',
+      parameters: vanilla.parameters(),
+    },
+    { name: 'lstm', bytes: concat(encodeModelChunks(lstm())), version: '2', parameters: lstm().parameters() },
     {
       name: 'checkpoint',
       bytes: concat(encodeCheckpoint(trained, r.state)),

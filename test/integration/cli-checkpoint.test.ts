@@ -1,6 +1,6 @@
 // `charrnn train --resume`, `--lr-schedule` and `charrnn inspect` end to end, and how they report mistakes:
 // one line, exit code 1.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,32 +47,35 @@ const model = [
 ];
 
 describe('charrnn train --out / --best', () => {
-  it('refuses an output in a missing folder before training, in one line (not at the first save)', () => {
-    // Regression (issue 15, defect 10): --out /missing/dir/m.safetensors trained to the end, then failed with ENOENT.
-    const missing = join(dir, 'no-such-folder');
+  it('creates missing output folders before training and saves the run there', async () => {
+    // Regression (issue 15, defect 10; issue 13): --out /missing/dir/m.safetensors trained to the end, then failed
+    // with ENOENT. The folders of --out, --best and the run log are now made before the first chunk.
+    const out = join(dir, 'made', 'for', 'out', 'm.safetensors');
+    const best = join(dir, 'made', 'for', 'best', 'b.safetensors');
+    const r = charrnn('train', ...model, '--max-iters', '12', '--out', out, '--best', best);
+    expect(r.stderr).not.toContain('charrnn:');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`saved ${out}`);
+    expect((await readCheckpoint(out)).training!.state.iteration).toBe(12);
+    expect((await readCheckpoint(best)).training!.state.iteration).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'made', 'for', 'out', 'm.log.jsonl'))).toBe(true);
+  });
+
+  it('refuses an output it cannot make a folder for before training, in one line (not at the first save)', () => {
+    // A file where a folder of the path should be: the folder cannot be made, and nothing is trained.
+    const blocked = join(corpusFile, 'sub', 'm.safetensors');
     for (const flag of ['--out', '--best']) {
       const args = ['train', ...model, '--max-iters', '1000000', '--no-progress'];
       if (flag === '--best') args.push('--out', join(dir, 'best-run.safetensors'));
-      const r = charrnn(...args, flag, join(missing, 'm.safetensors'));
+      const r = charrnn(...args, flag, blocked);
       const errors = r.stderr.split('\n').filter((l) => l.startsWith('charrnn:'));
       expect(errors).toEqual([
-        `charrnn: Cannot write checkpoints to ${join(missing, 'm.safetensors')}: the folder ${missing} does not exist. HINT: create it (mkdir -p ${missing}) or choose another path`,
+        `charrnn: Cannot write checkpoints to ${blocked}: ${corpusFile} is not a folder. HINT: choose another path`,
       ]);
       expect(r.stderr).not.toContain('iter ');
       expect(r.code).toBe(1);
     }
-    const notFolder = charrnn(
-      'train',
-      ...model,
-      '--max-iters',
-      '5',
-      '--out',
-      join(corpusFile, 'm.safetensors'),
-    );
-    expect(notFolder.stderr).toContain(
-      `charrnn: Cannot write checkpoints to ${join(corpusFile, 'm.safetensors')}: ${corpusFile} is not a folder`,
-    );
-    expect(notFolder.code).toBe(1);
+    expect(existsSync(join(dir, 'best-run.safetensors'))).toBe(false);
   });
 });
 

@@ -97,7 +97,7 @@ describe('charrnn train: the run log', () => {
     expect(lines.at(-1)!.trim()).toMatch(/^iter 1\s+iter 60$/);
   });
 
-  it('--log FILE writes there, --no-log writes none, a missing --log folder is one line before training', () => {
+  it('--log FILE writes there, --no-log writes none, a missing --log folder is made, an impossible one is one line before training', () => {
     const out = join(dir, 'nolog.safetensors');
     expect(charrnn('train', ...common, '--max-iters', '10', '--out', out, '--no-log').code).toBe(0);
     expect(existsSync(join(dir, 'nolog.log.jsonl'))).toBe(false);
@@ -107,11 +107,15 @@ describe('charrnn train: the run log', () => {
       type: 'end',
       iteration: 10,
     });
-    const missing = join(dir, 'no-such', 'x.jsonl');
-    const bad = charrnn('train', ...common, '--max-iters', '10', '--out', out, '--log', missing);
+    // A missing folder is made; a file where a folder should be is one line before training.
+    const made = join(dir, 'made-for-log', 'x.jsonl');
+    expect(charrnn('train', ...common, '--max-iters', '10', '--out', out, '--log', made).code).toBe(0);
+    expect((parseRunLog(readFileSync(made, 'utf8')) as Rec[]).at(-1)).toMatchObject({ type: 'end' });
+    const blocked = join(custom, 'x.jsonl');
+    const bad = charrnn('train', ...common, '--max-iters', '10', '--out', out, '--log', blocked);
     expect(bad.code).toBe(1);
     expect(bad.stderr.split('\n').filter((l) => l.startsWith('charrnn:'))).toEqual([
-      `charrnn: Cannot write the run log to ${missing}: the folder ${join(dir, 'no-such')} does not exist. HINT: create it (mkdir -p ${join(dir, 'no-such')}) or choose another path (--log FILE, or --no-log)`,
+      `charrnn: Cannot write the run log to ${blocked}: ${custom} is not a folder. HINT: choose another path (--log FILE, or --no-log)`,
     ]);
     expect(bad.stderr).not.toContain('iter ');
   });

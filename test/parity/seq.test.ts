@@ -6,6 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '../../src/backends/js/index.js';
 import { loadNative, nativeBackend } from '../../src/backends/native.js';
 import { setThreads } from '../../src/backends/index.js';
+import { CharRNN } from '../../src/charrnn.js';
+import { Vocabulary } from '../../src/text/vocabulary.js';
+import { resolveOptimizer } from '../../src/run/optim.js';
 import { resolveModelConfig, type CellKind, type ModelConfigInput } from '../../src/model/config.js';
 import { layoutFor } from '../../src/model/spec.js';
 import { Rng } from '../../src/util/rng.js';
@@ -145,5 +148,46 @@ describe.runIf(native.binding !== undefined)('native classify / tag: layout and 
     } finally {
       setThreads(before);
     }
+  });
+});
+
+describe.runIf(native.binding !== undefined)('native trainSequenceBatchAsync', () => {
+  it('is bit-identical to the synchronous call, advances the dropout stream alike, and keeps the model busy', async () => {
+    const vocabulary = Vocabulary.fromText('abcdefg');
+    const make = () =>
+      CharRNN.create({
+        vocabulary,
+        cell: 'lstm',
+        hiddenSize: 32,
+        embeddingSize: 8,
+        dropout: 0.2,
+        task: 'classify',
+        numClasses: 3,
+        bidirectional: true,
+        backend: 'native',
+        seed: 4,
+      });
+    const sync = make();
+    const async = make();
+    const config = sync.config;
+    const hyper = (step: number) => ({
+      optimizer: resolveOptimizer({ kind: 'adam', lr: 0.01 }),
+      clipValue: 0,
+      clipNorm: 5,
+      step,
+      reduction: 'mean' as const,
+    });
+    for (let step = 1; step <= 3; step++) {
+      const batch = seededBatch(config, 16, 12, 20 + step);
+      const a = sync.trainSequenceBatch(batch, hyper(step));
+      const pending = async.trainSequenceBatchAsync(batch, hyper(step));
+      expect(() => async.forwardSequences(batch)).toThrow(/model is busy/);
+      const b = await pending;
+      expect(b).toEqual(a);
+    }
+    const ps = sync.parameters();
+    for (const [name, p] of async.parameters()) expect(p, name).toEqual(ps.get(name));
+    expect(async.exportTrainingState().dropoutRng).toEqual(sync.exportTrainingState().dropoutRng);
+    expect(async.exportTrainingState().optState).toEqual(sync.exportTrainingState().optState);
   });
 });

@@ -18,7 +18,7 @@ import {
   cleanCheckpointTemporaries,
   decodeCheckpoint,
   encodeCheckpoint,
-  encodeModel,
+  encodeModelChunks,
   listNumbered,
   loadCheckpoint,
   optimizerSlotNames,
@@ -532,7 +532,7 @@ describe('strict config keys', () => {
   // Regression (issue 15, defect 5): a renamed `activation` loaded a ReLU model as tanh (perplexity 25.55 → 28.58,
   // no error); renamed hiddenSize, layers or embeddingSize passed too.
   const vocabulary = Corpus.fromText('to be or not to be\n'.repeat(4)).vocabulary;
-  const fileOf = (model: CharRNN) => concat(encodeModel(model));
+  const fileOf = (model: CharRNN) => concat(encodeModelChunks(model));
   const refused = (bytes: Uint8Array): string => {
     try {
       decodeCheckpoint(bytes, 'x.safetensors');

@@ -49,7 +49,7 @@ describe('docs', () => {
     const missing: string[] = [];
     for (const page of pages)
       for (const [, path] of text(page).matchAll(
-        /`((?:src|native|scripts|bench|test)\/[\w./-]+\.(?:ts|mjs|py|cc|h|inc|sh|json))`/g,
+        /`((?:src|native|scripts|bench|test|examples)\/[\w./-]+\.(?:ts|mjs|py|cc|h|inc|sh|json))`/g,
       ))
         if (!existsSync(join(root, path))) missing.push(`${page}: ${path}`);
     expect(missing).toEqual([]);

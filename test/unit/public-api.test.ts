@@ -3,6 +3,8 @@
 // the main signatures (expectTypeOf: checked by `npm run typecheck`, which covers test/).
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as root from '../../src/index.js';
+import * as browser from '../../src/browser.js';
+import * as node from '../../src/node.js';
 import * as internals from '../../src/internals.js';
 import type {
   BackendChoice,
@@ -13,6 +15,7 @@ import type {
   CharRNN,
   ChunkResult,
   CreateModelOptions,
+  DecodeModelOptions,
   EvaluateResult,
   GemmOptions,
   GemvOptions,
@@ -33,6 +36,7 @@ import type {
   StepHyper,
   StopReason,
   TokenIds,
+  TokenInput,
   TrainEvent,
   TrainingState,
   TrainOptions,
@@ -49,6 +53,7 @@ const ROOT = [
   'Corpus',
   'Batcher',
   'resolveCorpus',
+  'CorpusFile',
   'CharRNN',
   'resolveModelConfig',
   'Rng',
@@ -69,6 +74,10 @@ const ROOT = [
   'loadCheckpoint',
   'readCheckpoint',
   'decodeCheckpoint',
+  'encodeModel',
+  'decodeModel',
+  'rankNeurons',
+  'renderViz',
   'saveModel',
   'loadModel',
   'saveSafetensors',
@@ -91,6 +100,27 @@ const ROOT = [
   'gemv',
   'axpy',
   'dot',
+];
+
+/** The root's names that read or write files: Node only, also exported by 'charrnn/node', not by the browser entry. */
+const NODE_ONLY = [
+  'resolveCorpus',
+  'CorpusFile',
+  'RunLogWriter',
+  'readRunLog',
+  'defaultLogPath',
+  'makeReport',
+  'saveCheckpoint',
+  'loadCheckpoint',
+  'readCheckpoint',
+  'saveModel',
+  'loadModel',
+  'saveSafetensors',
+  'loadSafetensors',
+  'trainTask',
+  'readTaskData',
+  'readTaskSplits',
+  'loadTaskModel',
 ];
 
 /** Runtime names the root exported before the split that now live in 'charrnn/internals'. */
@@ -119,6 +149,15 @@ describe('the root entry', () => {
     expect(Object.keys(root).sort()).toEqual([...ROOT].sort());
   });
 
+  it("is the browser entry's names plus charrnn/node's file functions, the same objects", () => {
+    expect(Object.keys(node).sort()).toEqual([...NODE_ONLY].sort());
+    expect(Object.keys(browser).sort()).toEqual(ROOT.filter((n) => !NODE_ONLY.includes(n)).sort());
+    for (const [name, value] of Object.entries(root))
+      expect(value, name).toBe(
+        (browser as Record<string, unknown>)[name] ?? (node as Record<string, unknown>)[name],
+      );
+  });
+
   it('keeps every earlier name reachable: internals export what left the root', () => {
     const inInternals = new Set(Object.keys(internals));
     for (const name of MOVED_TO_INTERNALS) expect(inInternals.has(name), name).toBe(true);
@@ -134,6 +173,14 @@ describe('the root entry', () => {
 });
 
 describe('types of the main signatures', () => {
+  it('encodeModel and decodeModel turn a model into bytes and back', () => {
+    expectTypeOf(root.encodeModel).parameters.toEqualTypeOf<[CharRNN]>();
+    expectTypeOf(root.encodeModel).returns.toEqualTypeOf<Uint8Array>();
+    expectTypeOf(root.decodeModel).parameters.toEqualTypeOf<[Uint8Array, DecodeModelOptions?]>();
+    expectTypeOf(root.decodeModel).returns.toEqualTypeOf<CharRNN>();
+    expectTypeOf<DecodeModelOptions['backend']>().toEqualTypeOf<BackendChoice | undefined>();
+  });
+
   it('CharRNN.create takes CreateModelOptions and returns a CharRNN', () => {
     expectTypeOf(root.CharRNN.create).parameters.toEqualTypeOf<[CreateModelOptions]>();
     expectTypeOf(root.CharRNN.create).returns.toEqualTypeOf<CharRNN>();
@@ -188,7 +235,7 @@ describe('types of the main signatures', () => {
 
   it('train() options and result', () => {
     expectTypeOf(root.train).parameters.toEqualTypeOf<
-      [model: CharRNN, trainIds: TokenIds, validation: TokenIds | undefined, options?: TrainOptions]
+      [model: CharRNN, trainIds: TokenInput, validation: TokenInput | undefined, options?: TrainOptions]
     >();
     expectTypeOf(root.train).returns.toEqualTypeOf<Promise<TrainResult>>();
     expectTypeOf<TrainOptions['seqLength']>().toEqualTypeOf<number | undefined>();

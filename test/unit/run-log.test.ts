@@ -264,18 +264,20 @@ describe('RunLogWriter', () => {
     await expect(RunLogWriter.open(path, { progressInterval: -1 })).rejects.toThrow(RangeError);
   });
 
-  it('a new run replaces an existing log; a missing folder is refused before anything is written', async () => {
+  it('a new run replaces an existing log; a missing folder is made, a file in the way refused', async () => {
     const path = join(dir, 'replace.log.jsonl');
     writeFileSync(path, '{"type":"start"}\n{"type":"end"}\n');
     const log = await RunLogWriter.open(path);
     log.start({ iteration: 0 });
     log.close();
     expect(parseRunLog(readFileSync(path, 'utf8')).map((r) => r.type)).toEqual(['start']);
-    const missing = join(dir, 'nope', 'x.log.jsonl');
-    await expect(RunLogWriter.open(missing)).rejects.toThrow(
-      `Cannot write the run log to ${missing}: the folder ${join(dir, 'nope')} does not exist. HINT: create it (mkdir -p ${join(dir, 'nope')}) or choose another path (--log FILE, or --no-log)`,
+    const made = join(dir, 'made', 'x.log.jsonl');
+    (await RunLogWriter.open(made)).close();
+    expect(existsSync(made)).toBe(true);
+    const blocked = join(path, 'x.log.jsonl');
+    await expect(RunLogWriter.open(blocked)).rejects.toThrow(
+      `Cannot write the run log to ${blocked}: ${path} is not a folder. HINT: choose another path (--log FILE, or --no-log)`,
     );
-    expect(existsSync(join(dir, 'nope'))).toBe(false);
   });
 
   it('a failed write goes to onError once and the writer stops', async () => {

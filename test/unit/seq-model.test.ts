@@ -12,6 +12,10 @@ import { configJson, decodeCheckpoint, encodeModel, modelFromCheckpoint } from '
 import type { StepHyper } from '../../src/backends/backend.js';
 import { seededArenas } from '../helpers/model.js';
 import { seededBatch, sequenceOf } from '../helpers/seq.js';
+import { runCli } from '../helpers/cli.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const vocab = Vocabulary.fromText('abcde');
 
@@ -306,6 +310,31 @@ describe('CharRNN with a classify / tag model', () => {
     expect(Array.from(tag.tag(['e', 'cab'])[1].labels)).toEqual([0, 1, 0]);
   });
 
+  it('says what it is and refuses to sample on the command line', () => {
+    const m = CharRNN.create({
+      vocabulary: vocab,
+      cell: 'lstm',
+      hiddenSize: 4,
+      task: 'classify',
+      numClasses: 3,
+      bidirectional: true,
+      pooling: 'max',
+      backend: 'js',
+    });
+    const path = join(mkdtempSync(join(tmpdir(), 'charrnn-seq-')), 'm.safetensors');
+    writeFileSync(path, encodeModel(m));
+    const info = runCli(['inspect', path]);
+    expect(info.code, info.stderr).toBe(0);
+    expect(info.stdout).toContain(
+      'model: bidirectional LSTM (classify into 3 labels, read-out max, 1 layer, hidden 4, one-hot input, dropout 0)',
+    );
+    const sample = runCli(['sample', path]);
+    expect(sample.code).toBe(1);
+    expect(sample.stderr).toContain(
+      "needs a language model (task 'lm'), but this is a bidirectional 'classify' model",
+    );
+  });
+
   it('round-trips through a model file with its task keys; a language model writes none', () => {
     const m = CharRNN.create({
       vocabulary: vocab,
@@ -317,7 +346,7 @@ describe('CharRNN with a classify / tag model', () => {
       pooling: 'mean',
       backend: 'js',
     });
-    const bytes = Buffer.concat(encodeModel(m));
+    const bytes = encodeModel(m);
     const back = modelFromCheckpoint(decodeCheckpoint(bytes), 'js');
     expect(back.config).toEqual(m.config);
     expect(back.classify('abc')).toEqual(m.classify('abc'));

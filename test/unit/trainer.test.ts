@@ -1,10 +1,12 @@
 // The training loop on small texts built here: loss falls, stop criteria, events, and input errors.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
+import { readCheckpoint } from '../../src/io/checkpoint.js';
 
 // A small, highly regular text: a model that learns anything drives the loss far below ln V.
 const text = 'the cat sat on the mat. the dog sat on the log.\n'.repeat(60);
@@ -130,17 +132,41 @@ describe('train', () => {
     ]);
     expect([a.iterations, b.iterations]).toEqual([20, 20]);
   });
-  it('checks the checkpoint folders before the first chunk', async () => {
+  it('makes the checkpoint folders before the first chunk, or refuses before any update', async () => {
     const corpus = Corpus.fromText(text, { validationFraction: 0.1 });
     const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, seed: 1, backend: 'js' });
     const before = model.parameters();
-    const folder = join(tmpdir(), `charrnn-no-such-folder-${process.pid}`);
-    const path = join(folder, 'run.safetensors');
-    await expect(
-      train(model, corpus.train, undefined, { maxIters: 5, checkpoint: { path } }),
-    ).rejects.toThrow(
-      `Cannot write checkpoints to ${path}: the folder ${folder} does not exist. HINT: create it (mkdir -p ${folder}) or choose another path`,
-    );
-    expect(model.parameters()).toEqual(before); // not one update
+    const root = mkdtempSync(join(tmpdir(), 'charrnn-ckpt-folders-'));
+    try {
+      // A file where a folder of the path should be: refused before the first chunk.
+      const file = join(root, 'file');
+      writeFileSync(file, 'x');
+      const blocked = join(file, 'run.safetensors');
+      await expect(
+        train(model, corpus.train, undefined, { maxIters: 5, checkpoint: { path: blocked } }),
+      ).rejects.toThrow(
+        `Cannot write checkpoints to ${blocked}: ${file} is not a folder. HINT: choose another path`,
+      );
+      const bestBlocked = join(file, 'deeper', 'best.safetensors');
+      await expect(
+        train(model, corpus.train, corpus.validation, {
+          maxIters: 5,
+          checkpoint: { path: join(root, 'ok.safetensors'), bestPath: bestBlocked },
+        }),
+      ).rejects.toThrow(`Cannot write checkpoints to ${bestBlocked}: ${file} is not a folder`);
+      expect(model.parameters()).toEqual(before); // not one update
+      // Missing folders are made, and the run is saved there.
+      const path = join(root, 'a', 'b', 'run.safetensors');
+      const bestPath = join(root, 'c', 'best.safetensors');
+      await train(model, corpus.train, corpus.validation, {
+        maxIters: 4,
+        evalEvery: 2,
+        checkpoint: { path, bestPath, every: 2 },
+      });
+      expect((await readCheckpoint(path)).training!.state.iteration).toBe(4);
+      expect(existsSync(bestPath)).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -272,6 +272,19 @@ export abstract class JsSessionBase {
     return { loss, gradNorm };
   }
 
+  trainSequencesAsync(
+    batch: SequenceBatch,
+    options: SequenceLossOptions,
+    hyper: StepHyper,
+    rngState?: Uint32Array,
+  ): Promise<ChunkResult> {
+    try {
+      return Promise.resolve(this.trainSequences(batch, options, hyper, rngState));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   forwardSequences(batch: SequenceBatch): Float32Array {
     this.live();
     if (this.config.task === 'lm') throw notSequenceModelError('forwardSequences');

@@ -5,7 +5,8 @@ import { refuseSpecialFile } from '../../util/files.js';
 import { Command } from 'commander';
 import type { BackendChoice } from '../../backends/index.js';
 import type { ScoreUnknownPolicy } from '../../generate/score.js';
-import { decodeUtf8Strict, refuseTooLongText } from '../../text/corpus.js';
+import { decodeUtf8Strict } from '../../text/corpus.js';
+import { refuseTooLongText } from '../../text/corpus-file.js';
 import { backendOption, loadModelForCli, UsageError, writeOut } from '../args.js';
 
 interface ScoreCliOptions {

@@ -24,7 +24,8 @@ import { evaluateSequences, topLabels, type SequenceEvaluation } from '../../tas
 import { LabelVocabulary } from '../../tasks/labels.js';
 import { metricsText, summaryLine, type ClassificationMetrics } from '../../tasks/metrics.js';
 import { parseSplit } from '../../tasks/split.js';
-import { decodeUtf8Strict, refuseTooLongText } from '../../text/corpus.js';
+import { decodeUtf8Strict } from '../../text/corpus.js';
+import { refuseTooLongText } from '../../text/corpus-file.js';
 import { Vocabulary } from '../../text/vocabulary.js';
 import { defaultLogPath, RunLogWriter } from '../../train/run-log-file.js';
 import { trainTask, TASK_METRICS, type TaskEvalEvent, type TaskMetric } from '../../train/task-trainer.js';

@@ -4,7 +4,8 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { capabilities, resolveBackend, setThreads, type BackendChoice } from '../../backends/index.js';
 import { checkCheckpointFolders, modelFromCheckpoint } from '../../io/checkpoint.js';
-import { resolveCorpus } from '../../io/resolve-corpus.js';
+import { CorpusFile, scanCorpusFile, scanVocabulary, shouldStream } from '../../io/corpus-file.js';
+import { resolveCorpus, SHAKESPEARE_NAME } from '../../io/resolve-corpus.js';
 import { resolveModelConfig, type Activation, type CellKind, type ModelConfig } from '../../model/config.js';
 import { CharRNN, type ModelVocabulary } from '../../charrnn.js';
 import { Corpus } from '../../text/corpus.js';
@@ -98,6 +99,23 @@ function describeModel(c: ModelConfig): string {
   return `${head === 'a RNN' ? 'a vanilla RNN' : head} (${parts.join(', ')})`;
 }
 
+/**
+ * The corpus file to stream (read through bounded windows, src/io/corpus-file.ts) instead of reading it into memory:
+ * a file larger than CHARRNN_STREAM_THRESHOLD bytes (64 MiB by default); undefined for the built-in name or smaller files.
+ */
+async function streamedPath(ref: string, wordTokens: boolean): Promise<string | undefined> {
+  if (ref === SHAKESPEARE_NAME) return undefined;
+  const path = resolvePath(ref);
+  if (!(await shouldStream(path))) return undefined;
+  if (wordTokens)
+    throw new RangeError(
+      `Word tokens need the whole text in memory, and ${path} is larger than the corpus size charrnn reads into ` +
+        `memory (it streams larger files, character tokens only). HINT: use --tokens char, or a part of the file ` +
+        `(e.g. head -c 50M FILE > part.txt)`,
+    );
+  return path;
+}
+
 /** --lr-schedule: validated at parse time so a typo is one clear line. */
 function scheduleArg(value: string): string {
   try {
@@ -129,7 +147,7 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
   const warn = (msg: string) => log(cliMessage(msg));
   if (opts.threads !== undefined) setThreads(opts.threads);
   let model: CharRNN;
-  let corpus: Corpus<ModelVocabulary>;
+  let corpus: Corpus<ModelVocabulary> | CorpusFile;
   let path: string;
   let corpusRef: string;
   let base: TrainOptions;
@@ -143,15 +161,21 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
     const state = ck.training.state;
     if (!given('out')) out = opts.resume;
     corpusRef = given('corpus') ? opts.corpus : (state.corpus?.ref ?? opts.corpus);
-    const resolved = await resolveCorpus(corpusRef, { log });
-    path = resolved.path;
-    checkSameVocabulary(resolved.text, ck.vocabulary, path, opts.resume);
-    corpus = Corpus.fromText(resolved.text, {
-      validationFraction: given('valFraction')
-        ? opts.valFraction
-        : (state.corpus?.validationFraction ?? opts.valFraction),
-      vocabulary: ck.vocabulary,
-    });
+    const validationFraction = given('valFraction')
+      ? opts.valFraction
+      : (state.corpus?.validationFraction ?? opts.valFraction);
+    const big = await streamedPath(corpusRef, ck.vocabulary.kind === 'word');
+    if (big !== undefined && ck.vocabulary.kind === 'char') {
+      path = big;
+      const scan = await scanCorpusFile(path, { log });
+      checkSameVocabulary(scanVocabulary(scan), ck.vocabulary, path, opts.resume);
+      corpus = await CorpusFile.open(path, { validationFraction, vocabulary: ck.vocabulary, scan });
+    } else {
+      const resolved = await resolveCorpus(corpusRef, { log });
+      path = resolved.path;
+      checkSameVocabulary(resolved.text, ck.vocabulary, path, opts.resume);
+      corpus = Corpus.fromText(resolved.text, { validationFraction, vocabulary: ck.vocabulary });
+    }
     const backend = resolveBackend(opts.backend, { warn, config: ck.config });
     model = modelFromCheckpoint(ck, backend.name);
     base = {
@@ -176,20 +200,26 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
         `with the ${model.backend} backend${threadNote(model)}; saving to ${out}`,
     );
   } else {
-    const resolved = await resolveCorpus(opts.corpus, { log });
-    path = resolved.path;
     corpusRef =
       opts.corpus === 'shakespeare' || isAbsolute(opts.corpus) ? opts.corpus : resolvePath(opts.corpus);
-    corpus =
-      opts.tokens === 'word'
-        ? Corpus.fromText(resolved.text, {
-            validationFraction: opts.valFraction,
-            vocabulary: WordVocabulary.fromText(resolved.text, {
-              minFreq: opts.minFreq,
-              maxSize: opts.maxVocab,
-            }),
-          })
-        : Corpus.fromText(resolved.text, { validationFraction: opts.valFraction });
+    const big = await streamedPath(opts.corpus, opts.tokens === 'word');
+    if (big !== undefined) {
+      path = big;
+      corpus = await CorpusFile.open(path, { validationFraction: opts.valFraction, log });
+    } else {
+      const resolved = await resolveCorpus(opts.corpus, { log });
+      path = resolved.path;
+      corpus =
+        opts.tokens === 'word'
+          ? Corpus.fromText(resolved.text, {
+              validationFraction: opts.valFraction,
+              vocabulary: WordVocabulary.fromText(resolved.text, {
+                minFreq: opts.minFreq,
+                maxSize: opts.maxVocab,
+              }),
+            })
+          : Corpus.fromText(resolved.text, { validationFraction: opts.valFraction });
+    }
     const config = resolveModelConfig({
       cell: opts.cell,
       vocabSize: corpus.vocabulary.size,
@@ -272,6 +302,7 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
   // checked (with the checkpoints') before any training.
   let runLog: RunLogWriter | undefined;
   let lastElapsed = 0;
+  let started = false;
   if (opts.log !== false) {
     await checkCheckpointFolders(checkpoint);
     runLog = await RunLogWriter.open(opts.log ?? defaultLogPath(out), {
@@ -327,6 +358,10 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
       lossHistory,
       onEvent: (ev: TrainEvent) => {
         lastElapsed = ev.elapsed;
+        if (ev.type === 'progress' && !started) {
+          started = true;
+          log(`first chunk trained ${process.uptime().toFixed(1)} s after launch`);
+        }
         renderer.event(ev);
         runLog?.event(ev);
       },
@@ -363,6 +398,7 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
   } finally {
     runLog?.close();
     renderer.stop();
+    if (corpus instanceof CorpusFile) corpus.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -8,7 +8,8 @@ import { rankNeurons } from '../../generate/trace.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { MAX_TRACE_LENGTH } from '../../model/config.js';
 import { renderViz } from '../../report/viz-html.js';
-import { decodeUtf8Strict, refuseTooLongText } from '../../text/corpus.js';
+import { decodeUtf8Strict } from '../../text/corpus.js';
+import { refuseTooLongText } from '../../text/corpus-file.js';
 import { refuseSpecialFile } from '../../util/files.js';
 import { backendOption, int, loadModelForCli, UsageError } from '../args.js';
 
