@@ -76,7 +76,7 @@ export function encodeSequences(
     const ids = vocab.encode(ex.text, { unknown });
     if (task === 'classify') {
       const label = (ex as ClassifyExample).label;
-      const id = labels.require(label, `the label of example ${i}`);
+      const id = labels.checkedId(label, `the label of example ${i}`);
       tokens.push(ids.length > maxLength ? ids.slice(0, maxLength) : ids);
       classes.push(Int32Array.of(id));
       wordStarts.push(new Int32Array(0));
@@ -89,7 +89,7 @@ export function encodeSequences(
         `the labels of example ${i}`,
         Array.isArray(tag.labels) ? `${tag.labels.length} labels` : tag.labels,
       );
-    const y = Int32Array.from(tag.labels, (l, t) => labels.require(l, `label ${t} of example ${i}`));
+    const y = Int32Array.from(tag.labels, (l, t) => labels.checkedId(l, `label ${t} of example ${i}`));
     const starts = Int32Array.from(tag.wordStarts ?? []);
     const space = vocab.idOf(' ');
     let from = 0;

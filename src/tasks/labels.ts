@@ -75,7 +75,7 @@ export class LabelVocabulary {
   }
 
   /** The id of `label`; a RangeError naming `where` when it is not a class of this vocabulary. */
-  require(label: string, where: string): number {
+  checkedId(label: string, where: string): number {
     const id = this.ids.get(label);
     if (id === undefined)
       rangeError(

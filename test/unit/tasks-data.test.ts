@@ -180,7 +180,7 @@ describe('LabelVocabulary', () => {
         'Expected at least two distinct labels for the labels of the training data but received "1 (\\"x\\")". HINT: a classifier needs examples of two or more classes',
       ),
     );
-    expect(() => LabelVocabulary.fromLabels(['a', 'b']).require('c', 'the label of example 4')).toThrow(
+    expect(() => LabelVocabulary.fromLabels(['a', 'b']).checkedId('c', 'the label of example 4')).toThrow(
       new RangeError(
         'Expected one of the model\'s 2 labels for the label of example 4 but received "c". HINT: the model knows "a", "b"',
       ),
