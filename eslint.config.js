@@ -29,6 +29,7 @@ export default tseslint.config(
           order: [
             ['util', 'version'], // validation helpers, the PRNG
             ['text'], // vocabularies, corpus, batching
+            ['tasks'], // the sequence tasks' data: readers, labels, splits, padded batches, metrics
             ['model'], // config, layout, the model description, init: data only
             ['sampling'], // the token rule both backends carry out
             ['backends'], // the backend interface, the JS backend, the native adapter

@@ -1,14 +1,19 @@
 // `npm run bench`: times the workloads of ../shared/WORKLOADS.md on every available backend (and native thread
 // count) with tinybench, after a warm-up, plus the C++ kernel harness and the drop-in bench, and prints a table
 // (and a JSON array with --json FILE). The W1–W4 part is src/bench/runner.ts, which `charrnn bench` also runs.
-//   npm run bench -- [--workload W1,W2,W3,W4,gemm,dropin] [--backend js,native] [--threads 1,2] [--time SECONDS]
-//                    [--json FILE]
+//   npm run bench -- [--workload W1,W2,W3,W4,W7,gemm,dropin] [--backend js,native] [--threads 1,2] [--time SECONDS]
+//                    [--json FILE] [--torch [--python PATH]]
+// W7 (classify and tag heads, src/bench/sequence.ts) with --torch also times PyTorch on the same batches in the same
+// run (scripts/w7-torch.py at 1 and 2 threads, the second with OMP_WAIT_POLICY=passive) and prints native / PyTorch.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../src/backends/backend.js';
-import { benchData, runBenchmarks, summarize, type BenchRecord } from '../src/bench/runner.js';
+import { capabilities, setThreads } from '../src/backends/index.js';
+import { benchData, formatRecord, runBenchmarks, summarize, type BenchRecord } from '../src/bench/runner.js';
+import { benchSequence, sequenceBenchData, toTorchJson, W7 } from '../src/bench/sequence.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +22,8 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     time: { type: 'string', default: '3' },
     json: { type: 'string' },
+    torch: { type: 'boolean', default: false },
+    python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
 
@@ -86,13 +93,102 @@ function benchKernels(): BenchRecord[] {
   return out;
 }
 
+/** PyTorch's W7 record on `file`'s batches with `threads` threads (undefined, with a warning, when it fails). */
+function torchW7(file: string, threads: number): BenchRecord | undefined {
+  const root = new URL('../', import.meta.url).pathname;
+  const env = { ...process.env, ...(threads > 1 ? { OMP_WAIT_POLICY: 'passive' } : {}) };
+  const run = spawnSync(
+    values.python,
+    ['scripts/w7-torch.py', file, '--threads', String(threads), '--time', String(seconds), '--json'],
+    { cwd: root, encoding: 'utf8', env },
+  );
+  if (run.status !== 0) {
+    console.warn(
+      `bench: PyTorch W7 failed (${values.python}): ${(run.stderr || run.stdout).trim().split('\n').at(-1)}`,
+    );
+    return undefined;
+  }
+  const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    workload: string;
+    threads: number;
+    charsPerSec: number;
+    medianMs: number;
+    samples: number;
+    torch: string;
+  };
+  return {
+    workload: r.workload,
+    backend: 'pytorch',
+    threads: r.threads,
+    charsPerSec: Math.round(r.charsPerSec),
+    gflops: 0,
+    medianMs: Number(r.medianMs.toFixed(4)),
+    samples: r.samples,
+    isa: `torch ${r.torch}${threads > 1 ? ' OMP_WAIT_POLICY=passive' : ''}`,
+    node: process.version,
+    date: new Date().toISOString(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    data: 'same batches',
+  };
+}
+
+/** W7: both heads on every requested backend (native at each thread count), and PyTorch with --torch. */
+async function benchW7(): Promise<BenchRecord[]> {
+  console.log(`W7: ${W7.title}`);
+  const out: BenchRecord[] = [];
+  const initial = capabilities().threads;
+  const tmp = mkdtempSync(join(tmpdir(), 'charrnn-w7-'));
+  try {
+    for (const task of ['classify', 'tag'] as const) {
+      const d = await sequenceBenchData(task);
+      console.log(
+        `  ${task}: ${d.batches.length} batches of ${W7.batch} from ${d.data} (V ${d.V}, C ${d.C})`,
+      );
+      const mine: BenchRecord[] = [];
+      for (const backend of backends)
+        for (const t of backend === 'native' ? (threads ?? [...new Set([1, initial])]) : [1]) {
+          if (backend === 'native') setThreads(t);
+          try {
+            const r = benchSequence(d, backend, seconds);
+            mine.push(r);
+            console.log(formatRecord(r));
+          } catch (err) {
+            console.log(`  ${backend}: skipped: ${(err as Error).message.split('\n')[0]}`);
+          }
+        }
+      if (values.torch) {
+        const file = join(tmp, `${task}.json`);
+        writeFileSync(file, toTorchJson(d));
+        const torch = [1, 2].map((t) => torchW7(file, t)).filter((r) => r !== undefined);
+        for (const r of torch)
+          console.log(
+            `  pytorch ${r.charsPerSec.toLocaleString('en-US').padStart(10)} chars/s  (median ${r.medianMs} ms, ${r.samples} samples, ${r.threads} thread${r.threads > 1 ? 's' : ''}, ${r.isa})`,
+          );
+        const best = torch.sort((a, b) => b.charsPerSec - a.charsPerSec)[0];
+        for (const nat of mine.filter((r) => r.backend === 'native'))
+          if (best)
+            console.log(
+              `  W7 ${task}: native (${nat.threads} thread${nat.threads > 1 ? 's' : ''}) / PyTorch's best (${best.threads} thread${best.threads > 1 ? 's' : ''}) = ${(nat.charsPerSec / best.charsPerSec).toFixed(2)}×`,
+            );
+        mine.push(...torch);
+      }
+      out.push(...mine);
+    }
+  } finally {
+    setThreads(initial);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return out;
+}
+
 const records: BenchRecord[] = [];
-const training = wanted.filter((w) => w !== 'GEMM' && w !== 'DROPIN');
+const training = wanted.filter((w) => w !== 'GEMM' && w !== 'DROPIN' && w !== 'W7');
 let dataName: string | undefined;
 if (training.length > 0) {
   dataName = (await benchData(() => {})).data;
   records.push(...(await runBenchmarks({ workloads: training, backends, threads, seconds })));
 }
+if (wanted.includes('W7')) records.push(...(await benchW7()));
 if (wanted.includes('GEMM')) {
   console.log(
     'gemm: kernel harness (single thread, best of 7, each variant checked against the naive reference first)',

@@ -153,3 +153,10 @@ export {
 
 // The stable `code` of the busy / disposed / usage errors, to branch on instead of the text.
 export { ERROR_CODES, type CharRNNError, type CharRNNErrorCode } from './util/errors.js';
+
+// Classifiers and taggers without files: labels, batches, scores (docs/tasks.md).
+export { LabelVocabulary, type LabelVocabularyJSON } from './tasks/labels.js';
+export type { SequenceTask, ClassifyExample, TagExample, TaskExample } from './tasks/data.js';
+export { encodeSequences, SequenceBatcher, type EncodedSequences } from './tasks/batch.js';
+export { evaluateSequences, type SequenceEvaluation, type LabelProbability } from './tasks/evaluate.js';
+export type { ClassificationMetrics, ClassScore } from './tasks/metrics.js';

@@ -56,3 +56,26 @@ export {
   torchToVanilla,
   SEED_NAMES,
 } from './io/torch-names.js';
+
+// The sequence tasks' building blocks (src/tasks, src/io/task-*.ts, src/train/task-trainer.ts).
+export {
+  parseLabelledLines,
+  parseTsv,
+  parseJsonl,
+  parseConllu,
+  codePointLength,
+  SPACE_LABEL,
+} from './tasks/data.js';
+export { splitByFraction, parseSplit, shuffleInPlace } from './tasks/split.js';
+export { makeBatch, evaluationBatches } from './tasks/batch.js';
+export { argmaxAt, crossEntropyAt, topLabels } from './tasks/evaluate.js';
+export {
+  ConfusionMatrix,
+  TaggingScorer,
+  metricsText,
+  confusionTable,
+  perClassTable,
+  summaryLine,
+} from './tasks/metrics.js';
+export { labelsOf, taskDataOf, LABELS_KEY, TASK_DATA_KEY } from './io/task-model.js';
+export { balancedClassWeights } from './train/task-trainer.js';

@@ -14,3 +14,14 @@ export { makeReport } from './report/report.js';
 export { saveCheckpoint, loadCheckpoint, readCheckpoint } from './io/checkpoint.js';
 export { saveModel, loadModel } from './io/model-file.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
+
+// Classifiers and taggers on disk: their data files, the training loop (it writes checkpoints) and model files.
+export {
+  trainTask,
+  type TaskTrainOptions,
+  type TaskTrainResult,
+  type TaskEvalEvent,
+  type TaskMetric,
+} from './train/task-trainer.js';
+export { readTaskData, readTaskSplits, type TaskSplitOptions, type TaskSplits } from './io/task-data.js';
+export { loadTaskModel, type TaskModel } from './io/task-model.js';

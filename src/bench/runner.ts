@@ -25,7 +25,8 @@ import {
 export interface BenchRecord {
   /** Workload name; W4 records say which model they sample from, e.g. "W4 (W3 model)". */
   workload: string;
-  backend: BackendName;
+  /** 'pytorch': a peer measured on the same work in the same run (W7's scripts/w7-torch.py). */
+  backend: BackendName | 'pytorch';
   threads: number;
   /** Tokens trained (or generated) per second of wall time, from the median sample. */
   charsPerSec: number;

@@ -15,6 +15,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerReport } from './commands/report.js';
 import { registerSample } from './commands/sample.js';
 import { registerScore } from './commands/score.js';
+import { registerTaskCommands } from './commands/task.js';
 import { registerTrain } from './commands/train.js';
 import { registerViz } from './commands/viz.js';
 
@@ -22,7 +23,9 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('charrnn')
-    .description('Character-level RNN language models: train on a text, then generate from it.')
+    .description(
+      'Character-level RNN language models: train on a text, then generate from it; and character-level classifiers and taggers.',
+    )
     .version(VERSION)
     // One line per mistake, the pointer to --help on the same line (commander's showHelpAfterError adds a second).
     .configureOutput({
@@ -32,6 +35,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerSample(program);
   registerScore(program);
+  registerTaskCommands(program);
   registerInspect(program);
   registerReport(program);
   registerViz(program);

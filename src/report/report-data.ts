@@ -25,6 +25,23 @@ export interface ReportRun {
   samples: { iteration: number; elapsed: number; text: string }[];
   /** Learning-rate cuts, roll-backs, best checkpoints: [iteration, elapsed, what]. */
   notes: [number, number, string][];
+  /** A classify / tag run: the confusion matrix of its last validation (rows: true label, columns: predicted). */
+  confusion?: { iteration: number; labels: string[]; matrix: number[][] };
+}
+
+/** A logged confusion matrix, when `v` is one ({ labels: string[], matrix: C × C counts }). */
+function confusionOf(v: unknown): { labels: string[]; matrix: number[][] } | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const { labels, matrix } = v as { labels?: unknown; matrix?: unknown };
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string')) return undefined;
+  const C = labels.length;
+  if (
+    !Array.isArray(matrix) ||
+    matrix.length !== C ||
+    !matrix.every((row) => Array.isArray(row) && row.length === C && row.every((x) => num(x) !== null))
+  )
+    return undefined;
+  return { labels: labels as string[], matrix: matrix as number[][] };
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -49,7 +66,9 @@ export function runsFromRecords(records: readonly ParsedRecord[], name: string):
       'charsPerSec',
       'trainTime',
     ]);
-    run.validation = curves(validation, ['valLoss', 'valBitsPerChar', 'valPerplexity', 'lr']);
+    run.validation = curves(validation, ['valLoss', 'valBitsPerChar', 'valPerplexity', 'lr', 'valAccuracy']);
+    const last = validation.findLast((r) => confusionOf(r.confusion) !== undefined);
+    if (last) run.confusion = { iteration: last.iteration as number, ...confusionOf(last.confusion)! };
     runs.push(run);
   };
   const begin = (r: Record<string, unknown> | null) => {
@@ -226,7 +245,27 @@ export function reportCharts(runs: readonly ReportRun[]): Chart[] {
         y: r.progress.values[field],
       })),
     );
+  const accuracy = runs.some((r) => r.validation.values.valAccuracy?.some((v) => v !== null))
+    ? [
+        {
+          id: 'accuracy',
+          title: 'Validation accuracy (classify / tag runs)',
+          x: 'iteration' as const,
+          y: 'accuracy',
+          ...overlay(
+            runs.map((r, i) => ({
+              label: r.name,
+              run: i,
+              style: 'points' as const,
+              x: r.validation.iteration,
+              y: r.validation.values.valAccuracy,
+            })),
+          ),
+        },
+      ]
+    : [];
   return [
+    ...accuracy,
     {
       id: 'loss-iter',
       title: 'Loss by iteration',

@@ -77,6 +77,37 @@ function summaryRow(run: ReportRun, color: string): string {
   return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }
 
+/**
+ * A confusion matrix as a picture: a table whose cells are shaded by the fraction of their row (the true label) they
+ * hold, counts written in them, the diagonal outlined; the recall of each label at the end of its row.
+ */
+export function confusionHtml(c: {
+  labels: readonly string[];
+  matrix: readonly (readonly number[])[];
+}): string {
+  const head = c.labels
+    .map((l) => `<th class="cm-col" title="${escapeHtml(l)}">${escapeHtml(l)}</th>`)
+    .join('');
+  const rows = c.matrix
+    .map((row, t) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      const cells = row
+        .map((v, p) => {
+          const f = total > 0 ? v / total : 0;
+          const style = `background:rgba(31,119,180,${f.toFixed(3)});color:${f > 0.55 ? '#fff' : '#222'}`;
+          return `<td class="${p === t ? 'cm diag' : 'cm'}" style="${style}" title="${escapeHtml(c.labels[t])} → ${escapeHtml(c.labels[p])}: ${v}">${v === 0 ? '' : v}</td>`;
+        })
+        .join('');
+      const recall = total > 0 ? `${((100 * row[t]) / total).toFixed(1)}%` : '—';
+      return `<tr><th>${escapeHtml(c.labels[t])}</th>${cells}<td class="muted">${recall}</td></tr>`;
+    })
+    .join('\n');
+  return `<table class="confusion"><thead><tr><th>true \\ predicted</th>${head}<th>recall</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`;
+}
+
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 /** The page's own script: draws every chart of the data element with uPlot. */
@@ -166,6 +197,13 @@ ${rows}
       ),
     )
     .join('\n');
+  const confusions = runs
+    .filter((run) => run.confusion !== undefined)
+    .map(
+      (run) =>
+        `<h3>${escapeHtml(run.name)}: validation at iteration ${run.confusion!.iteration.toLocaleString('en-US')}</h3>\n${confusionHtml(run.confusion!)}`,
+    )
+    .join('\n');
   const data = {
     runs: runs.map((r) => ({ name: r.name, start: r.start, end: r.end, sessions: r.sessions })),
     charts,
@@ -186,6 +224,9 @@ table { border-collapse: collapse; } td, th { border-bottom: 1px solid #ddd; pad
 .chart { margin: 1em 0; min-height: 340px; }
 pre { margin: 0; white-space: pre-wrap; font-size: 12px; max-height: 12em; overflow: auto; }
 .muted { color: #777; }
+table.confusion td.cm { text-align: right; min-width: 2.2em; border: 1px solid #eee; font-variant-numeric: tabular-nums; }
+table.confusion td.diag { outline: 2px solid #222; outline-offset: -2px; }
+table.confusion th.cm-col { writing-mode: vertical-rl; transform: rotate(180deg); font-weight: normal; }
 </style>
 </head>
 <body>
@@ -198,6 +239,7 @@ ${runs.map((r, i) => summaryRow(r, color(i))).join('\n')}
 </tbody></table>
 <h2>Charts</h2>
 ${charts.map((c) => `<div class="chart" id="${c.id}"></div>`).join('\n')}
+${confusions ? `<h2>Confusion matrices</h2>\n${confusions}` : ''}
 ${notes ? `<h2>Events</h2>\n<ul>\n${notes}\n</ul>` : ''}
 ${samples ? `<h2>Samples</h2>\n${samples}` : ''}
 <script type="application/json" id="${REPORT_DATA_ID}">${scriptJson(data)}</script>

@@ -259,7 +259,7 @@ describe('charrnn CLI', () => {
   });
 
   it('prints help for every command', () => {
-    for (const cmd of [[], ['train'], ['sample'], ['score'], ['inspect'], ['bench']]) {
+    for (const cmd of [[], ['train'], ['sample'], ['score'], ['predict'], ['eval'], ['inspect'], ['bench']]) {
       const r = charrnn(...cmd, '--help');
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('Usage: charrnn');

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ORDER =
-  'util, version < text < model < sampling < backends < generate, dropin, run < charrnn < io < train, bench < report < cli, brain < browser, node < index, internals';
+  'util, version < text < tasks < model < sampling < backends < generate, dropin, run < charrnn < io < train, bench < report < cli, brain < browser, node < index, internals';
 
 let eslint: ESLint;
 beforeAll(() => {

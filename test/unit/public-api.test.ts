@@ -86,6 +86,14 @@ const ROOT = [
   'capabilities',
   'setThreads',
   'ERROR_CODES',
+  'trainTask',
+  'LabelVocabulary',
+  'encodeSequences',
+  'SequenceBatcher',
+  'evaluateSequences',
+  'readTaskData',
+  'readTaskSplits',
+  'loadTaskModel',
   'lossFun',
   'lossFunInto',
   'gemm',
@@ -109,6 +117,10 @@ const NODE_ONLY = [
   'loadModel',
   'saveSafetensors',
   'loadSafetensors',
+  'trainTask',
+  'readTaskData',
+  'readTaskSplits',
+  'loadTaskModel',
 ];
 
 /** Runtime names the root exported before the split that now live in 'charrnn/internals'. */

@@ -178,6 +178,61 @@ describe('the report page', () => {
     );
   });
 
+  it("draws a classify / tag run's last confusion matrix, rows shaded by their fractions, and its accuracy chart", () => {
+    const ev = (iteration: number, valAccuracy: number, matrix: number[][]): ParsedRecord => ({
+      type: 'eval',
+      iteration,
+      elapsed: iteration,
+      valLoss: 1,
+      valAccuracy,
+      confusion: { labels: ['Greek', '<X>'], matrix },
+    });
+    const runs = runsFromRecords(
+      [
+        p(1, 0, 1),
+        ev(1, 0.5, [
+          [1, 1],
+          [1, 1],
+        ]),
+        ev(2, 0.75, [
+          [3, 1],
+          [0, 4],
+        ]),
+        {
+          type: 'eval',
+          iteration: 3,
+          elapsed: 3,
+          valLoss: 1,
+          confusion: { labels: ['a'], matrix: [[1, 2]] },
+        },
+      ],
+      'names',
+    );
+    expect(runs[0].confusion).toEqual({
+      iteration: 2,
+      labels: ['Greek', '<X>'],
+      matrix: [
+        [3, 1],
+        [0, 4],
+      ],
+    });
+    const charts = reportCharts(runs);
+    expect(charts[0]).toMatchObject({ id: 'accuracy', xs: [1, 2, 3] });
+    expect(charts[0].series[0].values).toEqual([0.5, 0.75, null]);
+    const html = renderReport(runs, charts, { uplotJs: '/*lib*/', uplotCss: '' });
+    expect(html).toContain('<h2>Confusion matrices</h2>');
+    expect(html).toContain('<h3>names: validation at iteration 2</h3>');
+    // Row Greek: 3 of 4 on the diagonal (shaded 0.75, outlined), 1 predicted <X> (0.25); recall 75%.
+    expect(html).toContain(
+      '<td class="cm diag" style="background:rgba(31,119,180,0.750);color:#fff" title="Greek → Greek: 3">3</td>',
+    );
+    expect(html).toContain('title="Greek → &lt;X&gt;: 1">1</td><td class="muted">75.0%</td>');
+    expect(html).toContain(
+      '<td class="cm" style="background:rgba(31,119,180,0.000);color:#222" title="&lt;X&gt; → Greek: 0"></td>',
+    );
+    expect(html).not.toContain('<X>');
+  });
+
   it('names runs after their files and formats durations', async () => {
     expect(runName('/x/runs/lstm.log.jsonl')).toBe('lstm');
     expect(runName('gru.jsonl')).toBe('gru');

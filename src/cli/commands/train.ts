@@ -22,6 +22,13 @@ import { cliMessage } from '../messages.js';
 import { MAX_SEED } from '../../util/rng.js';
 import { checkResumeOptions, checkSameVocabulary, readResumable } from '../checkpoint-cli.js';
 import { ProgressRenderer } from '../progress.js';
+import {
+  addTaskTrainOptions,
+  checkLanguageModelOptions,
+  trainTaskCommand,
+  type TaskTrainCliOptions,
+} from './task.js';
+import { readCheckpoint } from '../../io/checkpoint.js';
 
 /** --forget-bias: a number, or 'pytorch' for torch.nn.LSTM's own init. */
 function forgetBiasArg(value: string): number | 'pytorch' {
@@ -126,11 +133,19 @@ function threadNote(model: CharRNN): string {
   return ` (${n} thread${n > 1 ? 's' : ''})`;
 }
 
-async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> {
+async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Command): Promise<void> {
+  const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+  // A classify / tag run (new, or the resume of one) is src/cli/commands/task.ts.
+  const resumedTask =
+    opts.resume !== undefined && !given('task')
+      ? (await readCheckpoint(opts.resume).catch(() => undefined))?.config.task
+      : undefined;
+  if (opts.task !== 'lm' || (resumedTask !== undefined && resumedTask !== 'lm'))
+    return trainTaskCommand(opts, cmd);
+  checkLanguageModelOptions(given);
   const log = (msg: string) => process.stderr.write(msg + '\n');
   const warn = (msg: string) => log(cliMessage(msg));
   if (opts.threads !== undefined) setThreads(opts.threads);
-  const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
   let model: CharRNN;
   let corpus: Corpus<ModelVocabulary> | CorpusFile;
   let path: string;
@@ -391,9 +406,11 @@ async function trainCommand(opts: TrainCliOptions, cmd: Command): Promise<void> 
 
 /** Adds `charrnn train` (its options and handler) to the program. */
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command('train')
-    .description('train a model on a corpus and save it')
+    .description(
+      'train a language model on a corpus (or, with --task classify|tag, a classifier / tagger on --data) and save it',
+    )
     .option(
       '--corpus <file>',
       'a UTF-8 text file, or "shakespeare" (found via CHARRNN_DATA_DIR, cache or download)',
@@ -532,6 +549,8 @@ export function registerTrain(program: Command): void {
       'multiply the learning rate by f at each roll-back to the last good checkpoint',
       num('--rollback-factor', { min: 0, exclusiveMin: true }),
       0.5,
-    )
-    .action((opts: TrainCliOptions, cmd: Command) => trainCommand(opts, cmd));
+    );
+  addTaskTrainOptions(cmd).action((opts: TrainCliOptions & TaskTrainCliOptions, c: Command) =>
+    trainCommand(opts, c),
+  );
 }
