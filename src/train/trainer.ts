@@ -565,7 +565,6 @@ async function run(
       ? await model.trainChunkAsync(batcher.inputs, batcher.targets, B, T, hyper)
       : model.trainChunk(batcher.inputs, batcher.targets, B, T, hyper);
     trainTime += (performance.now() - chunkStart) / 1000;
-    if (chunkAsync) lastYield = performance.now();
     iteration++;
     if (!Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm)) {
       await diverged(Number.isFinite(r.loss) ? `gradient norm is ${r.gradNorm}` : `loss is ${r.loss}`);
@@ -652,7 +651,9 @@ async function run(
         ((ck.interval ?? 0) > 0 && performance.now() - lastCheckpointTime >= ck.interval! * 1000))
     )
       await writeCheckpoint('periodic');
-    // Let timers, signal handlers and the progress bar run (an awaited chunk or validation already did).
+    // Let timers, signal handlers and the progress bar run. Not skipped after an awaited chunk: where no thread
+    // can take it (a browser, a CommonJS bundle) the chunk ran in place and its promise yielded only to microtasks,
+    // so a Web Worker's 'stop' message would never be read.
     if (performance.now() - lastYield > YIELD_MS) {
       await yieldToEventLoop();
       lastYield = performance.now();
