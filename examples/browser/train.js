@@ -4,18 +4,15 @@
 // and `charrnn sample` all read.
 const $ = (id) => document.getElementById(id);
 
-const DEFAULT_TEXT = `ROMEO:
-But, soft! what light through yonder window breaks?
-It is the east, and Juliet is the sun.
-Arise, fair sun, and kill the envious moon,
-Who is already sick and pale with grief,
-That thou her maid art far more fair than she.
+const DEFAULT_TEXT = `MILLER:
+The river runs slower where the mill wheel turns,
+and every spoke remembers the weight of the grain.
+Bring the lantern down; the night is long and cold.
 
-JULIET:
-O Romeo, Romeo! wherefore art thou Romeo?
-Deny thy father and refuse thy name;
-Or, if thou wilt not, be but sworn my love,
-And I'll no longer be a Capulet.
+BAKER:
+Then bring the flour, and bring it dry, my friend;
+the ovens wake before the morning bell,
+and bread will not wait for a sleeping town.
 `;
 $('text').value = DEFAULT_TEXT;
 

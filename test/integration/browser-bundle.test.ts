@@ -20,7 +20,8 @@ let metafile: Metafile;
 let dir: string;
 let harness: BrowserHarness;
 
-const TEXT = 'First Citizen:\nBefore we proceed any further, hear me speak.\nAll:\nSpeak, speak.\n'.repeat(4);
+const TEXT =
+  'Miller:\nThe river runs slower where the mill wheel turns.\nAll:\nLet it turn, let it turn.\n'.repeat(4);
 
 beforeAll(async () => {
   const result = await build({

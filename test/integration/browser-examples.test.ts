@@ -24,9 +24,10 @@ import {
 import { startBrowser, type BrowserHarness } from '../helpers/browser.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const TEXT = 'ROMEO:\nBut, soft! what light through yonder window breaks?\nJULIET:\nO Romeo, Romeo!\n'.repeat(
-  6,
-);
+const TEXT =
+  'JUNO:\nThe kettle sings before the lamps are lit.\nMARCUS:\nThen fetch the bread, and mind the step!\n'.repeat(
+    6,
+  );
 
 let harness: BrowserHarness;
 let dir: string;
@@ -77,7 +78,7 @@ describe('examples/browser/index.html: load a model, sample, see inside', () => 
     await page.setInputFiles('#file', file);
     await page.waitForSelector('body[data-model="loaded"]');
     expect(await page.textContent('#model-info')).toContain('romeo.safetensors: lstm ×1, hidden 24');
-    const options = { prime: 'ROMEO:', length: 150, temperature: 0.8, topK: 10, topP: 0.95, seed: 42 };
+    const options = { prime: 'JUNO:', length: 150, temperature: 0.8, topK: 10, topP: 0.95, seed: 42 };
     const text = await sampleInPage(page, options);
     const inNode = await loadModel(file, { backend: 'js' });
     expect(text).toBe(inNode.sample(options));
