@@ -68,6 +68,7 @@ export type {
 } from './generate/trace.js';
 export type {
   ScoreOptions,
+  ScoreManyOptions,
   ScoreResult,
   ScoreUnknownPolicy,
   RankOptions,

@@ -23,8 +23,10 @@ import { beamSearch, type Beam, type BeamOptions } from './generate/beam.js';
 import {
   rank,
   score,
+  scoreMany,
   type RankedText,
   type RankOptions,
+  type ScoreManyOptions,
   type ScoreOptions,
   type ScoreResult,
 } from './generate/score.js';
@@ -368,6 +370,10 @@ export class CharRNN {
         idle();
         session.step(hidden, token, probs, temperature);
       },
+      stepBatch(states: Float32Array, tokens: Int32Array, probs: Float32Array, temperature: number) {
+        idle();
+        session.stepBatch(states, tokens, probs, temperature);
+      },
       sampleLoop(req: Parameters<BackendSession['sample']>[0]) {
         idle();
         return session.sample(req);
@@ -434,7 +440,17 @@ export class CharRNN {
     return trace(this.#core, text, options);
   }
 
-  /** Score each text and sort them most likely first. */
+  /**
+   * score() of each text, in input order and bit for bit, computed in batches: texts grouped by length, each group
+   * of options.batch (64) stepped together (one backend call per token position; on the native backend one
+   * product per layer for the whole group).
+   */
+  scoreMany(texts: readonly string[], options: ScoreManyOptions = {}): ScoreResult[] {
+    this.#checkIdle();
+    return scoreMany(this.#core, texts, options);
+  }
+
+  /** Score each text (batched, as scoreMany) and sort them most likely first. */
   rank(texts: readonly string[], options: RankOptions = {}): RankedText[] {
     this.#checkIdle();
     return rank(this.#core, texts, options);

@@ -34,7 +34,7 @@ namespace charrnn {
 namespace binding {
 namespace {
 
-constexpr int kAbi = 4;
+constexpr int kAbi = 5;
 
 std::atomic<bool> g_simd_forced{false};
 

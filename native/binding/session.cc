@@ -1,6 +1,7 @@
 // The Session ObjectWrap's synchronous methods (see session.h); trainChunkAsync is in train_worker.cc.
 #include "session.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -24,6 +25,7 @@ Napi::Function Session::Define(Napi::Env env) {
                          InstanceMethod<&Session::Evaluate>("evaluate"),
                          InstanceMethod<&Session::EvaluateAsync>("evaluateAsync"),
                          InstanceMethod<&Session::Step>("step"),
+                         InstanceMethod<&Session::StepBatch>("stepBatch"),
                          InstanceMethod<&Session::Sample>("sample"),
                          InstanceMethod<&Session::Dispose>("dispose"),
                      });
@@ -276,6 +278,40 @@ Napi::Value Session::Step(const Napi::CallbackInfo& info) {
     const double temperature = temperature_arg(env, info[3]);
     const nn::Arenas a = arenas(env, 0);
     model_->step(kernels::active(), a.params, hidden.data, static_cast<int>(token), probs.data, temperature);
+    return env.Undefined();
+  });
+}
+
+// stepBatch(states, tokens, probs, temperature): step() for n = tokens.length streams in one call; states
+// [n·stateSize(1)] (stream b's state contiguous) and probs [n·V] in place.
+Napi::Value Session::StepBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    check_usable(env);
+    expect_args(info, 4, "stepBatch");
+    const std::size_t V = model_->vocab(), W = model_->state_width();
+    ArrayArg<std::int32_t> tokens = i32_arg(env, info[1], "tokens");
+    const double n = static_cast<double>(tokens.length);
+    const double widest = static_cast<double>(std::max(model_->widest_row(), W));
+    if (n < 1 || n * widest > static_cast<double>(kMaxScratchElements))
+      throw Napi::RangeError::New(env,
+                                  "Expected 1 ≤ tokens.length and tokens.length × max(stateSize, hiddenSize, "
+                                  "vocabSize) ≤ " +
+                                      std::to_string(kMaxScratchElements) + " but received " +
+                                      number_to_string(env, n) + " × " + number_to_string(env, widest));
+    tokens.data = private_ids(ids_inputs_, tokens);
+    check_ids(env, tokens, V, "tokens");
+    const std::size_t N = tokens.length;
+    ArrayArg<float> states = f32_exact(env, info[0], "states", N * W);
+    ArrayArg<float> probs = f32_exact(env, info[2], "probs", N * V);
+    if (overlaps(span_of(states, "states"), span_of(probs, "probs")))
+      throw Napi::RangeError::New(env,
+                                  "Expected states and probs to be disjoint Float32Arrays but received "
+                                  "overlapping views of one buffer");
+    const double temperature = temperature_arg(env, info[3]);
+    const nn::Arenas a = arenas(env, 0);
+    model_->step_batch(kernels::active(), a.params, states.data, tokens.data, static_cast<int>(N), probs.data,
+                       temperature);
     return env.Undefined();
   });
 }

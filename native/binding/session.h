@@ -12,6 +12,7 @@
 //     .evaluateAsync(ids, hidden | undefined, budgetMs): Promise<{ totalNats, count, complete }>   (eval_worker.cc)
 //       (budgetMs: Infinity, or a time after which it gives up: complete false, totalNats NaN)
 //     .step(hidden, token, probs, temperature): undefined
+//     .stepBatch(states, tokens, probs, temperature): undefined   (n = tokens.length streams, each state contiguous)
 //     .sample(hidden, prime, length, temperature, greedy, rngState[, banned, penalty, window, topK, topP]): Int32Array
 //     .dispose(): undefined
 #pragma once
@@ -89,6 +90,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value EvaluateAsync(const Napi::CallbackInfo& info);
   Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value StepBatch(const Napi::CallbackInfo& info);
   Napi::Value Sample(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 

@@ -106,6 +106,11 @@ struct Table {
   ColSumFn colsum;
   RnnChunkFn rnn_chunk;                 // nullptr: no specialised chunk (scalar, neon), the caller's loops run
   RnnChunkScratchFn rnn_chunk_scratch;  // nullptr exactly when rnn_chunk is
+  // C[M,N] (+)= A[M,K]·B[N,K]ᵀ computed as M matrix-vector products that share B: row i of C is bit for bit
+  // gemv_n(N, K, B, ldb, A + i·lda, C + i·ldc, accumulate) of this table, whatever M. Batched inference runs its
+  // streams through it, so stream i of a batch equals a one-stream step exactly (the gemm forms above sum in
+  // another order). Rows of B are reused from L1 across the M rows of A.
+  GemmFn gemv_n_rows;
 };
 
 const Table& active();

@@ -53,11 +53,19 @@ void gemv_t_f32_neon(int M, int N, const float* A, int lda, const float* x, floa
   for (int i = 0; i < M; i++) axpy_f32_neon((std::size_t)N, x[i], A + (std::size_t)i * lda, y);
 }
 
+// Row i of C = gemv_n_f32_neon of row i of A (the gemv_n_rows contract).
+void gemv_n_rows_neon(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                      bool accumulate) {
+  for (int i = 0; i < M; i++)
+    gemv_n_f32_neon(N, K, B, ldb, A + (std::size_t)i * lda, C + (std::size_t)i * ldc, accumulate);
+}
+
 Table make_neon_table() {
   Table t = detail::table_scalar();
   t.isa = "neon";
   t.gemv_n = gemv_n_f32_neon;
   t.gemv_t = gemv_t_f32_neon;
+  t.gemv_n_rows = gemv_n_rows_neon;
   t.axpy = axpy_f32_neon;
   t.scal = scal_f32_neon;
   t.dot = dot_f32_neon;

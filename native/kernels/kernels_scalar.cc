@@ -135,6 +135,13 @@ void colsum_scalar(std::size_t R, std::size_t N, const float* src, double* dst) 
   }
 }
 
+// Row i of C = gemv_n_scalar of row i of A (the gemv_n_rows contract: the same function, row by row).
+void gemv_n_rows_scalar(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                        bool accumulate) {
+  for (int i = 0; i < M; i++)
+    detail::gemv_n_scalar(N, K, B, ldb, A + (std::size_t)i * lda, C + (std::size_t)i * ldc, accumulate);
+}
+
 const Table kScalarTable{"scalar",
                          gemm_nn_f32_scalar,
                          gemm_nt_f32_scalar,
@@ -153,7 +160,8 @@ const Table kScalarTable{"scalar",
                          softmax_xent_scalar,
                          colsum_scalar,
                          nullptr,
-                         nullptr};
+                         nullptr,
+                         gemv_n_rows_scalar};
 
 }  // namespace
 

@@ -171,6 +171,53 @@ void parallel_gemv(GemvFn fn, bool transposed, int M, int N, const float* A, int
   fn(M, N, A, lda, x, y, accumulate);
 }
 
+// gemv_n_rows: the weight rows (columns of C) split in gemv_n's 8-row units, so each part's rows are 8-row blocks
+// or tail rows exactly as in the whole call (the row-for-row contract holds for any split); with fewer than two
+// units of weight rows, the streams (rows of C) split instead.
+struct RowsJob {
+  GemmFn fn;
+  int M, N, K;
+  const float* A;
+  int lda;
+  const float* B;
+  int ldb;
+  float* C;
+  int ldc;
+  bool accumulate;
+  Split split;
+};
+
+void run_rows_block(void* ctx, int part) {
+  const RowsJob& j = *static_cast<const RowsJob*>(ctx);
+  int lo, hi;
+  j.split.range(part, j.split.cols ? j.N : j.M, &lo, &hi);
+  if (hi <= lo) return;
+  const std::size_t off = static_cast<std::size_t>(lo);
+  if (j.split.cols)
+    j.fn(j.M, hi - lo, j.K, j.A, j.lda, j.B + off * static_cast<std::size_t>(j.ldb), j.ldb, j.C + off, j.ldc,
+         j.accumulate);
+  else
+    j.fn(hi - lo, j.N, j.K, j.A + off * static_cast<std::size_t>(j.lda), j.lda, j.B, j.ldb,
+         j.C + off * static_cast<std::size_t>(j.ldc), j.ldc, j.accumulate);
+}
+
+void parallel_rows(GemmFn fn, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
+                   bool accumulate) {
+  const int threads = par::threads();
+  if (threads > 1 && M > 0 && N > 0 && static_cast<long long>(M) * N * K >= kMinParallelMacs) {
+    Split split{N >= 2 * kGemvRowUnit, 0, 0, 0};
+    split.unit = split.cols ? kGemvRowUnit : 1;
+    split.units = split.cols ? (N + kGemvRowUnit - 1) / kGemvRowUnit : M;
+    split.parts = split.units < threads ? split.units : threads;
+    if (split.parts > 1) {
+      RowsJob job{fn, M, N, K, A, lda, B, ldb, C, ldc, accumulate, split};
+      par::run(split.parts, run_rows_block, &job);
+      return;
+    }
+  }
+  fn(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
+
 // One set of wrappers per registry slot (a function pointer cannot capture which serial table it wraps).
 const Table* g_serial[kMaxTables];
 
@@ -197,6 +244,11 @@ void par_gemv_t(int M, int N, const float* A, int lda, const float* x, float* y,
 }
 
 template <int S>
+void par_rows(int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc, bool acc) {
+  parallel_rows(g_serial[S]->gemv_n_rows, M, N, K, A, lda, B, ldb, C, ldc, acc);
+}
+
+template <int S>
 void par_pb(int M, int N, int K, const float* A, int lda, const float* Bp, int j0, int j1, float* C, int ldc,
             bool acc) {
   parallel_pb(g_serial[S]->gemm_pb, M, N, K, A, lda, Bp, j0, j1, C, ldc, acc);
@@ -212,6 +264,7 @@ void install(const Table& serial, Table* out) {
   out->gemv_n = par_gemv_n<S>;
   out->gemv_t = par_gemv_t<S>;
   out->gemm_pb = par_pb<S>;
+  out->gemv_n_rows = par_rows<S>;
 }
 
 }  // namespace

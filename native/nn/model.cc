@@ -56,6 +56,11 @@ class OneLayerTanh final : public Model {
     rnn_step(k, L_, params, state, token, probs, temperature, ws_);
   }
 
+  void step_batch(const kernels::Table& k, const float* params, float* states, const std::int32_t* tokens, int n,
+                  float* probs, double temperature) override {
+    rnn_step_batch(k, L_, params, states, tokens, n, probs, temperature, ws_);
+  }
+
  protected:
   void sample_impl(const kernels::Table& k, const float* params, float* state, const std::int32_t* prime,
                    std::size_t n_prime, std::int32_t* out, std::size_t length, double temperature, bool greedy,
@@ -100,6 +105,11 @@ class Stacked final : public Model {
   void step(const kernels::Table& k, const float* params, float* state, int token, float* probs,
             double temperature) override {
     stack_step(k, L_, params, state, token, probs, temperature, ws_);
+  }
+
+  void step_batch(const kernels::Table& k, const float* params, float* states, const std::int32_t* tokens, int n,
+                  float* probs, double temperature) override {
+    stack_step_batch(k, L_, params, states, tokens, n, probs, temperature, ws_);
   }
 
  protected:

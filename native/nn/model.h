@@ -97,6 +97,11 @@ class Model {
   virtual void step(const kernels::Table& k, const float* params, float* state, int token, float* probs,
                     double temperature) = 0;
 
+  // step() for n ≥ 1 streams in one pass: states [n, state_width()] (stream b's state at b·state_width(), in place),
+  // tokens [n], probs [n, V]. Stream b's result is bit for bit what step() gives it alone (kernels::gemv_n_rows).
+  virtual void step_batch(const kernels::Table& k, const float* params, float* states, const std::int32_t* tokens,
+                          int n, float* probs, double temperature) = 0;
+
   // Feed every prime token (n_prime ≥ 1), then `length` times pick a token by the transform rule of `spec`
   // (then argmax when greedy, else a draw from rng_state: 4 words, advanced in place), write it to out[i] and feed
   // it back. state [state_width()] is advanced in place. Greedy callers pass temperature 1 (as the JS backend).

@@ -231,6 +231,27 @@ void rnn_step(const kernels::Table& k, const RnnLayout& L, const float* params, 
   softmax_temperature(k, y, probs, static_cast<int>(L.V), temperature);
 }
 
+void rnn_step_batch(const kernels::Table& k, const RnnLayout& L, const float* params, float* hidden,
+                    const std::int32_t* tokens, int n, float* probs, double temperature, RnnWorkspace& ws) {
+  if (n == 1) return rnn_step(k, L, params, hidden, tokens[0], probs, temperature, ws);
+  const size_t H = L.H, V = L.V, N = static_cast<size_t>(n);
+  const int Hi = static_cast<int>(H), Vi = static_cast<int>(V);
+  float* a = ws.vec.grow(N * (H + V));
+  float* y = a + N * H;
+  // recur() and output_logits() of rnn_step, row by row the same arithmetic (gemv_n_rows = gemv_n per stream).
+  k.gemv_n_rows(n, Hi, Hi, hidden, Hi, params + L.Whh, Hi, a, Hi, false);
+  add_input(L, params, nullptr, tokens, n, a);
+  k.tanh(N * H, a, a);
+  std::memcpy(hidden, a, N * H * sizeof(float));
+  k.gemv_n_rows(n, Vi, Hi, hidden, Hi, params + L.Why, Hi, y, Vi, false);
+  const float* by = params + L.by;
+  for (size_t b = 0; b < N; b++) {
+    float* row = y + b * V;
+    for (size_t v = 0; v < V; v++) row[v] += by[v];
+    softmax_temperature(k, row, probs + b * V, Vi, temperature);
+  }
+}
+
 void rnn_sample(const kernels::Table& k, const RnnLayout& L, const float* params, float* hidden,
                 const std::int32_t* prime, std::size_t n_prime, std::int32_t* out, std::size_t length,
                 double temperature, bool greedy, Xoshiro128ss& rng, float* probs, RnnWorkspace& ws,

@@ -51,6 +51,11 @@ double rnn_evaluate(const kernels::Table& k, const RnnLayout& L, const float* pa
 void rnn_step(const kernels::Table& k, const RnnLayout& L, const float* params, float* hidden, int token, float* probs,
               double temperature, RnnWorkspace& ws);
 
+// rnn_step for n streams: hidden [n, H] (stream b's row, in place), tokens [n], probs [n, V]; stream b's result is
+// bit for bit rnn_step's (the products through kernels::gemv_n_rows).
+void rnn_step_batch(const kernels::Table& k, const RnnLayout& L, const float* params, float* hidden,
+                    const std::int32_t* tokens, int n, float* probs, double temperature, RnnWorkspace& ws);
+
 // Feed every prime token (n_prime ≥ 1), then `length` times pick a token from the current probs by `picker`
 // (the transform rule, then argmax when greedy, else draw_from_probs with `rng`), write it to out[i] and feed it
 // back. probs [V] is caller scratch. Greedy decoding uses temperature 1 (as the JS backend).

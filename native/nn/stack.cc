@@ -103,6 +103,16 @@ inline void mm_nn(const Table& k, int M, int N, int K, const float* A, int lda, 
     k.gemm_nn(M, N, K, A, lda, Bm, ldb, C, ldc, acc);
 }
 
+// C[M,N] (+)= A[M,K]·B[N,K]ᵀ in the batched step: one stream through gemv (as stack_step), several through
+// gemv_n_rows, which gives every stream exactly gemv's bits — so a stream of a batch equals a one-stream step.
+inline void mm_rows(const Table& k, int M, int N, int K, const float* A, int lda, const float* Bm, int ldb, float* C,
+                    int ldc, bool acc) {
+  if (M == 1)
+    k.gemv_n(N, K, Bm, ldb, A, C, acc);
+  else
+    k.gemv_n_rows(M, N, K, A, lda, Bm, ldb, C, ldc, acc);
+}
+
 // The recurrent products repeat one weight T times: with several streams (B ≥ 2) and steps, W_hh is packed once
 // per chunk (kernels::Table::pack_b) instead of once per step. One stream keeps gemv, which reads W_hh directly.
 struct Recurrent {
@@ -404,8 +414,10 @@ const float* layer_input(const StackLayout& L, size_t l, int B, bool drop, Stack
 
 // Forward of layer l over B streams × T steps: reads its state block from `state`, writes the state after step T
 // back there, and leaves Hs / Cs / tanh(Cs) / acts / hn (and the dropped output) in the workspace.
+// `rows` (the batched step, T = 1): every product through mm_rows and no layer-0 table, so each stream's arithmetic
+// is the one-stream step's whatever B.
 void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* params, const std::int32_t* inputs,
-                   int B, int T, float* state, bool drop, StackWorkspace& ws) {
+                   int B, int T, float* state, bool drop, StackWorkspace& ws, bool rows) {
   const StackConfig& c = L.config;
   const StackLayer& ly = L.layers[l];
   StackLayerScratch& s = ws.layer[l];
@@ -430,7 +442,7 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
 
   // Input projection of the whole chunk: A [T·B, G·H] = X·W_ihᵀ (layer 0: a table lookup, see input_table).
   const float* Wih = params + ly.wih;
-  if (l == 0 && input_table(L, TB)) {
+  if (l == 0 && !rows && input_table(L, TB)) {
     float* table = ws.table.data();  // [V, G·H] = W_ihᵀ, or emb·W_ihᵀ
     if (c.E > 0)
       mm_nt(k, static_cast<int>(V), GHi, Ini, params + L.emb, Ini, Wih, Ini, table, GHi, false);
@@ -444,18 +456,27 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       float* a = A + r * GH;
       for (size_t j = 0; j < GH; j++) a[j] = Wih[j * V + x];
     }
+  } else if (rows) {
+    mm_rows(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, false);
   } else {
     mm_nt(k, static_cast<int>(TB), GHi, Ini, layer_input(L, l, B, drop, ws), Ini, Wih, Ini, A, GHi, false);
   }
 
   // The recurrence, all B streams per step: a [B, G·H] (+)= h_{t−1}·W_hhᵀ.
-  const Recurrent rec_mul = recurrent(k, B, T, GHi, Hi, params + ly.whh, true, ws);
+  const Recurrent rec_mul = rows ? Recurrent{&k, B, GHi, Hi, params + ly.whh, Hi, true, nullptr}
+                                 : recurrent(k, B, T, GHi, Hi, params + ly.whh, true, ws);
+  const auto recur_mul = [&](const float* hprev, float* C, bool acc) {
+    if (rows)
+      mm_rows(k, B, GHi, Hi, hprev, Hi, params + ly.whh, Hi, C, GHi, acc);
+    else
+      rec_mul.mul(hprev, Hi, C, GHi, acc);
+  };
   for (int t = 0; t < T; t++) {
     const float* hprev = hs + static_cast<size_t>(t) * BH;
     float* hcur = hs + static_cast<size_t>(t + 1) * BH;
     float* a = A + static_cast<size_t>(t) * B * GH;
     if (c.cell == Cell::kRnn) {
-      rec_mul.mul(hprev, Hi, a, GHi, true);
+      recur_mul(hprev, a, true);
       for (int b = 0; b < B; b++) add_bias(H, a + static_cast<size_t>(b) * H, bias);
       if (c.relu) {
         for (size_t i = 0; i < BH; i++) a[i] = a[i] > 0 ? a[i] : 0.0f;
@@ -465,7 +486,7 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
       std::memcpy(hcur, a, BH * sizeof(float));
     } else if (lstm) {
       // i, f, g, o = σ, σ, tanh, σ of (W_ih·x + b_ih + W_hh·h + b_hh); c = f·c' + i·g; h = o·tanh(c)
-      rec_mul.mul(hprev, Hi, a, GHi, true);
+      recur_mul(hprev, a, true);
       LstmStepJob job{&k,
                       H,
                       B,
@@ -480,7 +501,7 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
     } else {
       // r, z = σ(W_i·x + b_i + W_h·h + b_h); n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn)); h = (1−z)·n + z·h'
       float* rec = ws.rec.data();
-      rec_mul.mul(hprev, Hi, rec, GHi, false);
+      recur_mul(hprev, rec, false);
       const float* bhn = bhh + 2 * H;
       for (int b = 0; b < B; b++) {
         float* g = a + static_cast<size_t>(b) * GH;
@@ -506,23 +527,27 @@ void forward_layer(const Table& k, const StackLayout& L, size_t l, const float* 
 
 // Forward of the whole stack; returns the decoder's input [T·B, H_top] (inside the workspace).
 const float* forward(const Table& k, const StackLayout& L, const float* params, const std::int32_t* inputs, int B,
-                     int T, float* state, bool drop, StackWorkspace& ws) {
+                     int T, float* state, bool drop, StackWorkspace& ws, bool rows = false) {
   const StackConfig& c = L.config;
   const size_t TB = static_cast<size_t>(T) * B;
-  if (c.E > 0 && !input_table(L, TB)) {
+  if (c.E > 0 && (rows || !input_table(L, TB))) {
     float* x0 = ws.x0.data();
     const float* emb = params + L.emb;
     for (size_t r = 0; r < TB; r++)
       std::memcpy(x0 + r * c.E, emb + static_cast<size_t>(inputs[r]) * c.E, c.E * sizeof(float));
   }
-  for (size_t l = 0; l < L.layers.size(); l++) forward_layer(k, L, l, params, inputs, B, T, state, drop, ws);
+  for (size_t l = 0; l < L.layers.size(); l++) forward_layer(k, L, l, params, inputs, B, T, state, drop, ws, rows);
   return layer_input(L, L.layers.size(), B, drop, ws);
 }
 
-// Y [R, V] = X [R, H_top]·decoderᵀ + bias.
-void decode(const Table& k, const StackLayout& L, const float* params, const float* x, int R, float* y) {
+// Y [R, V] = X [R, H_top]·decoderᵀ + bias (`rows`: the batched step's products, see mm_rows).
+void decode(const Table& k, const StackLayout& L, const float* params, const float* x, int R, float* y,
+            bool rows = false) {
   const int V = static_cast<int>(L.config.V), H = static_cast<int>(L.top_h());
-  mm_nt(k, R, V, H, x, H, params + L.dec_w, H, y, V, false);
+  if (rows)
+    mm_rows(k, R, V, H, x, H, params + L.dec_w, H, y, V, false);
+  else
+    mm_nt(k, R, V, H, x, H, params + L.dec_w, H, y, V, false);
   const float* b = params + L.dec_b;
   for (int r = 0; r < R; r++) {
     float* row = y + static_cast<size_t>(r) * V;
@@ -718,6 +743,38 @@ void stack_step(const Table& k, const StackLayout& L, const float* params, float
   float* y = ws.y.data();
   decode(k, L, params, xtop, 1, y);
   softmax_temperature(k, y, probs, static_cast<int>(L.config.V), temperature);
+}
+
+void stack_step_batch(const Table& k, const StackLayout& L, const float* params, float* states,
+                      const std::int32_t* tokens, int n, float* probs, double temperature, StackWorkspace& ws) {
+  reserve(L, n, 1, false, false, ws);
+  const size_t W = L.state_width, N = static_cast<size_t>(n), V = L.config.V;
+  const bool lstm = L.config.cell == Cell::kLstm;
+  float* batch = ws.batch_state.grow(N * W);
+  // Stream b's state (contiguous, stateSize(1)) ↔ row b of each block of the B-stream layout.
+  const auto move = [&](bool gather) {
+    for (size_t l = 0; l < L.layers.size(); l++) {
+      const size_t H = L.layers[l].H;
+      for (int part = 0; part < (lstm ? 2 : 1); part++) {
+        const size_t one = part == 0 ? L.h_offset(l, 1) : L.c_offset(l, 1);
+        const size_t many = part == 0 ? L.h_offset(l, N) : L.c_offset(l, N);
+        for (size_t b = 0; b < N; b++) {
+          float* s = states + b * W + one;
+          float* m = batch + many + b * H;
+          if (gather)
+            std::memcpy(m, s, H * sizeof(float));
+          else
+            std::memcpy(s, m, H * sizeof(float));
+        }
+      }
+    }
+  };
+  move(true);
+  const float* xtop = forward(k, L, params, tokens, n, 1, batch, false, ws, true);
+  float* y = ws.y.data();
+  decode(k, L, params, xtop, n, y, true);
+  for (size_t b = 0; b < N; b++) softmax_temperature(k, y + b * V, probs + b * V, static_cast<int>(V), temperature);
+  move(false);
 }
 
 void stack_sample(const Table& k, const StackLayout& L, const float* params, float* state, const std::int32_t* prime,

@@ -84,18 +84,19 @@ struct StackLayerScratch {
 struct StackWorkspace {
   explicit StackWorkspace(std::size_t n_layers) : layer(new StackLayerScratch[n_layers]) {}
   std::unique_ptr<StackLayerScratch[]> layer;
-  Scratch<float> x0;     // embedding gather [T·B, E]
-  Scratch<float> table;  // one-hot first layer: W_ihᵀ + bias [V, G·H_0] forward; dW_ihᵀ backward
-  Scratch<float> bias;   // [max G·H] b_ih (+ b_hh where it adds) of one layer
-  Scratch<float> rec;    // GRU: h_{t−1}·W_hhᵀ [B, G·H]
-  Scratch<float> whh;    // W_hh of the layer being run, pre-packed once per chunk for its T per-step products
-  Scratch<float> y;      // [T·B, V] logits, then dY in place
-  Scratch<float> dh[2];  // [T·B, max(H, In)] output gradient of the current layer / input gradient (ping-pong)
-  Scratch<float> dai;    // [T·B, max G·H] input-side pre-activation gradient
-  Scratch<float> dah;    // GRU: hidden-side pre-activation gradient (differs in the n slice)
-  Scratch<float> dc;     // LSTM: [B, max H] cell-state gradient carried back through time
-  Scratch<float> state;  // evaluate: the running state of one stream
-  Scratch<double> acc;   // [2·max G·H + V] bias-gradient sums
+  Scratch<float> x0;           // embedding gather [T·B, E]
+  Scratch<float> table;        // one-hot first layer: W_ihᵀ + bias [V, G·H_0] forward; dW_ihᵀ backward
+  Scratch<float> bias;         // [max G·H] b_ih (+ b_hh where it adds) of one layer
+  Scratch<float> rec;          // GRU: h_{t−1}·W_hhᵀ [B, G·H]
+  Scratch<float> whh;          // W_hh of the layer being run, pre-packed once per chunk for its T per-step products
+  Scratch<float> y;            // [T·B, V] logits, then dY in place
+  Scratch<float> dh[2];        // [T·B, max(H, In)] output gradient of the current layer / input gradient (ping-pong)
+  Scratch<float> dai;          // [T·B, max G·H] input-side pre-activation gradient
+  Scratch<float> dah;          // GRU: hidden-side pre-activation gradient (differs in the n slice)
+  Scratch<float> dc;           // LSTM: [B, max H] cell-state gradient carried back through time
+  Scratch<float> state;        // evaluate: the running state of one stream
+  Scratch<float> batch_state;  // stack_step_batch: the n streams' states in the B-stream layout
+  Scratch<double> acc;         // [2·max G·H + V] bias-gradient sums
 };
 
 // Grow the workspace for a B × T training chunk (throws std::bad_alloc), so that a later stack_chunk_gradient
@@ -118,6 +119,12 @@ double stack_evaluate(const kernels::Table& k, const StackLayout& L, const float
 // Feed `token` into `state` (stateSize(1), in place; no dropout); probs [V] ← softmax(logits / temperature).
 void stack_step(const kernels::Table& k, const StackLayout& L, const float* params, float* state, int token,
                 float* probs, double temperature, StackWorkspace& ws);
+
+// stack_step for n streams at once: states [n, stateSize(1)] (stream b's state contiguous at b·stateSize(1), in
+// place), tokens [n], probs [n, V]. One product per layer and weight for all streams (gemv_n_rows), and each stream's
+// result is bit for bit what stack_step gives it alone.
+void stack_step_batch(const kernels::Table& k, const StackLayout& L, const float* params, float* states,
+                      const std::int32_t* tokens, int n, float* probs, double temperature, StackWorkspace& ws);
 
 // Feed every prime token (n_prime ≥ 1), then `length` times pick a token from the current probs by `picker`
 // (the transform rule, then argmax when greedy, with temperature 1; else draw_from_probs with `rng`), write it

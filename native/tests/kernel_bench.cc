@@ -58,7 +58,7 @@ void load_openblas() {
 }
 
 // ---- shapes ----------------------------------------------------------------------------------------------
-enum class Op { NN, NT, TN, GemvN, GemvT };
+enum class Op { NN, NT, TN, GemvN, GemvT, Rows };  // Rows: gemv_n_rows, NT-shaped (C[M,N] = A[M,K]·B[N,K]ᵀ)
 struct Shape {
   const char* name;
   Op op;
@@ -87,6 +87,11 @@ const Shape kShapes[] = {
     {"W1 gemv_n 65x100  (Why·h)", Op::GemvN, 65, 100, 0, false},
     {"W1 gemv_t 65x100  (Whyᵀ·dy)", Op::GemvT, 65, 100, 0, false},
     {"W1 gemm M=1 nt N=100 K=100", Op::NT, 1, 100, 100, true},
+    {"W6 rec  rows M=64 N=1024 K=256", Op::Rows, 64, 1024, 256, true},
+    {"W6 rec  nt   M=64 N=1024 K=256", Op::NT, 64, 1024, 256, true},
+    {"W6 in0  rows M=64 N=1024 K=64 ", Op::Rows, 64, 1024, 64, false},
+    {"W6 dec  rows M=64 N=65   K=256", Op::Rows, 64, 65, 256, false},
+    {"W6 dec  nt   M=64 N=65   K=256", Op::NT, 64, 65, 256, false},
 };
 
 struct Variant {
@@ -112,11 +117,14 @@ void run_once(const Variant& v, const Shape& s, Buffers& b) {
     return;
   }
   if (v.table != nullptr) {
-    GemmFn f = s.op == Op::NN ? v.table->gemm_nn : s.op == Op::NT ? v.table->gemm_nt : v.table->gemm_tn;
+    GemmFn f = s.op == Op::NN   ? v.table->gemm_nn
+               : s.op == Op::NT ? v.table->gemm_nt
+               : s.op == Op::TN ? v.table->gemm_tn
+                                : v.table->gemv_n_rows;
     f(s.M, s.N, s.K, b.A.data(), b.lda, b.B.data(), b.ldb, b.C.data(), s.N, s.accumulate);
   } else {
-    g_sgemm(kRowMajor, s.op == Op::TN ? kTrans : kNoTrans, s.op == Op::NT ? kTrans : kNoTrans, s.M, s.N, s.K, 1.0f,
-            b.A.data(), b.lda, b.B.data(), b.ldb, s.accumulate ? 1.0f : 0.0f, b.C.data(), s.N);
+    g_sgemm(kRowMajor, s.op == Op::TN ? kTrans : kNoTrans, s.op == Op::NT || s.op == Op::Rows ? kTrans : kNoTrans, s.M,
+            s.N, s.K, 1.0f, b.A.data(), b.lda, b.B.data(), b.ldb, s.accumulate ? 1.0f : 0.0f, b.C.data(), s.N);
   }
 }
 
@@ -143,7 +151,8 @@ double check(const Variant& v, const Shape& s, Buffers& b, std::mt19937& rng) {
     } else {
       for (int k = 0; k < s.K; k++) {
         const float a = s.op == Op::TN ? b.A[(std::size_t)k * b.lda + i] : b.A[(std::size_t)i * b.lda + k];
-        const float bb = s.op == Op::NT ? b.B[(std::size_t)j * b.ldb + k] : b.B[(std::size_t)k * b.ldb + j];
+        const float bb =
+            s.op == Op::NT || s.op == Op::Rows ? b.B[(std::size_t)j * b.ldb + k] : b.B[(std::size_t)k * b.ldb + j];
         exact += (double)a * bb, mag += std::fabs((double)a * bb);
       }
     }
@@ -288,7 +297,8 @@ int main(int argc, char** argv) {
       b.y.resize(s.op == Op::GemvN ? s.M : s.N);
     } else {
       const int ar = s.op == Op::TN ? s.K : s.M, ac = s.op == Op::TN ? s.M : s.K;
-      const int br = s.op == Op::NT ? s.N : s.K, bc = s.op == Op::NT ? s.K : s.N;
+      const bool bt = s.op == Op::NT || s.op == Op::Rows;
+      const int br = bt ? s.N : s.K, bc = bt ? s.K : s.N;
       b.lda = ac, b.ldb = bc;
       b.A.resize((std::size_t)ar * ac);
       b.B.resize((std::size_t)br * bc);

@@ -430,6 +430,44 @@ void test_packed(const Table& t) {
 // The thread pool splits large gemms into blocks of C: the result must be bit-identical for any thread count
 // (same instructions, same order per element), for every form, with and without accumulation, at shapes whose
 // split falls inside a micro-tile edge (N = 1000, M = 1001) as well as W2/W3 shapes.
+// gemv_n_rows: row i of C is gemv_n of row i of A, bit for bit, for any M (odd and even stream counts, weight-row
+// counts around the 8-row blocks, reduction lengths with and without a masked tail, padded strides), and for 1–4
+// threads (each thread count against gemv_n on that same thread count).
+void test_gemv_rows(const Table& t) {
+  const int before = g_failures;
+  const int saved = charrnn::par::threads();
+  int cases = 0;
+  struct Shape {
+    int M, N, K;
+  };
+  const Shape fixed[] = {{64, 1024, 256}, {64, 65, 256}, {1, 1024, 320}, {3, 65, 100}, {65, 400, 100}, {2, 7, 5}};
+  for (int r = 0; r < 160; r++) {
+    const Shape s = r < 6 ? fixed[r] : Shape{randint(1, 9), randint(1, 40), randint(0, 40)};
+    const int M = s.M, N = s.N, K = s.K;
+    const int lda = K + (r & 3), ldb = K + ((r >> 2) & 3), ldc = N + (r % 3);
+    const bool acc = (r & 1) == 1;
+    const auto A = random_vec(static_cast<std::size_t>(M) * lda + 1);
+    const auto B = random_vec(static_cast<std::size_t>(N) * ldb + 1);
+    const auto C0 = random_vec(static_cast<std::size_t>(M) * ldc + 1);
+    for (int threads : {1, 2, 3, 4}) {
+      if (threads > 1 && r >= 12) break;
+      charrnn::par::set_threads(threads);
+      std::vector<float> C = C0, want = C0;
+      t.gemv_n_rows(M, N, K, A.data(), lda, B.data(), ldb, C.data(), ldc, acc);
+      for (int i = 0; i < M; i++)
+        t.gemv_n(N, K, B.data(), ldb, A.data() + static_cast<std::size_t>(i) * lda,
+                 want.data() + static_cast<std::size_t>(i) * ldc, acc);
+      CHECK(std::memcmp(C.data(), want.data(), C.size() * sizeof(float)) == 0,
+            "%s gemv_n_rows M=%d N=%d K=%d acc=%d threads=%d: differs from gemv_n row by row", t.isa, M, N, K, (int)acc,
+            threads);
+      cases++;
+    }
+  }
+  charrnn::par::set_threads(saved);
+  std::printf("  %-6s gemv_n_rows = gemv_n per row: %d cases  %s\n", t.isa, cases,
+              g_failures == before ? "ok" : "FAILED");
+}
+
 void test_threads(const Table& t) {
   const int before = g_failures;
   const int saved = charrnn::par::threads();
@@ -654,6 +692,7 @@ int main(int argc, char** argv) {
     test_threads(*t);
     test_packed(*t);
     test_gemv(*t);
+    test_gemv_rows(*t);
     test_level1(*t);
     test_exp(*t, stride);
     test_tanh(*t, stride);

@@ -171,6 +171,12 @@ export interface BackendSession {
    * the next-token distribution into `probs` [V]. No dropout.
    */
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
+  /**
+   * step() for n = tokens.length streams in one call: `states` [n·stateSize(config, 1)] holds stream b's state at
+   * b·stateSize (in place), `probs` [n·V] receives stream b's distribution at b·V. Stream b's result is bit for bit
+   * what step() gives it alone (native: one product per layer and weight for all streams; js: a loop of step()).
+   */
+  stepBatch(states: Float32Array, tokens: Int32Array, probs: Float32Array, temperature: number): void;
   /** The whole sampling loop; returns the generated token ids. The last prime token conditions the first sample. */
   sample(req: SampleRequest): Int32Array;
   /**

@@ -102,6 +102,43 @@ export function checkTemperature(t: unknown): number {
   return positiveNumber('temperature', t);
 }
 
+/** stepBatch's arguments: n = tokens.length ≥ 1 streams within the scratch cap, states [n·S], probs [n·V]. */
+export function checkStepBatch(
+  config: ModelConfig,
+  states: unknown,
+  tokens: unknown,
+  probs: unknown,
+  temperature: unknown,
+): void {
+  const S = stateSize(config, 1);
+  const V = config.vocabSize;
+  if (!(tokens instanceof Int32Array))
+    throw new TypeError(`Expected an Int32Array for tokens but received ${describe(tokens)}`);
+  const n = tokens.length;
+  const widest = Math.max(
+    S,
+    gateCount(config.cell) * Math.max(...config.hiddenSizes),
+    config.vocabSize,
+    config.embeddingSize,
+  );
+  if (n < 1 || n * widest > MAX_SCRATCH_ELEMENTS)
+    throw new RangeError(
+      `Expected 1 ≤ tokens.length and tokens.length × max(stateSize, hiddenSize, vocabSize) ≤ ${MAX_SCRATCH_ELEMENTS} but received ${n} × ${widest}`,
+    );
+  checkIds('tokens', tokens, n, V);
+  float32Array('states', states, n * S);
+  float32Array('probs', probs, n * V);
+  if ((states as Float32Array).buffer === (probs as Float32Array).buffer) {
+    const a = states as Float32Array;
+    const b = probs as Float32Array;
+    if (a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength)
+      throw new RangeError(
+        'Expected states and probs to be disjoint Float32Arrays but received overlapping views of one buffer',
+      );
+  }
+  checkTemperature(temperature);
+}
+
 export function checkSample(config: ModelConfig, req: SampleRequest): void {
   if (req === null || typeof req !== 'object')
     throw new TypeError(`Expected an object for sample request but received ${describe(req)}`);

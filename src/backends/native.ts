@@ -27,6 +27,7 @@ import {
   checkChunk,
   checkHyper,
   checkSample,
+  checkStepBatch,
   checkSequenceBatch,
   checkSequenceLoss,
   checkSequenceRng,
@@ -123,6 +124,7 @@ export interface NativeSession {
     budgetMs: number,
   ): Promise<{ totalNats: number; count: number; complete: boolean }>;
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
+  stepBatch(states: Float32Array, tokens: Int32Array, probs: Float32Array, temperature: number): void;
   sample(
     hidden: Float32Array,
     prime: Int32Array,
@@ -234,7 +236,7 @@ export interface NativeBinding {
 }
 
 /** The addon surface this adapter was written against. */
-export const NATIVE_ABI = 4;
+export const NATIVE_ABI = 5;
 export const HYPER_FIELDS = [
   'lr',
   'momentum',
@@ -438,6 +440,9 @@ class NativeSeqBackendSession implements BackendSession {
   step(): void {
     this.lm('step');
   }
+  stepBatch(): void {
+    this.lm('stepBatch');
+  }
   sample(): Int32Array {
     return this.lm('sample');
   }
@@ -584,6 +589,11 @@ class NativeBackendSession implements BackendSession {
       throw new RangeError(`Expected a token id in [0, ${V - 1}] for token but received ${token}`);
     checkTemperature(temperature);
     this.native.step(hidden, token, probs, temperature);
+  }
+
+  stepBatch(states: Float32Array, tokens: Int32Array, probs: Float32Array, temperature: number): void {
+    checkStepBatch(this.config, states, tokens, probs, temperature);
+    this.native.stepBatch(states, tokens, probs, temperature);
   }
 
   sample(req: SampleRequest): Int32Array {

@@ -12,6 +12,8 @@ export interface ModelCore {
   readonly stateSize: number;
   /** BackendSession.step: feed `token` into `hidden` (in place), write the next distribution at `temperature`. */
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void;
+  /** BackendSession.stepBatch: step() for tokens.length streams in one call, each bit for bit as step() alone. */
+  stepBatch(states: Float32Array, tokens: Int32Array, probs: Float32Array, temperature: number): void;
   /** BackendSession.sample: the backend's whole sampling loop (temperature / greedy and the transform rule). */
   sampleLoop(req: SampleRequest): Int32Array;
   /** BackendSession.evaluate. */

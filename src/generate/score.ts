@@ -1,10 +1,12 @@
 // Scoring: how likely a text is under a model — total log-probability, per-token surprisal, perplexity,
 // bits per character — with an explicit policy for tokens outside the vocabulary; and ranking of texts.
 // The numbers come from the same BackendSession.step distributions a Session's next() returns, so summing a
-// session's logProb() over the text gives exactly -totalNats. Deliberately no batching of texts.
+// session's logProb() over the text gives exactly -totalNats. Many texts (scoreMany, rank) are grouped by length and
+// stepped together through BackendSession.stepBatch, which gives each text the same bits.
 import { formatChar } from '../text/vocabulary.js';
 import { tokenizeWords } from '../text/word-vocabulary.js';
-import { nonNegativeNumber, oneOf, rangeError, typeError } from '../util/validate.js';
+import { nonNegativeNumber, oneOf, positiveInt, rangeError, typeError } from '../util/validate.js';
+import { MAX_BATCH_STREAMS } from './session.js';
 import type { ModelCore } from './core.js';
 
 /** The fix an unknown token in a scored text suggests (the CLI says it with its flags: src/cli/messages.ts). */
@@ -132,77 +134,77 @@ function unknownError(core: ModelCore, item: Item, where: string): never {
   );
 }
 
-/** Score `text` under the model (see ScoreResult). */
-export function score(core: ModelCore, text: string, options: ScoreOptions = {}): ScoreResult {
-  if (typeof text !== 'string') typeError('a string', 'text', text);
-  if (options === null || typeof options !== 'object') typeError('an options object', 'options', options);
-  const policy = resolvePolicy(core, options.unknown);
+/** One text's scoring, planned: the ids fed in order, which of them are scored, and what the result reports. */
+interface Plan {
+  text: string;
+  /** Every id fed, in order (the context's, then the text's). */
+  ids: number[];
+  /** Per scored token, in order: the index in `ids` whose probability it is (−1: a penalised unknown token). */
+  at: number[];
+  tokens: string[];
+  /** The penalty of a penalised unknown token (aligned with at; 0 elsewhere). */
+  penalty: number[];
+  unknown: number;
+  /** Code points before the first scored position, and of the whole text. */
+  charStart: number;
+  charsTotal: number;
+}
+
+function plan(core: ModelCore, text: string, options: ScoreOptions, policy: Policy, where = 'text'): Plan {
+  if (typeof text !== 'string') typeError('a string', where, text);
   const context = options.context;
-  if (context !== undefined && typeof context !== 'string') typeError('a string', 'context', context);
-  const S = core.stateSize;
-  const h = new Float32Array(S);
-  const hPrev = new Float32Array(S);
-  const probs = new Float32Array(core.config.vocabSize);
-  let last = -1;
-  const feed = (id: number) => {
-    hPrev.set(h);
-    core.step(h, id, probs, 1);
-    last = id;
-  };
-  let unknown = 0;
+  const p: Plan = { text, ids: [], at: [], tokens: [], penalty: [], unknown: 0, charStart: 0, charsTotal: 0 };
   if (context !== undefined)
     for (const it of items(core, context, policy.kind === 'unk')) {
-      if (it.id >= 0) feed(it.id);
+      if (it.id >= 0) p.ids.push(it.id);
       else if (policy.kind === 'error') unknownError(core, it, 'context');
     }
   const all = items(core, text, policy.kind === 'unk');
-  const tokens: string[] = [];
-  const surprisal: number[] = [];
-  let total = 0;
-  let charStart = 0; // code points before the first scored position
   for (const it of all) {
+    const fed = p.ids.length > 0;
     if (it.id < 0) {
-      if (policy.kind === 'error') unknownError(core, it, 'text');
-      unknown++;
-      if (policy.kind === 'skip') {
-        if (last < 0) charStart = it.cpEnd;
+      if (policy.kind === 'error') unknownError(core, it, where);
+      p.unknown++;
+      // A skipped token, or an unknown first token (context that cannot be fed), is left out.
+      if (policy.kind === 'skip' || !fed) {
+        if (!fed) p.charStart = it.cpEnd;
         continue;
       }
-      if (last < 0) {
-        charStart = it.cpEnd; // an unknown first token is context that cannot be fed: leave it out
-        continue;
-      }
-      const p = (policy as { nats: number }).nats;
-      tokens.push(it.token);
-      surprisal.push(p);
-      total += p;
+      p.at.push(-1);
+      p.tokens.push(it.token);
+      p.penalty.push((policy as { nats: number }).nats);
       continue;
     }
-    if (last < 0) {
-      feed(it.id);
-      charStart = it.cpEnd;
-      continue;
+    if (!fed) p.charStart = it.cpEnd;
+    else {
+      p.at.push(p.ids.length);
+      p.tokens.push(it.token);
+      p.penalty.push(0);
     }
-    let s: number;
-    const p = probs[it.id];
-    if (p > 0) s = -Math.log(p);
-    // The float32 probability underflowed (p < 1.4e-45): recompute this one step in float64 via evaluate.
-    else s = core.evaluate(Int32Array.of(last, it.id), hPrev).totalNats;
-    tokens.push(it.token);
-    surprisal.push(s);
-    total += s;
-    feed(it.id);
+    p.ids.push(it.id);
   }
-  const count = surprisal.length;
-  if (count === 0)
+  if (p.at.length === 0)
     rangeError(
       'a text with at least 2 tokens of the vocabulary (the first is context)',
-      'text',
+      where,
       text,
       'pass options.context, e.g. "\\n", to score every token of a short text',
     );
-  const charsTotal = all.length === 0 ? 0 : all[all.length - 1].cpEnd;
-  const characters = core.vocabulary.kind === 'char' ? count : charsTotal - charStart;
+  p.charsTotal = all.length === 0 ? 0 : all[all.length - 1].cpEnd;
+  return p;
+}
+
+/** The ScoreResult of a plan from the surprisal of every fed id (nats[k]: of ids[k]; penalties from the plan). */
+function result(core: ModelCore, p: Plan, nats: Float64Array): ScoreResult {
+  const count = p.at.length;
+  const surprisal = new Float64Array(count);
+  let total = 0;
+  for (let j = 0; j < count; j++) {
+    const s = p.at[j] < 0 ? p.penalty[j] : nats[p.at[j]];
+    surprisal[j] = s;
+    total += s;
+  }
+  const characters = core.vocabulary.kind === 'char' ? count : p.charsTotal - p.charStart;
   const totalBits = total / Math.LN2;
   return {
     totalNats: total,
@@ -213,13 +215,99 @@ export function score(core: ModelCore, text: string, options: ScoreOptions = {})
     bitsPerToken: totalBits / count,
     bitsPerChar: totalBits / characters,
     charPerplexity: Math.exp(total / characters),
-    unknown,
-    tokens,
-    surprisal: Float64Array.from(surprisal),
+    unknown: p.unknown,
+    tokens: p.tokens,
+    surprisal,
   };
 }
 
-export interface RankOptions extends ScoreOptions {
+/** −ln p of every fed id of one plan, one stream stepped token by token (nats[0] unused). */
+function surprisals(core: ModelCore, ids: readonly number[]): Float64Array {
+  const S = core.stateSize;
+  const h = new Float32Array(S);
+  const hPrev = new Float32Array(S);
+  const probs = new Float32Array(core.config.vocabSize);
+  const nats = new Float64Array(ids.length);
+  for (let k = 0; k < ids.length; k++) {
+    if (k > 0) {
+      const p = probs[ids[k]];
+      // The float32 probability underflowed (p < 1.4e-45): recompute this one step in float64 via evaluate.
+      nats[k] = p > 0 ? -Math.log(p) : core.evaluate(Int32Array.of(ids[k - 1], ids[k]), hPrev).totalNats;
+    }
+    hPrev.set(h);
+    core.step(h, ids[k], probs, 1);
+  }
+  return nats;
+}
+
+/** Score `text` under the model (see ScoreResult). */
+export function score(core: ModelCore, text: string, options: ScoreOptions = {}): ScoreResult {
+  if (typeof text !== 'string') typeError('a string', 'text', text);
+  if (options === null || typeof options !== 'object') typeError('an options object', 'options', options);
+  const policy = resolvePolicy(core, options.unknown);
+  const context = options.context;
+  if (context !== undefined && typeof context !== 'string') typeError('a string', 'context', context);
+  const p = plan(core, text, options, policy);
+  return result(core, p, surprisals(core, p.ids));
+}
+
+/** How many texts scoreMany / rank step together by default (the streams of one stepBatch call). */
+export const DEFAULT_SCORE_BATCH = 64;
+
+export interface ScoreManyOptions extends ScoreOptions {
+  /** Texts stepped together per backend call (default 64); texts are grouped by length first. */
+  batch?: number;
+}
+
+/**
+ * Score many texts: the results of score(text, options) for each, in input order, bit for bit — computed with the
+ * texts grouped by length (longest first) and each group stepped together, one stepBatch call per token position.
+ */
+export function scoreMany(
+  core: ModelCore,
+  texts: readonly string[],
+  options: ScoreManyOptions = {},
+): ScoreResult[] {
+  if (!Array.isArray(texts)) typeError('an array of strings', 'texts', texts);
+  if (options === null || typeof options !== 'object') typeError('an options object', 'options', options);
+  const policy = resolvePolicy(core, options.unknown);
+  const context = options.context;
+  if (context !== undefined && typeof context !== 'string') typeError('a string', 'context', context);
+  const G = options.batch === undefined ? DEFAULT_SCORE_BATCH : positiveInt('batch', options.batch);
+  if (G > MAX_BATCH_STREAMS) rangeError(`an integer in [1, ${MAX_BATCH_STREAMS}]`, 'batch', G);
+  const plans = texts.map((t, i) => plan(core, t, options, policy, `texts[${i}]`));
+  const nats: Float64Array[] = plans.map((p) => new Float64Array(p.ids.length));
+  const redo = new Set<number>();
+  const order = plans.map((_, i) => i).sort((a, b) => plans[b].ids.length - plans[a].ids.length || a - b);
+  const S = core.stateSize;
+  const V = core.config.vocabSize;
+  const states = new Float32Array(Math.min(G, order.length) * S);
+  const probs = new Float32Array(Math.min(G, order.length) * V);
+  const tokens = new Int32Array(Math.min(G, order.length));
+  for (let g0 = 0; g0 < order.length; g0 += G) {
+    const group = order.slice(g0, g0 + G);
+    states.fill(0);
+    let live = group.length;
+    const longest = plans[group[0]].ids.length;
+    for (let k = 0; k < longest; k++) {
+      while (live > 0 && plans[group[live - 1]].ids.length <= k) live--; // sorted longest first: a prefix is live
+      for (let b = 0; b < live; b++) {
+        const ids = plans[group[b]].ids;
+        if (k > 0) {
+          const p = probs[b * V + ids[k]];
+          if (p > 0) nats[group[b]][k] = -Math.log(p);
+          else redo.add(group[b]); // an underflow: rescored on its own below (score's float64 fallback)
+        }
+        tokens[b] = ids[k];
+      }
+      core.stepBatch(states.subarray(0, live * S), tokens.subarray(0, live), probs.subarray(0, live * V), 1);
+    }
+  }
+  for (const i of redo) nats[i] = surprisals(core, plans[i].ids);
+  return plans.map((p, i) => result(core, p, nats[i]));
+}
+
+export interface RankOptions extends ScoreManyOptions {
   /** 'perToken' (default): by totalNats / count; 'total': by totalNats. */
   by?: 'perToken' | 'total';
 }
@@ -230,15 +318,12 @@ export interface RankedText extends ScoreResult {
   text: string;
 }
 
-/** Score every text and sort them most likely first (ties keep input order). */
+/** Score every text (scoreMany: batched) and sort them most likely first (ties keep input order). */
 export function rank(core: ModelCore, texts: readonly string[], options: RankOptions = {}): RankedText[] {
   if (!Array.isArray(texts)) typeError('an array of strings', 'texts', texts);
   if (options === null || typeof options !== 'object') typeError('an options object', 'options', options);
   const by = oneOf('by', options.by ?? 'perToken', ['perToken', 'total'] as const);
-  const scored = texts.map((text, index) => {
-    if (typeof text !== 'string') typeError('a string', `texts[${index}]`, text);
-    return { ...score(core, text, options), index, text };
-  });
+  const scored = scoreMany(core, texts, options).map((r, index) => ({ ...r, index, text: texts[index] }));
   const key = (r: RankedText) => (by === 'total' ? r.totalNats : r.totalNats / r.count);
   return scored.sort((a, b) => key(a) - key(b) || a.index - b.index);
 }

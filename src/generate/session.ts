@@ -1,7 +1,9 @@
 // Step sessions: one stream's recurrent state with feed / next / sample / generate / stream / fork / reset,
-// and BatchSession, several independent streams driven together. All arithmetic goes through
-// BackendSession.step (one call per token); the choice of token is the rule of transform.ts.
-// Deliberately no whole-loop fast path here (see generate.ts) and no beam search (see beam.ts).
+// and BatchSession, several independent streams driven together. A Session's arithmetic goes through
+// BackendSession.step (one call per token); a BatchSession's through BackendSession.stepBatch (one call per token
+// position for all its streams), which gives each stream step()'s bits, so the two agree exactly. The choice of
+// token is the rule of transform.ts. Deliberately no whole-loop fast path here (see generate.ts) and no beam
+// search (see beam.ts).
 import type { EncodeOptions, UnknownPolicy } from '../text/vocabulary.js';
 import { MAX_SEED, Rng } from '../util/rng.js';
 import { positiveInt, rangeError, typeError } from '../util/validate.js';
@@ -14,6 +16,7 @@ import {
   type GenerateOptions,
   type PickOptions,
   type ResolvedGenerate,
+  type ResolvedPick,
 } from './options.js';
 import { Transformer } from '../sampling/transform.js';
 import { usageError } from '../util/errors.js';
@@ -286,6 +289,159 @@ export class Session {
     return piece;
   }
 
+  // ---- several sessions of one model stepped together (BatchSession): one stepBatch call per token position ----
+
+  /** Feed ids[i] to sessions[i] at temperature t in one backend call (ids validated by the caller). */
+  static pushMany(
+    batch: StepBatchBuffers,
+    sessions: readonly Session[],
+    ids: ArrayLike<number>,
+    t: number,
+  ): void {
+    const n = sessions.length;
+    if (n === 0) return;
+    if (n === 1) return sessions[0].pushToken(ids[0], t);
+    const { states, tokens, probs } = batch.reserve(n);
+    const S = batch.S;
+    const V = batch.V;
+    for (let i = 0; i < n; i++) {
+      const s = sessions[i];
+      s.#probsT = NaN;
+      states.set(s.#h, i * S);
+      tokens[i] = ids[i];
+    }
+    batch.core.stepBatch(states, tokens, probs, t);
+    for (let i = 0; i < n; i++) {
+      const s = sessions[i];
+      s.#scratch.set(states.subarray(i * S, (i + 1) * S));
+      s.#probs.set(probs.subarray(i * V, (i + 1) * V));
+      s.commit(ids[i], t);
+    }
+  }
+
+  /** Make every session's live distribution the one at temperature t (one backend call for those that need it). */
+  static distributionMany(batch: StepBatchBuffers, sessions: readonly Session[], t: number): void {
+    const stale: Session[] = [];
+    for (const s of sessions) {
+      if (s.#last < 0)
+        throw usageError(
+          'This session has no token yet, so no next-token distribution. HINT: feed(text) first',
+        );
+      if (s.#probsT !== t) stale.push(s);
+    }
+    const n = stale.length;
+    if (n === 0) return;
+    if (n === 1) {
+      stale[0].distribution(t);
+      return;
+    }
+    const { states, tokens, probs } = batch.reserve(n);
+    const S = batch.S;
+    const V = batch.V;
+    for (let i = 0; i < n; i++) {
+      states.set(stale[i].#prevH, i * S);
+      tokens[i] = stale[i].#last;
+    }
+    batch.core.stepBatch(states, tokens, probs, t);
+    for (let i = 0; i < n; i++) {
+      stale[i].#probs.set(probs.subarray(i * V, (i + 1) * V));
+      stale[i].#probsT = t;
+    }
+  }
+
+  /** Feed lists[i] to sessions[i] in lock step (lists of any lengths; a session whose list ended drops out). */
+  static feedMany(
+    batch: StepBatchBuffers,
+    sessions: readonly Session[],
+    lists: readonly ArrayLike<number>[],
+    t: number,
+  ): void {
+    let longest = 0;
+    for (const l of lists) longest = Math.max(longest, l.length);
+    const ids: number[] = [];
+    const active: Session[] = [];
+    for (let k = 0; k < longest; k++) {
+      active.length = 0;
+      ids.length = 0;
+      for (let i = 0; i < sessions.length; i++)
+        if (k < lists[i].length) {
+          active.push(sessions[i]);
+          ids.push(lists[i][k]);
+        }
+      Session.pushMany(batch, active, ids, t);
+    }
+  }
+
+  /** One pick per session by the rule of `pick` with rngs[i]; returns the ids and text pieces (nothing fed). */
+  static pickMany(
+    sessions: readonly Session[],
+    pick: ResolvedPick,
+    rngs: readonly Rng[],
+  ): { ids: number[]; pieces: string[] } {
+    const ids: number[] = [];
+    const pieces: string[] = [];
+    for (let i = 0; i < sessions.length; i++) {
+      const s = sessions[i];
+      const id = s
+        .transformer()
+        .pick(s.#probs, pick.spec, s.#history, s.#historyLength, pick.greedy, rngs[i]);
+      ids.push(id);
+      pieces.push(s.#core.vocabulary.decodeStep(s.#last, id));
+    }
+    return { ids, pieces };
+  }
+
+  /**
+   * generate() on every session, stepped together: each session resolves the options (its prime, or the default
+   * prime when nothing was fed) and draws from its own PRNG (options.seed: a fresh Rng(seed) each), exactly as
+   * session.generate(options) would. Sessions that stop (a stop sequence, maxLength) drop out of the batch.
+   */
+  static generateMany(
+    batch: StepBatchBuffers,
+    sessions: readonly Session[],
+    options: GenerateOptions,
+  ): GenerateResult[] {
+    const n = sessions.length;
+    const rs: ResolvedGenerate[] = [];
+    const primes: Int32Array[] = [];
+    for (const s of sessions) {
+      const needPrime = options?.prime !== undefined && options.prime !== '';
+      const r = resolveGenerate(s.#core.vocabulary, options, needPrime);
+      rs.push({ ...r, rng: options.rng ?? (options.seed !== undefined ? r.rng : s.rng) });
+      primes.push(needPrime ? r.prime : s.#fed === 0 ? defaultPrime(s.#core.vocabulary) : r.prime);
+    }
+    Session.feedMany(batch, sessions, primes, 1);
+    const r0 = rs[0];
+    const ids: number[][] = sessions.map(() => []);
+    const outs = rs.map((r) => new OutputTracker(r.stop, r.includeStop, r.maxLength));
+    const stoppedBy: StopReason[] = sessions.map(() => 'length');
+    let live = sessions.map((_, i) => i);
+    for (let k = 0; k < r0.length && live.length > 0; k++) {
+      const group = live.map((i) => sessions[i]);
+      Session.distributionMany(batch, group, r0.temperature);
+      const picked = Session.pickMany(
+        group,
+        r0,
+        live.map((i) => rs[i].rng),
+      );
+      Session.pushMany(batch, group, picked.ids, r0.temperature);
+      const next: number[] = [];
+      for (let j = 0; j < live.length; j++) {
+        const i = live[j];
+        ids[i].push(picked.ids[j]);
+        const reason = outs[i].push(picked.pieces[j]);
+        if (reason !== undefined) stoppedBy[i] = reason;
+        else next.push(i);
+      }
+      live = next;
+    }
+    return Array.from({ length: n }, (_, i) => ({
+      text: outs[i].text,
+      ids: Int32Array.from(ids[i]),
+      stoppedBy: stoppedBy[i],
+    }));
+  }
+
   private transformer(): Transformer {
     return (this.#transformer ??= new Transformer(this.#core.config.vocabSize));
   }
@@ -310,6 +466,12 @@ export class Session {
     const next = this.#scratch;
     next.set(this.#h);
     this.#core.step(next, id, this.#probs, t);
+    this.commit(id, t);
+  }
+
+  /** After a step into #scratch (and #probs at temperature t): rotate the state buffers and record the token. */
+  private commit(id: number, t: number): void {
+    const next = this.#scratch;
     this.#scratch = this.#prevH;
     this.#prevH = this.#h;
     this.#h = next;
@@ -331,16 +493,47 @@ export class Session {
   }
 }
 
-/**
- * Several independent streams driven together: stream i draws from Rng(seed + i), so it produces exactly what a
- * single Session with seed + i would. The backends step one stream at a time, so this loops over the streams
- * (one backend call per token per stream): it batches the bookkeeping, not the arithmetic.
- */
+/** The scratch of batched steps over one model: states [n·S], tokens [n], probs [n·V], grown on demand. */
+export class StepBatchBuffers {
+  readonly S: number;
+  readonly V: number;
+  #states = new Float32Array(0);
+  #tokens = new Int32Array(0);
+  #probs = new Float32Array(0);
+
+  constructor(readonly core: ModelCore) {
+    this.S = core.stateSize;
+    this.V = core.config.vocabSize;
+  }
+
+  /** Views of exactly n streams' worth. */
+  reserve(n: number): { states: Float32Array; tokens: Int32Array; probs: Float32Array } {
+    if (this.#tokens.length < n) {
+      const cap = Math.max(n, this.#tokens.length * 2);
+      this.#states = new Float32Array(cap * this.S);
+      this.#tokens = new Int32Array(cap);
+      this.#probs = new Float32Array(cap * this.V);
+    }
+    return {
+      states: this.#states.subarray(0, n * this.S),
+      tokens: this.#tokens.subarray(0, n),
+      probs: this.#probs.subarray(0, n * this.V),
+    };
+  }
+}
+
 /** The most streams one batch session drives (each holds a state and a [V] distribution of its own). */
 export const MAX_BATCH_STREAMS = 65536;
 
+/**
+ * Several independent streams driven together: stream i draws from Rng(seed + i), so it produces exactly what a
+ * single Session with seed + i would. Each token position of all streams is one backend call (stepBatch: on the
+ * native backend one product per layer and weight for all streams), and every stream's arithmetic is bit for bit
+ * a one-stream step's. The streams are ordinary Sessions (`streams[i]`) and may also be driven one by one.
+ */
 export class BatchSession {
   readonly streams: readonly Session[];
+  readonly #batch: StepBatchBuffers;
 
   constructor(core: ModelCore, size: number, options: { seed?: number } = {}) {
     positiveInt('size', size);
@@ -356,6 +549,7 @@ export class BatchSession {
     if (!Number.isInteger(seed)) typeError('an integer', 'seed', seed);
     if (seed < 0 || seed + size - 1 > MAX_SEED)
       rangeError(`an integer in [0, ${MAX_SEED - size + 1}] (stream i is seeded seed + i)`, 'seed', seed);
+    this.#batch = new StepBatchBuffers(core);
     this.streams = Object.freeze(
       Array.from({ length: size }, (_, i) => new Session(core, { seed: seed + i })),
     );
@@ -365,34 +559,57 @@ export class BatchSession {
     return this.streams.length;
   }
 
-  /** Feed one text to every stream, or texts[i] to stream i. */
+  /** Feed one text to every stream, or texts[i] to stream i (in lock step; every text is encoded first). */
   feed(texts: string | readonly string[], options: { unknown?: UnknownPolicy } = {}): number[] {
-    if (typeof texts === 'string') return this.streams.map((s) => s.feed(texts, options));
-    if (!Array.isArray(texts) || texts.length !== this.size)
+    if (typeof texts !== 'string' && (!Array.isArray(texts) || texts.length !== this.size))
       typeError(`a string or an array of ${this.size} strings`, 'texts', texts);
-    return this.streams.map((s, i) => s.feed(texts[i], options));
+    if (options === null || typeof options !== 'object') typeError('an options object', 'options', options);
+    const core = this.#batch.core;
+    const encode = encodeOptionsFor(core.vocabulary, options.unknown) as EncodeOptions;
+    const lists = this.streams.map((_, i) => {
+      const text = typeof texts === 'string' ? texts : texts[i];
+      if (typeof text !== 'string')
+        typeError('a string', typeof texts === 'string' ? 'texts' : `texts[${i}]`, text);
+      return core.vocabulary.encode(text, encode);
+    });
+    Session.feedMany(this.#batch, this.streams, lists, 1);
+    return lists.map((l) => l.length);
   }
 
   /** The next-token distributions of every stream, row i = stream i ([size, V]). */
   next(): Float32Array {
-    const V = this.streams[0].next().length;
+    Session.distributionMany(this.#batch, this.streams, 1);
+    const V = this.#batch.V;
     const out = new Float32Array(this.size * V);
     this.streams.forEach((s, i) => out.set(s.next(), i * V));
     return out;
   }
 
-  /** One token per stream (each with its own PRNG); returns the pieces. */
-  sample(options: PickOptions = {}): string[] {
-    return this.streams.map((s) => s.sample(options));
+  /** One token per stream (each with its own PRNG, or a fresh Rng(options.seed) each); returns the pieces. */
+  sample(options: PickOptions & { seed?: number; rng?: Rng } = {}): string[] {
+    if (options?.rng !== undefined) return this.streams.map((s) => s.sample(options)); // one shared stream, in order
+    const core = this.#batch.core;
+    const pick = resolvePick(core.vocabulary, options);
+    const rngs = this.streams.map((s) => (options.seed !== undefined ? new Rng(options.seed) : s.rng));
+    Session.distributionMany(this.#batch, this.streams, pick.temperature);
+    const picked = Session.pickMany(this.streams, pick, rngs);
+    Session.pushMany(this.#batch, this.streams, picked.ids, pick.temperature);
+    return picked.pieces;
   }
 
-  /** generate() on every stream (prime and options shared; each stream its own PRNG unless options.seed). */
+  /**
+   * generate() on every stream, stepped together (prime and options shared; each stream its own PRNG unless
+   * options.seed). Stream i's result equals streams[i].generate(options) run alone. With options.rng (one PRNG for
+   * all) the streams run one after another, as that PRNG's draws are then ordered by stream.
+   */
   generate(options: GenerateOptions = {}): GenerateResult[] {
-    return this.streams.map((s) => s.generate(options));
+    if (options === null || typeof options !== 'object') typeError('an options object', 'options', options);
+    if (options.rng !== undefined) return this.streams.map((s) => s.generate(options));
+    return Session.generateMany(this.#batch, this.streams, options);
   }
 
   fork(): BatchSession {
-    const b = Object.create(BatchSession.prototype) as BatchSession;
+    const b = new BatchSession(this.#batch.core, 1);
     (b as { streams: readonly Session[] }).streams = Object.freeze(this.streams.map((s) => s.fork()));
     return b;
   }

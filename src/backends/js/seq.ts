@@ -151,6 +151,10 @@ export class JsSeqSession extends JsSessionBase implements BackendSession {
     throw notLanguageModelError(this.config, 'trainChunk / gradient');
   }
 
+  override stepBatch(): void {
+    throw notLanguageModelError(this.config, 'stepBatch');
+  }
+
   protected stepInto(_state: Float64Array, _x: number, _y: Float64Array): void {
     throw notLanguageModelError(this.config, 'step / evaluate / sample');
   }

@@ -22,6 +22,7 @@ import {
   checkChunk,
   checkHyper,
   checkSample,
+  checkStepBatch,
   checkSequenceBatch,
   checkSequenceLoss,
   checkSequenceRng,
@@ -183,6 +184,20 @@ export abstract class JsSessionBase {
       }
     }
     return { totalNats: total, count: last, complete: true };
+  }
+
+  stepBatch(states: Float32Array, tokens: Int32Array, probs: Float32Array, temperature: number): void {
+    this.live();
+    checkStepBatch(this.config, states, tokens, probs, temperature);
+    const S = this.state1.length;
+    const V = this.V;
+    for (let b = 0; b < tokens.length; b++)
+      this.step(
+        states.subarray(b * S, (b + 1) * S),
+        tokens[b],
+        probs.subarray(b * V, (b + 1) * V),
+        temperature,
+      );
   }
 
   step(hidden: Float32Array, token: number, probs: Float32Array, temperature: number): void {
