@@ -1,8 +1,11 @@
 // `npm run bench`: times the workloads of ../shared/WORKLOADS.md on every available backend (and native thread
 // count) with tinybench, after a warm-up, plus the C++ kernel harness and the drop-in bench, and prints a table
 // (and a JSON array with --json FILE). The W1–W4 part is src/bench/runner.ts, which `charrnn bench` also runs.
-//   npm run bench -- [--workload W1,W2,W3,W4,W7,gemm,dropin] [--backend js,native] [--threads 1,2] [--time SECONDS]
+//   npm run bench -- [--workload W1,W2,W3,W4,W6,W7,gemm,dropin] [--backend js,native] [--threads 1,2] [--time SECONDS]
 //                    [--json FILE] [--torch [--python PATH]]
+// W6 (batched generation and rank, src/bench/batched.ts) runs every backend at each thread count (and the AVX2 path
+// where dispatch picks another), measures the float32 gemm peak at the same thread counts in the same run, and with
+// --torch times PyTorch's batched nn.LSTM generation loop (scripts/w6-torch.py).
 // W7 (classify and tag heads, src/bench/sequence.ts) with --torch also times PyTorch on the same batches in the same
 // run (scripts/w7-torch.py at 1 and 2 threads, the second with OMP_WAIT_POLICY=passive) and prints native / PyTorch.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +17,8 @@ import type { BackendName } from '../src/backends/backend.js';
 import { capabilities, setThreads } from '../src/backends/index.js';
 import { benchData, formatRecord, runBenchmarks, summarize, type BenchRecord } from '../src/bench/runner.js';
 import { benchSequence, sequenceBenchData, toTorchJson, W7 } from '../src/bench/sequence.js';
+import { batchedBenchData, benchBatched, W6 } from '../src/bench/batched.js';
+import { loadNative } from '../src/backends/native.js';
 
 const { values } = parseArgs({
   options: {
@@ -89,6 +94,130 @@ function benchKernels(): BenchRecord[] {
         data: 'random matrices',
       });
     }
+  }
+  return out;
+}
+
+/** The float32 gemm peak (GFLOP/s, 1024³ NT) of the kernel harness on `isa` at `threads` threads, or undefined. */
+function gemmPeak(threads: number, isa: string): number | undefined {
+  const root = new URL('../', import.meta.url).pathname;
+  const make = spawnSync('make', ['-s', '-C', 'native/tests', 'kernel_bench'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (make.status !== 0) return undefined;
+  const run = spawnSync('native/tests/kernel_bench', ['--threads', String(threads), 'peak nt', isa], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const m = new RegExp(`^peak nt 1024\\^3\\s+${isa}\\s+([\\d.]+)`, 'm').exec(run.stdout ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** PyTorch's W6 generation record (64 streams, nn.LSTM + Linear + multinomial) at `threads` threads. */
+function torchW6(threads: number, vocabSize: number): BenchRecord | undefined {
+  const env = { ...process.env, ...(threads > 1 ? { OMP_WAIT_POLICY: 'passive' } : {}) };
+  const run = spawnSync(
+    values.python,
+    [
+      'scripts/w6-torch.py',
+      '--threads',
+      String(threads),
+      '--streams',
+      String(W6.streams),
+      '--vocab',
+      String(vocabSize),
+      '--time',
+      String(seconds),
+    ],
+    { cwd: new URL('../', import.meta.url).pathname, encoding: 'utf8', env },
+  );
+  if (run.status !== 0) {
+    console.warn(`bench: PyTorch W6 failed: ${(run.stderr || run.stdout).trim().split('\n').at(-1)}`);
+    return undefined;
+  }
+  const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    tokensPerSec: number;
+    gflops: number;
+    torch: string;
+  };
+  return {
+    workload: `W6 generate ${W6.streams} streams`,
+    backend: 'pytorch',
+    threads,
+    charsPerSec: Math.round(r.tokensPerSec),
+    gflops: r.gflops,
+    medianMs: 0,
+    samples: 0,
+    isa: `torch ${r.torch}${threads > 1 ? ' OMP_WAIT_POLICY=passive' : ''}`,
+    node: process.version,
+    date: new Date().toISOString(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    data: 'random weights',
+  };
+}
+
+/** W6 on every backend (native at each thread count, dispatch and AVX2 paths), the gemm peak, and PyTorch. */
+async function benchW6(): Promise<BenchRecord[]> {
+  console.log(`W6: ${W6.title}`);
+  const d = await batchedBenchData();
+  const out: BenchRecord[] = [];
+  const caps = capabilities();
+  const native = loadNative().binding;
+  const counts = threads ?? [1, Math.max(1, cpus().length)].filter((t, i, a) => a.indexOf(t) === i);
+  const isas = caps.supported.filter((i) => i === caps.isa || i === 'avx2');
+  const print = (r: BenchRecord, peak?: number) =>
+    console.log(
+      `  ${r.workload.padEnd(40)} ${r.backend.padEnd(7)} ${String(r.threads).padStart(2)} thr ${r.isa.padEnd(8)} ${r.charsPerSec
+        .toLocaleString('en-US')
+        .padStart(
+          9,
+        )} tokens/s ${r.gflops.toFixed(1).padStart(7)} GFLOP/s${peak ? `  ${((100 * r.gflops) / peak).toFixed(1)}% of peak ${peak.toFixed(1)}` : ''}`,
+    );
+  const initial = caps.threads;
+  try {
+    for (const backend of backends) {
+      if (backend === 'js') {
+        const rs = benchBatched('js', d, 3);
+        rs.forEach((r) => print(r));
+        out.push(...rs);
+        continue;
+      }
+      for (const isa of isas) {
+        native?.setIsa(isa);
+        for (const t of counts) {
+          setThreads(t);
+          const peak = gemmPeak(t, isa);
+          const rs = benchBatched('native', d);
+          for (const r of rs) print(r, peak);
+          const [gen, , loop1, rank, scoreLoop] = rs;
+          if (peak)
+            out.push({
+              ...gen,
+              workload: `gemm peak nt 1024^3`,
+              charsPerSec: 0,
+              gflops: peak,
+              medianMs: 0,
+              data: 'random matrices',
+            });
+          console.log(
+            `  → ${t} thread${t > 1 ? 's' : ''} ${isa}: generation 64 streams / batch-1 sampling loop = ${(gen.charsPerSec / loop1.charsPerSec).toFixed(2)}×; rank / one-at-a-time loop = ${(rank.charsPerSec / scoreLoop.charsPerSec).toFixed(2)}×`,
+          );
+          out.push(...rs);
+        }
+      }
+      native?.setIsa(caps.isa);
+    }
+    if (values.torch)
+      for (const t of [1, 2]) {
+        const r = torchW6(t, 65);
+        if (r) {
+          print(r);
+          out.push(r);
+        }
+      }
+  } finally {
+    setThreads(initial);
   }
   return out;
 }
@@ -182,12 +311,13 @@ async function benchW7(): Promise<BenchRecord[]> {
 }
 
 const records: BenchRecord[] = [];
-const training = wanted.filter((w) => w !== 'GEMM' && w !== 'DROPIN' && w !== 'W7');
+const training = wanted.filter((w) => w !== 'GEMM' && w !== 'DROPIN' && w !== 'W7' && w !== 'W6');
 let dataName: string | undefined;
 if (training.length > 0) {
   dataName = (await benchData(() => {})).data;
   records.push(...(await runBenchmarks({ workloads: training, backends, threads, seconds })));
 }
+if (wanted.includes('W6')) records.push(...(await benchW6()));
 if (wanted.includes('W7')) records.push(...(await benchW7()));
 if (wanted.includes('GEMM')) {
   console.log(
