@@ -29,6 +29,7 @@ export {
   CharRNN,
   type CreateModelOptions,
   type EvaluateResult,
+  type EvaluateOptions,
   type SampleOptions,
   type ModelVocabulary,
   type ModelTrainingState,

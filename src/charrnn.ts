@@ -31,6 +31,7 @@ import {
   type ScoreResult,
 } from './generate/score.js';
 import { trace, type TraceOptions, type TraceResult } from './generate/trace.js';
+import { checkStreams, evaluateSplit, evaluateSplitAsync } from './generate/split-eval.js';
 import type { Readable } from 'node:stream';
 import { Rng } from './util/rng.js';
 import { describe, positiveInt } from './util/validate.js';
@@ -110,6 +111,21 @@ export interface TagResult {
   labels: Int32Array;
   /** [n·C] probabilities, row-major (token i's at i·C). */
   probabilities: Float32Array;
+}
+
+export interface EvaluateOptions {
+  /**
+   * Read the sequence as this many parallel streams over consecutive segments (default 1: one stream, the whole
+   * context). B > 1 is faster and changes the result: each segment starts from a zero state.
+   */
+  streams?: number;
+}
+
+/** options.streams, checked against a sequence of n tokens (1 when absent). */
+function evaluateStreams(options: EvaluateOptions, n: number): number {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`Expected an options object for options but received ${String(options)}`);
+  return options.streams === undefined ? 1 : checkStreams(options.streams, n);
 }
 
 export interface EvaluateResult {
@@ -301,11 +317,18 @@ export class CharRNN {
     }
   }
 
-  /** Mean loss over a token sequence (one stream from a zero state), with perplexity and bits per char. */
-  evaluate(ids: TokenIds | string): EvaluateResult {
+  /**
+   * Mean loss over a token sequence (one stream from a zero state), with perplexity and bits per char. With
+   * `streams: B` (> 1) the sequence is cut into B consecutive segments read by B streams at once (one batched step
+   * per position): faster, but each segment starts from a zero state, so the context across a cut is lost and the
+   * loss is a little higher than one stream's (see src/generate/split-eval.ts). Every prediction is counted once.
+   */
+  evaluate(ids: TokenIds | string, options: EvaluateOptions = {}): EvaluateResult {
     this.#checkIdle();
     this.#lmOnly('evaluate');
-    const { totalNats, count } = this.#session.evaluate(this.#idsOf(ids));
+    const arr = this.#idsOf(ids);
+    const B = evaluateStreams(options, arr.length);
+    const { totalNats, count } = B > 1 ? evaluateSplit(this.#core, arr, B) : this.#session.evaluate(arr);
     return evaluateResult(totalNats, count);
   }
 
@@ -314,7 +337,10 @@ export class CharRNN {
    * slices of a few milliseconds on the TypeScript one. The model is busy until it settles. With `timeLimit`
    * (seconds) it gives up once that has passed and rejects with `code: 'ERR_CHARRNN_TIMEOUT'`.
    */
-  async evaluateAsync(ids: TokenIds | string, options: { timeLimit?: number } = {}): Promise<EvaluateResult> {
+  async evaluateAsync(
+    ids: TokenIds | string,
+    options: EvaluateOptions & { timeLimit?: number } = {},
+  ): Promise<EvaluateResult> {
     this.#checkIdle();
     this.#lmOnly('evaluateAsync');
     const limit = options.timeLimit;
@@ -322,10 +348,23 @@ export class CharRNN {
       throw new RangeError(`Expected a number of seconds ≥ 0 for timeLimit but received ${String(limit)}`);
     const deadline = limit === undefined ? Infinity : performance.now() + limit * 1000;
     const arr = this.#idsOf(ids);
+    const B = evaluateStreams(options, arr.length);
+    // The split evaluation steps through the session itself while the model is marked busy (so no other call runs).
+    const session = this.#session;
+    const core: ModelCore | undefined =
+      B > 1
+        ? {
+            ...this.#core,
+            stepBatch: (states, tokens, probs, t) => session.stepBatch(states, tokens, probs, t),
+            evaluate: (ids, hidden) => session.evaluate(ids, hidden),
+          }
+        : undefined;
     this.#busy = true;
     let r;
     try {
-      r = await this.#session.evaluateAsync(arr, undefined, deadline);
+      r = core
+        ? await evaluateSplitAsync(core, arr, B, deadline)
+        : await this.#session.evaluateAsync(arr, undefined, deadline);
     } finally {
       this.#busy = false;
     }

@@ -115,6 +115,28 @@ describe.each(cases)('batched inference ($name)', ({ backend, cell }) => {
     expect(() => m.scoreMany(['abc'], { batch: 0 })).toThrow(RangeError);
   });
 
+  it('evaluate with streams: B segments from zero states, every prediction counted once', async () => {
+    const long = texts(1, 300, 300, 4)[0];
+    const ids = vocab.encode(long);
+    expect(m.evaluate(long, { streams: 1 })).toEqual(m.evaluate(long));
+    for (const B of [2, 7, 64]) {
+      const r = m.evaluate(long, { streams: B });
+      expect(r.count).toBe(long.length - 1);
+      // the same as evaluating each segment on its own (segment b: ids[t_b] … ids[t_b+1]), up to float32 rounding
+      let total = 0;
+      for (let b = 0; b < B; b++) {
+        const t0 = Math.floor((b * (ids.length - 1)) / B);
+        const t1 = Math.floor(((b + 1) * (ids.length - 1)) / B);
+        total += m.evaluate(ids.subarray(t0, t1 + 1)).loss * (t1 - t0);
+      }
+      expect(Math.abs(r.loss * r.count - total) / total).toBeLessThan(1e-6);
+      expect(await m.evaluateAsync(long, { streams: B })).toEqual(r);
+    }
+    expect(() => m.evaluate(long, { streams: 0 })).toThrow(RangeError);
+    expect(() => m.evaluate(long, { streams: long.length })).toThrow(/streams/);
+    expect(() => m.evaluate(long, { streams: 1.5 })).toThrow(/streams/);
+  });
+
   it('rank orders by the batched scores and equals ranking by score()', () => {
     const many = texts(40, 2, 30, 3);
     const ranked = m.rank(many, { batch: 16 });

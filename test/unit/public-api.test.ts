@@ -17,6 +17,7 @@ import type {
   CreateModelOptions,
   DecodeModelOptions,
   EvaluateResult,
+  EvaluateOptions,
   GemmOptions,
   GemvOptions,
   GenerateOptions,
@@ -223,7 +224,10 @@ describe('types of the main signatures', () => {
     expectTypeOf<ScoreResult['surprisal']>().toEqualTypeOf<Float64Array>();
     expectTypeOf<ScoreResult['tokens']>().toEqualTypeOf<string[]>();
     expectTypeOf<CharRNN['rank']>().returns.toEqualTypeOf<RankedText[]>();
-    expectTypeOf<CharRNN['evaluate']>().parameters.toEqualTypeOf<[ids: TokenIds | string]>();
+    expectTypeOf<CharRNN['evaluate']>().parameters.toEqualTypeOf<
+      [ids: TokenIds | string, options?: EvaluateOptions]
+    >();
+    expectTypeOf<CharRNN['scoreMany']>().returns.toEqualTypeOf<ScoreResult[]>();
     expectTypeOf<CharRNN['evaluate']>().returns.toEqualTypeOf<EvaluateResult>();
     expectTypeOf<EvaluateResult>().toEqualTypeOf<{
       loss: number;
