@@ -98,7 +98,11 @@ class SplitEvaluation {
   }
 }
 
-export function evaluateSplit(core: ModelCore, ids: Int32Array, B: number): { totalNats: number; count: number } {
+export function evaluateSplit(
+  core: ModelCore,
+  ids: Int32Array,
+  B: number,
+): { totalNats: number; count: number } {
   const e = new SplitEvaluation(core, ids, B);
   while (!e.done) e.step();
   return e.finish();

@@ -176,6 +176,36 @@ describe('charrnn score', () => {
     expect(pen).toMatchObject({ count: 4, unknown: 1 });
   });
 
+  it('--lines scores every line on its own, batched, equal to the library; --rank sorts them', async () => {
+    const lines = ['to be or not', 'x', '', 'the question.', 'be to be to be', 'not that', 'o'];
+    const input = lines.join('\n') + '\n';
+    const m = await loadModel(chars, { backend: 'js' });
+    const kept = [0, 3, 4, 5];
+    const want = m.scoreMany(kept.map((i) => lines[i]));
+    const j = JSON.parse(
+      charrnn(['score', chars, '--backend', 'js', '--lines', '--json', '--batch', '3'], input).stdout,
+    );
+    expect(j.skipped).toBe(3);
+    expect(j.lines.map((l: { line: number }) => l.line)).toEqual(kept.map((i) => i + 1));
+    j.lines.forEach((l: { totalNats: number; count: number; text: string }, k: number) => {
+      expect(l.totalNats).toBe(want[k].totalNats);
+      expect(l.count).toBe(want[k].count);
+      expect(l.text).toBe(lines[kept[k]]);
+    });
+    const ranked = charrnn(['score', chars, '--backend', 'js', '--lines', '--rank'], input);
+    expect(ranked.code, ranked.stderr).toBe(0);
+    const rows = ranked.stdout.trim().split('\n');
+    expect(rows[0]).toBe('line\tchars\tnats/char\tbits/char\tperplexity\ttext');
+    const perToken = rows.slice(1, -1).map((r) => Number(r.split('\t')[2]));
+    expect(perToken).toHaveLength(4);
+    expect([...perToken].sort((a, b) => a - b)).toEqual(perToken);
+    expect(rows.at(-1)).toMatch(
+      /^# stdin: 4 lines scored \(3 skipped: fewer than 2 chars; --context scores every char\), 43 chars/,
+    );
+    oneLine(charrnn(['score', chars, '--rank'], input), /--rank and --batch need --lines/);
+    oneLine(charrnn(['score', chars, '--lines', '--batch', '0'], input), /--batch/);
+  });
+
   it('word models report perplexity per word and per character', () => {
     const r = charrnn(['score', words, '--backend', 'js'], 'to be or not to be, that is the zebra.');
     expect(r.code, r.stderr).toBe(0);
