@@ -60,6 +60,8 @@ function validArgs(method: string): unknown[] {
       return [Int32Array.from([1, 2, 3, 4]), new Float32Array(H)];
     case 'step':
       return [new Float32Array(H), 3, new Float32Array(V), 1];
+    case 'stepBatch':
+      return [new Float32Array(3 * H), Int32Array.of(1, 2, 0), new Float32Array(3 * V), 1];
     case 'sample':
       return [new Float32Array(H), Int32Array.from([1, 2]), 5, 0.9, false, Uint32Array.from([1, 2, 3, 4])];
     default:
@@ -131,7 +133,15 @@ const GARBAGE: unknown[] = [
   Buffer.alloc(8),
 ];
 
-const METHODS = ['gradient', 'trainChunk', 'trainChunkAsync', 'evaluate', 'step', 'sample'] as const;
+const METHODS = [
+  'gradient',
+  'trainChunk',
+  'trainChunkAsync',
+  'evaluate',
+  'step',
+  'stepBatch',
+  'sample',
+] as const;
 
 // A valid non-vanilla config (cell, activation, vocabSize, hiddenSizes, embeddingSize, dropout) and bad ones: each
 // is refused by layout() and the Session constructor with the same message as resolveModelConfig gives.
@@ -246,6 +256,8 @@ function stackedArgs(method: string, width: number): unknown[] {
       return [Int32Array.from([1, 2, 3, 4]), new Float32Array(width)];
     case 'step':
       return [new Float32Array(width), 3, new Float32Array(V), 1];
+    case 'stepBatch':
+      return [new Float32Array(2 * width), Int32Array.of(3, 1), new Float32Array(2 * V), 1];
     case 'sample':
       return [
         new Float32Array(width),
