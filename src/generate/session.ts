@@ -291,7 +291,7 @@ export class Session {
 
   // ---- several sessions of one model stepped together (BatchSession): one stepBatch call per token position ----
 
-  /** Feed ids[i] to sessions[i] at temperature t in one backend call (ids validated by the caller). */
+  /** @internal Feed ids[i] to sessions[i] at temperature t in one backend call (ids validated by the caller). */
   static pushMany(
     batch: StepBatchBuffers,
     sessions: readonly Session[],
@@ -319,7 +319,7 @@ export class Session {
     }
   }
 
-  /** Make every session's live distribution the one at temperature t (one backend call for those that need it). */
+  /** @internal Make every session's live distribution the one at temperature t (one backend call for those that need it). */
   static distributionMany(batch: StepBatchBuffers, sessions: readonly Session[], t: number): void {
     const stale: Session[] = [];
     for (const s of sessions) {
@@ -349,7 +349,7 @@ export class Session {
     }
   }
 
-  /** Feed lists[i] to sessions[i] in lock step (lists of any lengths; a session whose list ended drops out). */
+  /** @internal Feed lists[i] to sessions[i] in lock step (lists of any lengths; a session whose list ended drops out). */
   static feedMany(
     batch: StepBatchBuffers,
     sessions: readonly Session[],
@@ -372,7 +372,7 @@ export class Session {
     }
   }
 
-  /** One pick per session by the rule of `pick` with rngs[i]; returns the ids and text pieces (nothing fed). */
+  /** @internal One pick per session by the rule of `pick` with rngs[i]; returns the ids and text pieces (nothing fed). */
   static pickMany(
     sessions: readonly Session[],
     pick: ResolvedPick,
@@ -392,7 +392,7 @@ export class Session {
   }
 
   /**
-   * generate() on every session, stepped together: each session resolves the options (its prime, or the default
+   * @internal generate() on every session, stepped together: each session resolves the options (its prime, or the default
    * prime when nothing was fed) and draws from its own PRNG (options.seed: a fresh Rng(seed) each), exactly as
    * session.generate(options) would. Sessions that stop (a stop sequence, maxLength) drop out of the batch.
    */
@@ -493,7 +493,7 @@ export class Session {
   }
 }
 
-/** The scratch of batched steps over one model: states [n·S], tokens [n], probs [n·V], grown on demand. */
+/** @internal The scratch of batched steps over one model: states [n·S], tokens [n], probs [n·V], grown on demand. */
 export class StepBatchBuffers {
   readonly S: number;
   readonly V: number;
