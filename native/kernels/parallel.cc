@@ -174,33 +174,6 @@ void parallel_gemv(GemvFn fn, bool transposed, int M, int N, const float* A, int
 // gemv_n_rows: the weight rows (columns of C) split in gemv_n's 8-row units, so each part's rows are 8-row blocks
 // or tail rows exactly as in the whole call (the row-for-row contract holds for any split); with fewer than two
 // units of weight rows, the streams (rows of C) split instead.
-struct RowsJob {
-  GemmFn fn;
-  int M, N, K;
-  const float* A;
-  int lda;
-  const float* B;
-  int ldb;
-  float* C;
-  int ldc;
-  bool accumulate;
-  Split split;
-};
-
-void run_rows_block(void* ctx, int part) {
-  const RowsJob& j = *static_cast<const RowsJob*>(ctx);
-  int lo, hi;
-  j.split.range(part, j.split.cols ? j.N : j.M, &lo, &hi);
-  if (hi <= lo) return;
-  const std::size_t off = static_cast<std::size_t>(lo);
-  if (j.split.cols)
-    j.fn(j.M, hi - lo, j.K, j.A, j.lda, j.B + off * static_cast<std::size_t>(j.ldb), j.ldb, j.C + off, j.ldc,
-         j.accumulate);
-  else
-    j.fn(hi - lo, j.N, j.K, j.A + off * static_cast<std::size_t>(j.lda), j.lda, j.B, j.ldb,
-         j.C + off * static_cast<std::size_t>(j.ldc), j.ldc, j.accumulate);
-}
-
 void parallel_rows(GemmFn fn, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
                    bool accumulate) {
   const int threads = par::threads();
@@ -210,8 +183,9 @@ void parallel_rows(GemmFn fn, int M, int N, int K, const float* A, int lda, cons
     split.units = split.cols ? (N + kGemvRowUnit - 1) / kGemvRowUnit : M;
     split.parts = split.units < threads ? split.units : threads;
     if (split.parts > 1) {
-      RowsJob job{fn, M, N, K, A, lda, B, ldb, C, ldc, accumulate, split};
-      par::run(split.parts, run_rows_block, &job);
+      // gemm's NT block split: a column block reads the weight rows [lo, hi), a row block the streams [lo, hi).
+      Job job{fn, Form::NT, M, N, K, A, lda, B, ldb, C, ldc, accumulate, split};
+      par::run(split.parts, run_block, &job);
       return;
     }
   }
