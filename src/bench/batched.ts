@@ -115,8 +115,8 @@ export function benchBatched(backend: BackendName, d: BatchedBenchData, repeats 
     cpu: cpus()[0]?.model ?? 'unknown',
     data: d.data,
   });
-  // The JS backend is ~100× slower: time less work there (rates are per token either way).
-  const scale = backend === 'js' ? 10 : 1;
+  // The JS backend is ~50× slower: time less work there (rates are per token either way).
+  const scale = backend === 'js' ? 40 : 1;
   const length = W6.length / scale;
   try {
     const out: BenchRecord[] = [];
