@@ -336,7 +336,11 @@ if (training.length > 0) {
   dataName = (await benchData(() => {})).data;
   records.push(...(await runBenchmarks({ workloads: training, backends, threads, seconds })));
 }
-if (wanted.includes('W1') && peers.includes('numpy')) records.push(...(await benchW1Peers()));
+if (wanted.includes('W1') && peers.includes('numpy')) {
+  const w1 = await benchW1Peers();
+  records.push(...w1);
+  dataName ??= w1[0]?.data;
+}
 if (wanted.includes('W7')) records.push(...(await benchW7()));
 if (wanted.includes('GEMM')) {
   console.log(
