@@ -302,7 +302,7 @@ async function benchW1Peers(): Promise<BenchRecord[]> {
     }
   } finally {
     if (native) {
-      native.setIsa(best);
+      native.setIsa(caps.isa); // as it was (CHARRNN_SIMD may have forced another path)
       native.setThreads(initialThreads);
     }
   }
