@@ -2,12 +2,16 @@
 // count) with tinybench, after a warm-up, plus the C++ kernel harness and the drop-in bench, and prints a table
 // (and a JSON array with --json FILE). The W1–W4 part is src/bench/runner.ts, which `charrnn bench` also runs.
 //   npm run bench -- [--workload W1,W2,W3,W4,W6,W7,gemm,dropin] [--backend js,native] [--threads 1,2] [--time SECONDS]
-//                    [--json FILE] [--torch [--python PATH]]
+//                    [--json FILE] [--torch [--python PATH]] [--peers numpy [--rounds N]]
 // W6 (batched generation and rank, src/bench/batched.ts) runs every backend at each thread count (and the AVX2 path
 // where dispatch picks another), measures the float32 gemm peak at the same thread counts in the same run, and with
 // --torch times PyTorch's batched nn.LSTM generation loop (scripts/w6-torch.py).
 // W7 (classify and tag heads, src/bench/sequence.ts) with --torch also times PyTorch on the same batches in the same
 // run (scripts/w7-torch.py at 1 and 2 threads, the second with OMP_WAIT_POLICY=passive) and prints native / PyTorch.
+// W1 with --peers numpy runs min-char-rnn's numpy loop (scripts/w1-numpy.py, float32 and float64) side by side with
+// charrnn's W1 in the same run: --rounds rounds (default 3), each timing in turn native (the kernel path the
+// dispatch picks), native with avx2 forced, the JS backend and numpy; it prints each round's ratios and the ratios
+// of the medians, and the W1 records are the medians over the rounds.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -15,7 +19,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BackendName } from '../src/backends/backend.js';
 import { capabilities, setThreads } from '../src/backends/index.js';
-import { benchData, formatRecord, runBenchmarks, summarize, type BenchRecord } from '../src/bench/runner.js';
+import { loadNative } from '../src/backends/native.js';
+import {
+  benchData,
+  benchTraining,
+  formatRecord,
+  runBenchmarks,
+  summarize,
+  type BenchRecord,
+} from '../src/bench/runner.js';
+import { forwardFlops, WORKLOADS } from '../src/bench/workloads.js';
 import { benchSequence, sequenceBenchData, toTorchJson, W7 } from '../src/bench/sequence.js';
 import { batchedBenchData, benchBatched, W6 } from '../src/bench/batched.js';
 import { loadNative } from '../src/backends/native.js';
@@ -29,6 +42,8 @@ const { values } = parseArgs({
     json: { type: 'string' },
     torch: { type: 'boolean', default: false },
     python: { type: 'string', default: '/usr/bin/python3' },
+    peers: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 
@@ -36,6 +51,14 @@ const wanted = values.workload.split(',').map((w) => w.trim().toUpperCase());
 const backends = values.backend.split(',').map((b) => b.trim()) as BackendName[];
 const threads = values.threads?.split(',').map((t) => Number(t.trim()));
 const seconds = Number(values.time);
+const peers = values.peers?.split(',').map((p) => p.trim().toLowerCase()) ?? [];
+for (const p of peers)
+  if (p !== 'numpy') throw new RangeError(`Expected numpy for --peers but received ${JSON.stringify(p)}`);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 99)
+  throw new RangeError(
+    `Expected an integer in [1, 99] for --rounds but received ${JSON.stringify(values.rounds)}`,
+  );
 
 /**
  * The kernel harness (native/tests/kernel_bench, plain C++ without Node): checks every variant against the
@@ -310,12 +333,143 @@ async function benchW7(): Promise<BenchRecord[]> {
   return out;
 }
 
+/** W1's numpy peer in one dtype (undefined, with a warning, when it fails). */
+function numpyW1(dtype: 'float32' | 'float64', V: number): BenchRecord | undefined {
+  const root = new URL('../', import.meta.url).pathname;
+  const run = spawnSync(
+    values.python,
+    ['scripts/w1-numpy.py', '--dtype', dtype, '--time', String(seconds), '--json'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  if (run.status !== 0) {
+    console.warn(
+      `bench: numpy W1 failed (${values.python}): ${(run.stderr || run.stdout).trim().split('\n').at(-1)}`,
+    );
+    return undefined;
+  }
+  const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    charsPerSec: number;
+    medianMs: number;
+    samples: number;
+    numpy: string;
+  };
+  const w = WORKLOADS.W1;
+  return {
+    workload: 'W1',
+    backend: 'numpy',
+    threads: 1,
+    charsPerSec: Math.round(r.charsPerSec),
+    gflops: Number(((r.charsPerSec * 3 * forwardFlops(w.model, V)) / 1e9).toFixed(3)),
+    medianMs: Number(r.medianMs.toFixed(4)),
+    samples: r.samples,
+    isa: `numpy ${r.numpy} ${dtype}`,
+    node: process.version,
+    date: new Date().toISOString(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    data: 'tinyshakespeare train split',
+  };
+}
+
+/** The record whose charsPerSec is the median of `rs` (the lower middle one for an even count). */
+function medianRecord(rs: readonly BenchRecord[]): BenchRecord {
+  const sorted = [...rs].sort((a, b) => a.charsPerSec - b.charsPerSec);
+  return { ...sorted[(sorted.length - 1) >> 1], samples: rs.reduce((n, r) => n + r.samples, 0) };
+}
+
+/**
+ * W1 side by side with min-char-rnn's numpy loop: `rounds` rounds, each timing native (the dispatched kernel
+ * path), native with avx2 forced (when this CPU has it), the JS backend, and numpy in float32 and float64, one
+ * after the other; prints each round's ratios and the ratios of the medians; returns the median records.
+ */
+async function benchW1Peers(): Promise<BenchRecord[]> {
+  const w = WORKLOADS.W1;
+  console.log(`W1: ${w.title}; side by side with scripts/w1-numpy.py, ${rounds} rounds`);
+  const data = await benchData();
+  const native = loadNative().binding;
+  const caps = capabilities();
+  const initialThreads = caps.threads;
+  const best = caps.supported[0];
+  type Key = 'native' | 'native avx2' | 'js' | 'numpy float32' | 'numpy float64';
+  // all.get(key)[round − 1]: that round's record (a hole when that measurement failed).
+  const all = new Map<Key, (BenchRecord | undefined)[]>();
+  let round = 0;
+  const add = (k: Key, r: BenchRecord | undefined) => {
+    if (r === undefined) return;
+    if (!all.has(k)) all.set(k, []);
+    all.get(k)![round - 1] = r;
+    console.log(`${formatRecord(r)}${k === 'native avx2' ? ' [forced]' : ''}`);
+  };
+  const ratio = (a: BenchRecord | undefined, b: BenchRecord | undefined) =>
+    a && b ? `${(a.charsPerSec / b.charsPerSec).toFixed(2)}×` : 'n/a';
+  const fastestNumpy = (a?: BenchRecord, b?: BenchRecord) =>
+    a && b ? (a.charsPerSec >= b.charsPerSec ? a : b) : (a ?? b);
+  const report = (label: string, get: (k: Key) => BenchRecord | undefined) => {
+    const np = fastestNumpy(get('numpy float32'), get('numpy float64'));
+    console.log(
+      `  W1 ${label}: native/numpy = ${ratio(get('native'), np)} (numpy ${np?.isa.split(' ').at(-1) ?? 'n/a'}), ` +
+        `native(avx2)/numpy = ${ratio(get('native avx2'), np)}, native/numpy float64 = ${ratio(get('native'), get('numpy float64'))}, ` +
+        `native/js = ${ratio(get('native'), get('js'))}`,
+    );
+  };
+  try {
+    if (native) native.setThreads(1);
+    for (round = 1; round <= rounds; round++) {
+      console.log(`  round ${round}:`);
+      if (native) {
+        native.setIsa(best);
+        add('native', await benchTraining(w, 'native', data, seconds));
+        if (caps.supported.includes('avx2')) {
+          native.setIsa('avx2');
+          add('native avx2', await benchTraining(w, 'native', data, seconds));
+          native.setIsa(best);
+        }
+      }
+      add('js', await benchTraining(w, 'js', data, seconds));
+      add('numpy float32', numpyW1('float32', data.vocabulary.size));
+      add('numpy float64', numpyW1('float64', data.vocabulary.size));
+      report(`round ${round}`, (k) => all.get(k)?.[round - 1]);
+    }
+  } finally {
+    if (native) {
+      native.setIsa(caps.isa); // as it was (CHARRNN_SIMD may have forced another path)
+      native.setThreads(initialThreads);
+    }
+  }
+  const medians = new Map([...all].map(([k, rs]) => [k, medianRecord(rs.filter((r) => r !== undefined))]));
+  report(`medians of ${rounds} rounds`, (k) => medians.get(k));
+  // On a shared machine the load changes between rounds; the ratio within each round is the side-by-side figure.
+  const perRound = (a: Key, b: (i: number) => BenchRecord | undefined) => {
+    const rs = (all.get(a) ?? []).flatMap((r, i) => {
+      const d = b(i);
+      return r && d ? [r.charsPerSec / d.charsPerSec] : [];
+    });
+    rs.sort((x, y) => x - y);
+    return rs.length > 0 ? `${rs[(rs.length - 1) >> 1].toFixed(2)}×` : 'n/a';
+  };
+  const np = (i: number) => fastestNumpy(all.get('numpy float32')?.[i], all.get('numpy float64')?.[i]);
+  console.log(
+    `  W1 median of the per-round ratios: native/numpy = ${perRound('native', np)}, native(avx2)/numpy = ${perRound('native avx2', np)}, ` +
+      `native/numpy float64 = ${perRound('native', (i) => all.get('numpy float64')?.[i])}, native/js = ${perRound('native', (i) => all.get('js')?.[i])}`,
+  );
+  return [...medians].map(([k, r]) =>
+    k === 'native avx2' ? { ...r, isa: 'avx2 (CHARRNN_SIMD forced)' } : r,
+  );
+}
+
 const records: BenchRecord[] = [];
-const training = wanted.filter((w) => w !== 'GEMM' && w !== 'DROPIN' && w !== 'W7' && w !== 'W6');
+const training = wanted.filter(
+  (w) =>
+    w !== 'GEMM' && w !== 'DROPIN' && w !== 'W7' && w !== 'W6' && !(w === 'W1' && peers.includes('numpy')),
+);
 let dataName: string | undefined;
 if (training.length > 0) {
   dataName = (await benchData(() => {})).data;
   records.push(...(await runBenchmarks({ workloads: training, backends, threads, seconds })));
+}
+if (wanted.includes('W1') && peers.includes('numpy')) {
+  const w1 = await benchW1Peers();
+  records.push(...w1);
+  dataName ??= w1[0]?.data;
 }
 if (wanted.includes('W6')) records.push(...(await benchW6()));
 if (wanted.includes('W7')) records.push(...(await benchW7()));

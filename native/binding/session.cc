@@ -238,8 +238,24 @@ Napi::Value Session::TrainChunk(const Napi::CallbackInfo& info) {
     const ChunkArgs c = chunk_args(info, 8);
     const optim::Hyper h = hyper_args(info);
     const nn::Arenas a = arenas(env, optim::slots(h.kind) * model_->param_count());
-    return chunk_result(env, model_->train_chunk(kernels::active(), a, chunk_of(c), h), c.B, c.T);
+    return train_result(env, model_->train_chunk(kernels::active(), a, chunk_of(c), h), c.B, c.T);
   });
+}
+
+Napi::Object Session::train_result(Napi::Env env, const nn::ChunkResult& r, int B, int T) {
+  if (train_result_.IsEmpty()) {
+    Napi::Array keys = Napi::Array::New(env, 2);
+    keys.Set(0u, Napi::String::New(env, "loss"));
+    keys.Set(1u, Napi::String::New(env, "gradNorm"));
+    result_keys_ = Napi::Persistent(keys);
+    train_result_ = Napi::Persistent(chunk_result(env, r, B, T));
+    return train_result_.Value();
+  }
+  Napi::Object o = train_result_.Value();
+  Napi::Array keys = result_keys_.Value();
+  o.Set(keys.Get(0u), Napi::Number::New(env, r.loss_sum / (static_cast<double>(B) * T)));
+  o.Set(keys.Get(1u), Napi::Number::New(env, r.grad_norm));
+  return o;
 }
 
 Napi::Value Session::Evaluate(const Napi::CallbackInfo& info) {

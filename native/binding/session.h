@@ -103,6 +103,13 @@ class Session : public Napi::ObjectWrap<Session> {
   Scratch<std::int32_t> async_inputs_, async_targets_;
   Scratch<float> async_hidden_;
   std::uint32_t async_rng_[4] = {0, 0, 0, 0};
+  // The synchronous trainChunk's { loss, gradNorm }: one object per session, its two properties overwritten on
+  // every call through cached keys (a fresh object cost ~1.5 µs of map transitions and key interning per call,
+  // ~3% of a W1 chunk). native.ts copies the two numbers out before the next call. The keys live in an array
+  // (Node 20's napi_create_reference takes objects only).
+  Napi::ObjectReference train_result_;
+  Napi::Reference<Napi::Array> result_keys_;
+  Napi::Object train_result(Napi::Env env, const nn::ChunkResult& r, int B, int T);
 };
 
 // True once the Node environment of the calling thread is being torn down (its worker was terminated, or the

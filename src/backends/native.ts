@@ -95,6 +95,7 @@ export interface NativeSession {
     reduction: 'sum' | 'mean',
     rngState?: Uint32Array,
   ): number;
+  /** Returns the session's one result object, overwritten by its next trainChunk: read the numbers out. */
   trainChunk(
     inputs: Int32Array,
     targets: Int32Array,

@@ -25,8 +25,11 @@ import {
 export interface BenchRecord {
   /** Workload name; W4 records say which model they sample from, e.g. "W4 (W3 model)". */
   workload: string;
-  /** 'pytorch': a peer measured on the same work in the same run (W7's scripts/w7-torch.py). */
-  backend: BackendName | 'pytorch';
+  /**
+   * 'pytorch' / 'numpy': a peer measured on the same work in the same run (W7's scripts/w7-torch.py, W1's
+   * scripts/w1-numpy.py).
+   */
+  backend: BackendName | 'pytorch' | 'numpy';
   threads: number;
   /** Tokens trained (or generated) per second of wall time, from the median sample. */
   charsPerSec: number;
@@ -136,7 +139,13 @@ function record(
   };
 }
 
-async function benchTraining(w: TrainingWorkload, backend: BackendName, data: BenchData, seconds: number) {
+/** One training workload on one backend (the active thread count and, natively, kernel path). */
+export async function benchTraining(
+  w: TrainingWorkload,
+  backend: BackendName,
+  data: BenchData,
+  seconds: number,
+): Promise<BenchRecord> {
   const model = createModel(w.model, data.vocabulary, backend);
   try {
     const batcher = new Batcher(data.ids, w.batch, w.seqLength);

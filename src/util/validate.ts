@@ -52,12 +52,16 @@ export function nonNegativeNumber(name: string, value: unknown, hint?: string): 
 
 /** A finite number in [lo, hi] (or [lo, hi) when hiOpen). */
 export function numberInRange(name: string, value: unknown, lo: number, hi: number, hiOpen = false): number {
-  // The message is built only on failure: this check runs on every training call.
-  const what = () => `a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}`;
-  if (typeof value !== 'number') fail('type', what(), name, value);
+  // The message is built only on failure, and without a closure: this check runs on every training call, and a
+  // closure created per call costs an Object.defineProperty of its name when run through tsx/esbuild (keepNames).
+  if (typeof value !== 'number') fail('type', rangeWhat(lo, hi, hiOpen), name, value);
   if (!Number.isFinite(value) || value < lo || value > hi || (hiOpen && value === hi))
-    fail('range', what(), name, value);
+    fail('range', rangeWhat(lo, hi, hiOpen), name, value);
   return value;
+}
+
+function rangeWhat(lo: number, hi: number, hiOpen: boolean): string {
+  return `a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}`;
 }
 
 /** One of a fixed set of strings. */
