@@ -31,7 +31,6 @@ import {
 import { forwardFlops, WORKLOADS } from '../src/bench/workloads.js';
 import { benchSequence, sequenceBenchData, toTorchJson, W7 } from '../src/bench/sequence.js';
 import { batchedBenchData, benchBatched, W6 } from '../src/bench/batched.js';
-import { loadNative } from '../src/backends/native.js';
 
 const { values } = parseArgs({
   options: {
