@@ -31,6 +31,7 @@ export const FIXED_BY_CHECKPOINT: readonly [key: string, flag: string][] = [
   ['clipValue', '--clip-value'],
   ['clipNorm', '--clip-norm'],
   ['reduction', '--reduction'],
+  ['preset', '--preset'],
 ];
 
 /** Throw when any option the checkpoint fixes was given on the command line. */
