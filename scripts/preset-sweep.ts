@@ -9,7 +9,8 @@
 //       table of final validation losses. --parallel 2 runs two at once with --threads 1 each (a cheap proxy on a
 //       shared machine: both see the same load).
 //
-// Common: --out DIR (default /tmp/charrnn-presets: models and run logs), --extra "ARGS" appended to every run.
+// Common: --out DIR (default /tmp/charrnn-presets: models and run logs), --extra "ARGS" appended to every run,
+// --no-run to print the tables from the run logs already in --out.
 // The machine's load average is printed with every run: on a shared machine the numbers are pessimistic and noisy.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -27,12 +28,14 @@ const CANDIDATES: Record<string, { base: string; runs: Record<string, string[]> 
       // W3 + dropout 0.1 (constant lr 2e-3) but with the preset's Adam betas 0.9/0.99: the reference
       'w3-const': ['--lr', '2e-3', '--lr-schedule', 'none', '--dropout', '0.1'],
       'w3-cosine': ['--lr', '2e-3', '--dropout', '0.1'],
-      'lr3e-3-cosine': [],
-      'lr4e-3-cosine': ['--lr', '4e-3'],
-      'h384-d0.2': ['--hidden', '384', '--dropout', '0.2'],
-      't128-b16': ['--seq-length', '128', '--batch-size', '16'],
+      'lr3e-3-cosine': ['--lr', '3e-3'],
+      'lr4e-3-cosine': ['--lr', '4e-3'], // the preset
+      'h384-d0.2': ['--hidden', '384', '--dropout', '0.2', '--lr', '3e-3'],
+      't128-b16': ['--seq-length', '128', '--batch-size', '16', '--lr', '3e-3'],
       'b64-lr4e-3': ['--batch-size', '64', '--lr', '4e-3'],
-      'l3-h256': ['--layers', '3'],
+      'l3-h256': ['--layers', '3', '--lr', '3e-3'],
+      'lr4e-3-cosine0.1': ['--lr', '4e-3', '--lr-schedule', 'cosine:0.1'],
+      'lr6e-3-cosine': ['--lr', '6e-3'],
     },
   },
   '15min': {
@@ -66,6 +69,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: '/tmp/charrnn-presets' },
     extra: { type: 'string', default: '' },
     chars: { type: 'string' },
+    'no-run': { type: 'boolean', default: false },
   },
 });
 if ((values.preset === undefined) === (values.sweep === undefined))
@@ -137,6 +141,15 @@ function runOne(run: Run): Promise<Outcome> {
 }
 
 async function runAll(runs: Run[]): Promise<Outcome[]> {
+  // --no-run: tabulate the run logs already in --out.
+  if (values['no-run'])
+    return runs.map((run) => ({
+      ...run,
+      log: join(values.out, `${run.label}-seed${run.seed}.log.jsonl`),
+      loadBefore: NaN,
+      loadAfter: NaN,
+      code: 0,
+    }));
   const out: Outcome[] = [];
   for (let i = 0; i < runs.length; i += parallel)
     out.push(...(await Promise.all(runs.slice(i, i + parallel).map(runOne))));
@@ -249,23 +262,23 @@ if (values.sweep !== undefined) {
   }));
   const done = await runAll(runs);
   const curves = await Promise.all(done.map((o) => curve(o.log)));
-  const minutes = Math.round(Number(budget ?? p.training.maxTime) / 60);
-  console.log(`\npreset ${p.name} (${p.summary}); validation loss in nats/char at each minute of wall time`);
-  console.log(`| minute | ${done.map((o) => `seed ${o.seed}: val loss (train s, iteration)`).join(' | ')} |`);
+  // Every validation of each run (the preset validates every evalInterval seconds of wall time, so row k is about
+  // minute k): its loss, the training time before it (validation excluded, W5's clock) and the wall time.
+  console.log(`\npreset ${p.name} (${p.summary}); validation loss in nats/char`);
+  console.log(
+    `| validation | ${done.map((o) => `seed ${o.seed}: val loss (train s / wall s, iteration)`).join(' | ')} |`,
+  );
   console.log(`|---|${done.map(() => '---').join('|')}|`);
-  for (let m = 1; m <= minutes; m++) {
-    // The last validation at or before m minutes of wall time (a few seconds of slack for the eval's own time).
+  const rows = Math.max(...curves.map((c) => c.evals.length));
+  for (let k = 0; k < rows; k++) {
     const cells = curves.map((c) => {
-      const e = c.evals.filter((v) => v.elapsed <= m * 60 + 5).at(-1);
-      return e && e.elapsed > (m - 1) * 60 + 5
-        ? `${f4(e.valLoss)} (${e.trainTime.toFixed(0)} s, ${e.iteration})`
+      const e = c.evals[k];
+      return e
+        ? `${f4(e.valLoss)} (${e.trainTime.toFixed(0)} / ${e.elapsed.toFixed(0)} s, ${e.iteration})`
         : '—';
     });
-    console.log(`| ${m} | ${cells.join(' | ')} |`);
+    console.log(`| ${k + 1}${k === rows - 1 ? ' (final)' : ''} | ${cells.join(' | ')} |`);
   }
-  console.log(
-    `| final | ${curves.map((c) => (c.end ? `${f4(c.end.valLoss)} (${c.end.trainTime.toFixed(0)} s, ${c.end.iteration}; ${c.end.elapsed.toFixed(0)} s wall)` : '—')).join(' | ')} |`,
-  );
   console.log(
     `load (1-min average) before/after: ${done.map((o) => `seed ${o.seed} ${o.loadBefore.toFixed(1)}/${o.loadAfter.toFixed(1)}`).join(', ')}`,
   );
