@@ -63,6 +63,11 @@ describe('charrnn train --preset', () => {
     // A stop criterion given: the preset's budget is not added.
     expect(start.settings.maxTime).toBeUndefined();
     expect(start.model.config).toMatchObject({ cell: 'lstm', layers: 2, hiddenSize: 16, embeddingSize: 64 });
+    // The checkpoint's next lr is the one the run recorded: the cosine had reached its floor (0, kept > 0).
+    const inspect = charrnn('inspect', out);
+    expect(inspect.stdout).toContain(
+      `schedule: cosine:0; next lr ${Number.MIN_VALUE} (as of this checkpoint's budget)`,
+    );
   });
 
   it("keeps the preset's budget as --max-time unless a stop criterion is given, and its betas only with its optimizer", () => {
