@@ -29,13 +29,14 @@ const CANDIDATES: Record<string, { base: string; runs: Record<string, string[]> 
       'w3-const': ['--lr', '2e-3', '--lr-schedule', 'none', '--dropout', '0.1'],
       'w3-cosine': ['--lr', '2e-3', '--dropout', '0.1'],
       'lr3e-3-cosine': ['--lr', '3e-3'],
-      'lr4e-3-cosine': ['--lr', '4e-3'], // the preset
+      'lr4e-3-cosine': ['--lr', '4e-3'],
       'h384-d0.2': ['--hidden', '384', '--dropout', '0.2', '--lr', '3e-3'],
       't128-b16': ['--seq-length', '128', '--batch-size', '16', '--lr', '3e-3'],
       'b64-lr4e-3': ['--batch-size', '64', '--lr', '4e-3'],
       'l3-h256': ['--layers', '3', '--lr', '3e-3'],
       'lr4e-3-cosine0.1': ['--lr', '4e-3', '--lr-schedule', 'cosine:0.1'],
-      'lr6e-3-cosine': ['--lr', '6e-3'],
+      'lr6e-3-cosine': ['--lr', '6e-3'], // the preset
+      'lr8e-3-cosine': ['--lr', '8e-3'],
     },
   },
   '15min': {

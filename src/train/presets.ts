@@ -58,7 +58,7 @@ function preset(p: TrainPreset): TrainPreset {
 export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = Object.freeze({
   '5min': preset({
     name: '5min',
-    summary: '2-layer LSTM 256, embedding 64, dropout 0.1, Adam 4e-3 with cosine decay over 5 minutes',
+    summary: '2-layer LSTM 256, embedding 64, dropout 0.1, Adam 6e-3 with cosine decay over 5 minutes',
     model: {
       cell: 'lstm',
       layers: 2,
@@ -71,7 +71,7 @@ export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = Object.freeze(
     training: {
       seqLength: 64,
       batchSize: 32,
-      optimizer: { kind: 'adam', lr: 4e-3, beta1: 0.9, beta2: 0.99 },
+      optimizer: { kind: 'adam', lr: 6e-3, beta1: 0.9, beta2: 0.99 },
       clipValue: 0,
       clipNorm: 5,
       reduction: 'mean',

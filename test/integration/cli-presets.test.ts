@@ -50,7 +50,7 @@ describe('charrnn train --preset', () => {
       seqLength: 64, // the preset's
       batchSize: 2, // given
       optimizer: 'adam',
-      lr: 0.004,
+      lr: 0.006,
       beta1: 0.9,
       beta2: 0.99,
       lrSchedule: 'cosine:0',
