@@ -92,6 +92,17 @@ export {
   type RollbackEvent,
   type CheckpointOptions,
 } from './train/trainer.js';
+// Whole recipes for a time budget (`charrnn train --preset`): spread `model` into CharRNN.create, `training` into train().
+export {
+  PRESETS,
+  PRESET_NAMES,
+  getPreset,
+  presetOptions,
+  type TrainPreset,
+  type PresetName,
+  type PresetModel,
+  type PresetTraining,
+} from './train/presets.js';
 export {
   toLogRecord,
   parseRunLog,

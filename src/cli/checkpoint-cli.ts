@@ -7,7 +7,7 @@ import type { ModelConfig } from '../model/config.js';
 import { layoutFor } from '../model/spec.js';
 import { Vocabulary } from '../text/vocabulary.js';
 import type { ModelVocabulary } from '../charrnn.js';
-import { formatSchedule, lrAt } from '../run/schedule.js';
+import { formatSchedule, isBudgetSchedule, lrAt } from '../run/schedule.js';
 import { lossChart } from '../report/terminal-chart.js';
 
 /** A mistake by the user: printed as one line, exit code 1. */
@@ -31,6 +31,7 @@ export const FIXED_BY_CHECKPOINT: readonly [key: string, flag: string][] = [
   ['clipValue', '--clip-value'],
   ['clipNorm', '--clip-norm'],
   ['reduction', '--reduction'],
+  ['preset', '--preset'],
 ];
 
 /** Throw when any option the checkpoint fixes was given on the command line. */
@@ -150,7 +151,8 @@ export async function inspectText(
         `best validation loss ${s.bestValLoss === null ? '—' : s.bestValLoss.toFixed(4)}, roll-backs ${s.rollbacks}`,
       `optimizer: ${o.kind} (lr ${o.lr}, momentum ${o.momentum}, beta1 ${o.beta1}, beta2 ${o.beta2}, eps ${o.eps}, ` +
         `weight decay ${o.weightDecay}); clip value ${s.clipValue}, clip norm ${s.clipNorm}, reduction ${s.reduction}`,
-      `schedule: ${formatSchedule(s.lrSchedule)}; next lr ${lrAt(s.lrSchedule, s.schedule, s.iteration)} (scale ${s.schedule.scale})`,
+      // A budget schedule's lr depends on the run's budget, which the checkpoint does not hold: the lr it recorded.
+      `schedule: ${formatSchedule(s.lrSchedule)}; next lr ${isBudgetSchedule(s.lrSchedule) ? `${s.lr} (as of this checkpoint's budget)` : lrAt(s.lrSchedule, s.schedule, s.iteration)} (scale ${s.schedule.scale})`,
       `batches: ${s.batchSize} streams × ${s.seqLength} steps; carried state of ${ck.training.model.hiddenBatch} stream(s); ` +
         `validation every ${s.evalEvery > 0 ? `${s.evalEvery} iterations` : 'interval (by time)'}`,
       `corpus: ${s.corpus ? `${s.corpus.ref} (validation fraction ${s.corpus.validationFraction}, ${s.corpus.trainTokens.toLocaleString('en-US')} training tokens)` : 'unknown'}; seed ${s.seed ?? 'unknown'}`,

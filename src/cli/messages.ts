@@ -64,6 +64,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   'lrSchedule.patience': 'PATIENCE of --lr-schedule',
   'lrSchedule.minLr': 'MIN_LR of --lr-schedule',
   'lrSchedule.threshold': 'THRESHOLD of --lr-schedule',
+  'lrSchedule.floor': 'FLOOR of --lr-schedule',
   'lrSchedule.kind': '--lr-schedule',
   trainIds: '--corpus and --val-fraction', // a resumed run's training split
   // sample and score

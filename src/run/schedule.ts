@@ -2,7 +2,11 @@
 // (a training run as plain data, below both the trainer and the checkpoint format).
 // The schedule and its progress are plain JSON-serialisable data (checkpoints store them); the lr is a
 // function of (spec, iteration, state), so a resumed run gets the same lr bit for bit. Changing the lr
-// never touches optimizer state. Deliberately no warm-up, cosine or cyclic schedules, and no I/O.
+// never touches optimizer state. Deliberately no warm-up or cyclic schedules, and no I/O.
+// The budget schedules (cosine, linear) decay from the lr to FLOOR × lr over the run's budget: the progress is the
+// largest of iteration / maxIters, epochs / maxEpochs and elapsed / maxTime that is finite (budgetProgress). With
+// maxIters or maxEpochs that is a function of the iteration (bit for bit on resume, maxIters counting the whole run);
+// with maxTime it follows the clock, so two runs differ, and a resumed session decays again over its own maxTime.
 import { describe, nonNegativeNumber, numberInRange, positiveInt, rangeError } from '../util/validate.js';
 
 /** What a user asks for (every field but `kind` optional, defaults below). */
@@ -13,7 +17,11 @@ export type LrScheduleOptions =
   /** lr × gamma^(iteration / every): × gamma per iteration (every = 1, default) or per `every` iterations. */
   | { kind: 'exp'; gamma: number; every?: number }
   /** PyTorch's ReduceLROnPlateau (mode 'min', relative threshold, no cooldown), fed by periodic validation. */
-  | { kind: 'plateau'; factor?: number; patience?: number; minLr?: number; threshold?: number };
+  | { kind: 'plateau'; factor?: number; patience?: number; minLr?: number; threshold?: number }
+  /** Half a cosine from lr down to floor × lr over the run's budget (maxIters, maxEpochs or maxTime); floor default 0. */
+  | { kind: 'cosine'; floor?: number }
+  /** A straight line from lr down to floor × lr over the run's budget; floor default 0. */
+  | { kind: 'linear'; floor?: number };
 
 /** A resolved schedule: every field present and validated. */
 export type LrSchedule =
@@ -26,7 +34,8 @@ export type LrSchedule =
       readonly patience: number;
       readonly minLr: number;
       readonly threshold: number;
-    };
+    }
+  | { readonly kind: 'cosine' | 'linear'; readonly floor: number };
 
 /** The schedule's progress: plain data, stored in checkpoints. */
 export interface LrScheduleState {
@@ -44,9 +53,17 @@ export interface LrScheduleState {
 }
 
 export const SCHEDULE_SPELLING =
-  "'none', 'step:EVERY[:GAMMA]', 'exp:GAMMA[:EVERY]' or 'plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]]'";
+  "'none', 'step:EVERY[:GAMMA]', 'exp:GAMMA[:EVERY]', 'plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]]', 'cosine[:FLOOR]' or 'linear[:FLOOR]'";
 
-/** Validate and fill in defaults: step gamma 0.5; exp every 1; plateau factor 0.5, patience 3, minLr 0, threshold 1e-4. */
+/** Schedules that decay over the run's budget: they need maxIters, maxEpochs or maxTime. */
+export function isBudgetSchedule(s: LrSchedule): boolean {
+  return s.kind === 'cosine' || s.kind === 'linear';
+}
+
+/**
+ * Validate and fill in defaults: step gamma 0.5; exp every 1; plateau factor 0.5, patience 3, minLr 0, threshold 1e-4;
+ * cosine / linear floor 0.
+ */
 export function resolveSchedule(opts: LrScheduleOptions | string | undefined): LrSchedule {
   if (opts === undefined) return Object.freeze({ kind: 'none' });
   if (typeof opts === 'string') return parseSchedule(opts);
@@ -76,8 +93,18 @@ export function resolveSchedule(opts: LrScheduleOptions | string | undefined): L
         minLr: nonNegativeNumber('lrSchedule.minLr', o.minLr ?? 0),
         threshold: numberInRange('lrSchedule.threshold', o.threshold ?? 1e-4, 0, 1, true),
       });
+    case 'cosine':
+    case 'linear':
+      return Object.freeze({
+        kind: o.kind,
+        floor: numberInRange('lrSchedule.floor', o.floor ?? 0, 0, 1),
+      });
     default:
-      return rangeError("one of 'none', 'step', 'exp', 'plateau'", 'lrSchedule.kind', o.kind);
+      return rangeError(
+        "one of 'none', 'step', 'exp', 'plateau', 'cosine', 'linear'",
+        'lrSchedule.kind',
+        o.kind,
+      );
   }
 }
 
@@ -96,7 +123,8 @@ function nonNegativeIntField(name: string, v: unknown): number {
 /**
  * Parse the CLI spelling: `none`, `step:1000:0.5` (× 0.5 every 1000 iterations), `exp:0.9999`
  * (× 0.9999 per iteration), `exp:0.5:1000` (× 0.5 per 1000 iterations, smoothly),
- * `plateau:0.5:3` (× 0.5 after 3 validations without improvement; then optional MIN_LR and THRESHOLD).
+ * `plateau:0.5:3` (× 0.5 after 3 validations without improvement; then optional MIN_LR and THRESHOLD),
+ * `cosine` / `linear` (down to 0 over the run's budget), `cosine:0.1` (down to 0.1 × lr).
  */
 export function parseSchedule(text: string): LrSchedule {
   if (typeof text !== 'string')
@@ -130,6 +158,10 @@ export function parseSchedule(text: string): LrSchedule {
         minLr: nums[2],
         threshold: nums[3],
       });
+    case 'cosine':
+    case 'linear':
+      most(1);
+      return resolveSchedule({ kind, floor: nums[0] });
     default:
       return bad(`unknown kind ${JSON.stringify(kind)}`);
   }
@@ -146,6 +178,9 @@ export function formatSchedule(s: LrSchedule): string {
       return `exp:${s.gamma}:${s.every}`;
     case 'plateau':
       return `plateau:${s.factor}:${s.patience}:${s.minLr}:${s.threshold}`;
+    case 'cosine':
+    case 'linear':
+      return `${s.kind}:${s.floor}`;
   }
 }
 
@@ -153,16 +188,42 @@ export function initialScheduleState(baseLr: number): LrScheduleState {
   return { baseLr, scale: 1, best: null, badEvals: 0 };
 }
 
-/** The multiplier a schedule applies after `iteration` completed iterations (1 for none / plateau). */
-function decay(s: LrSchedule, iteration: number): number {
+/** How far a run is through its budget, in [0, 1]: the largest finite fraction (0 when there is none). */
+export function budgetProgress(b: {
+  iteration: number;
+  maxIters: number;
+  /** Passes over the training split so far (fractional). */
+  epochs: number;
+  maxEpochs: number;
+  /** Seconds so far (the trainer counts the time it keeps for the final validation as spent). */
+  elapsed: number;
+  maxTime: number;
+}): number {
+  let p = 0;
+  for (const f of [b.iteration / b.maxIters, b.epochs / b.maxEpochs, b.elapsed / b.maxTime])
+    if (Number.isFinite(f) && f > p) p = f;
+  return Math.min(1, p);
+}
+
+/**
+ * The multiplier a schedule applies after `iteration` completed iterations, `progress` (in [0, 1]) through the
+ * run's budget (1 for none / plateau).
+ */
+function decay(s: LrSchedule, iteration: number, progress: number): number {
   if (s.kind === 'step') return Math.pow(s.gamma, Math.floor(iteration / s.every));
   if (s.kind === 'exp') return Math.pow(s.gamma, iteration / s.every);
+  const p = Math.min(1, Math.max(0, progress));
+  if (s.kind === 'cosine') return s.floor + (1 - s.floor) * 0.5 * (1 + Math.cos(Math.PI * p));
+  if (s.kind === 'linear') return s.floor + (1 - s.floor) * (1 - p);
   return 1;
 }
 
-/** Learning rate for the update that follows `iteration` completed iterations (always > 0). */
-export function lrAt(s: LrSchedule, state: LrScheduleState, iteration: number): number {
-  const lr = state.baseLr * decay(s, iteration) * state.scale;
+/**
+ * Learning rate for the update that follows `iteration` completed iterations, `progress` through the run's budget
+ * (budgetProgress; only the budget schedules read it). Always > 0.
+ */
+export function lrAt(s: LrSchedule, state: LrScheduleState, iteration: number, progress = 0): number {
+  const lr = state.baseLr * decay(s, iteration, progress) * state.scale;
   // A long decay may underflow; the optimizers need lr > 0, and Number.MIN_VALUE is zero in effect.
   return Math.max(s.kind === 'plateau' ? Math.max(lr, s.minLr) : lr, Number.MIN_VALUE);
 }

@@ -69,6 +69,8 @@ const SCHEDULE_KEYS: Record<LrSchedule['kind'], readonly string[]> = {
   step: ['kind', 'every', 'gamma'],
   exp: ['kind', 'gamma', 'every'],
   plateau: ['kind', 'factor', 'patience', 'minLr', 'threshold'],
+  cosine: ['kind', 'floor'],
+  linear: ['kind', 'floor'],
 };
 
 /**

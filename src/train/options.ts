@@ -12,7 +12,7 @@ import {
   positiveNumber,
 } from '../util/validate.js';
 import { resolveOptimizer } from '../run/optim.js';
-import { formatSchedule, resolveSchedule, type LrSchedule } from '../run/schedule.js';
+import { formatSchedule, isBudgetSchedule, resolveSchedule, type LrSchedule } from '../run/schedule.js';
 import type { CorpusReference } from '../run/state.js';
 import type { CheckpointOptions, TrainOptions } from './trainer.js';
 
@@ -39,6 +39,7 @@ export interface ResolvedTrainOptions {
   evalInterval: number | undefined;
   evalEvery: number;
   sampleEvery: number;
+  sampleInterval: number | undefined;
   logEvery: number | undefined;
   logInterval: number;
   smoothing: number;
@@ -90,6 +91,16 @@ export function resolveTrainOptions(options: TrainOptions, trainTokens: number):
     throw new RangeError(
       'Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for train but received none',
     );
+  if (
+    isBudgetSchedule(fixed.lrSchedule) &&
+    maxIters === Infinity &&
+    maxEpochs === Infinity &&
+    maxTime === Infinity
+  )
+    throw new RangeError(
+      `Expected maxIters, maxEpochs or maxTime for lrSchedule '${formatSchedule(fixed.lrSchedule)}' but received none. ` +
+        "HINT: it decays over the run's budget",
+    );
   const evalInterval =
     options.evalInterval === undefined ? undefined : positiveNumber('evalInterval', options.evalInterval);
   const evalEvery =
@@ -97,6 +108,10 @@ export function resolveTrainOptions(options: TrainOptions, trainTokens: number):
       ? 0
       : nonNegativeInt('evalEvery', options.evalEvery ?? resume?.evalEvery ?? 1000);
   const sampleEvery = nonNegativeInt('sampleEvery', options.sampleEvery ?? 0);
+  const sampleInterval =
+    options.sampleInterval === undefined
+      ? undefined
+      : positiveNumber('sampleInterval', options.sampleInterval);
   const logEvery = options.logEvery === undefined ? undefined : positiveInt('logEvery', options.logEvery);
   const logInterval = positiveNumber('logInterval', options.logInterval ?? 1);
   const smoothing = numberInRange('smoothing', options.smoothing ?? resume?.smoothing ?? 0.999, 0, 1);
@@ -132,6 +147,7 @@ export function resolveTrainOptions(options: TrainOptions, trainTokens: number):
     evalInterval,
     evalEvery,
     sampleEvery,
+    sampleInterval,
     logEvery,
     logInterval,
     smoothing,

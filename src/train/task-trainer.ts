@@ -20,6 +20,8 @@ import { resolveOptimizer, type OptimizerOptions } from '../run/optim.js';
 import {
   formatSchedule,
   initialScheduleState,
+  budgetProgress,
+  isBudgetSchedule,
   lrAt,
   observeValidation,
   resolveSchedule,
@@ -232,6 +234,16 @@ async function run(
     throw new RangeError(
       'Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for trainTask but received none',
     );
+  if (
+    isBudgetSchedule(fixed.lrSchedule) &&
+    maxIters === Infinity &&
+    maxEpochs === Infinity &&
+    maxTime === Infinity
+  )
+    throw new RangeError(
+      `Expected maxIters, maxEpochs or maxTime for lrSchedule '${formatSchedule(fixed.lrSchedule)}' but received none. ` +
+        "HINT: it decays over the run's budget",
+    );
   const metric = oneOf('metric', options.metric ?? 'accuracy', TASK_METRICS);
   const batcher = new SequenceBatcher(train, fixed.batchSize, seed);
   const evalInterval =
@@ -271,7 +283,9 @@ async function run(
     batcher.epoch = resume.epoch;
     batcher.position = resume.position;
   }
-  const currentLr = () => lrAt(fixed.lrSchedule, schedule, iteration);
+  // How far through its budget the run is (the budget schedules decay over it); set once the clock starts below.
+  let progress = (): number => 0;
+  const currentLr = () => lrAt(fixed.lrSchedule, schedule, iteration, progress());
   const corpus = options.data ? { ...options.data, trainTokens: train.count } : (resume?.corpus ?? null);
   const snapshot = (): TrainingState => ({
     iteration,
@@ -305,6 +319,15 @@ async function run(
 
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
+  progress = () =>
+    budgetProgress({
+      iteration,
+      maxIters,
+      epochs: batcher.epoch + batcher.position / batcher.batchesPerEpoch,
+      maxEpochs,
+      elapsed: elapsed(),
+      maxTime,
+    });
   let trainTime = 0;
   let lastLog = t0;
   let windowSum = 0;

@@ -19,6 +19,7 @@ import {
 import type { OptimizerOptions } from '../run/optim.js';
 import {
   initialScheduleState,
+  budgetProgress,
   lrAt,
   observeValidation,
   type LrScheduleOptions,
@@ -91,6 +92,8 @@ export interface TrainOptions {
   evalInterval?: number;
   /** Sample a preview every N iterations (default 0 = never). */
   sampleEvery?: number;
+  /** Sample a preview every this many seconds (wall time, whatever the speed; default never). With sampleEvery, both. */
+  sampleInterval?: number;
   sampleLength?: number;
   sampleTemperature?: number;
   /** Emit a 'progress' event every N iterations (default: time-based, see logInterval). */
@@ -101,7 +104,9 @@ export interface TrainOptions {
   smoothing?: number;
   /**
    * Learning-rate schedule: an object or the CLI spelling ('step:1000:0.5', 'exp:0.9999', 'plateau:0.5:3',
-   * see src/run/schedule.ts). Default none. Plateau is fed by the periodic validations (evalEvery).
+   * 'cosine', 'linear:0.1', see src/run/schedule.ts). Default none. Plateau is fed by the periodic validations
+   * (evalEvery); cosine and linear decay over the run's budget (maxIters, maxEpochs or maxTime, whichever is
+   * furthest along), so they need one.
    */
   lrSchedule?: LrScheduleOptions | string;
   /**
@@ -301,6 +306,7 @@ async function run(
     evalInterval,
     evalEvery,
     sampleEvery,
+    sampleInterval,
     logEvery,
     logInterval,
     smoothing,
@@ -347,7 +353,9 @@ async function run(
       resume,
       options.lossHistory === undefined ? undefined : checkLossHistory(options.lossHistory, 'lossHistory'),
     );
-  const currentLr = () => lrAt(fixed.lrSchedule, schedule, iteration);
+  // How far through its budget the run is (the budget schedules decay over it); set once the clock starts below.
+  let progress = (): number => 0;
+  const currentLr = () => lrAt(fixed.lrSchedule, schedule, iteration, progress());
   const snapshot = (): TrainingState => ({
     iteration,
     epoch: batcher.epoch,
@@ -380,6 +388,7 @@ async function run(
   let windowCount = 0;
   let lastYield = t0;
   let lastEvalTime = t0;
+  let lastSampleTime = t0;
   let lastCheckpointTime = t0;
   let lastCheckpointIter = iteration;
   let lastGood: { path: string; iteration: number } | undefined =
@@ -403,6 +412,16 @@ async function run(
     const r = evalSecondsPerToken * valIds.length * RESERVE_MARGIN;
     return r < maxTime / 2 ? r : 0;
   };
+  // The time kept for the final validation counts as spent, so that a budget schedule ends where training does.
+  progress = () =>
+    budgetProgress({
+      iteration,
+      maxIters,
+      epochs: batcher.epoch + batcher.position / batcher.chunksPerEpoch,
+      maxEpochs,
+      elapsed: elapsed() + reserve(),
+      maxTime,
+    });
   /**
    * Validate within what is left of maxTime; undefined when abandoned there (nothing is recorded). A split longer
    * than VALIDATION_SEGMENT + 1 tokens is scored segment by segment (the same segments for an array and a source).
@@ -633,7 +652,11 @@ async function run(
         }
       }
     }
-    if (sampleEvery > 0 && iteration % sampleEvery === 0)
+    if (
+      (sampleEvery > 0 && iteration % sampleEvery === 0) ||
+      (sampleInterval !== undefined && performance.now() - lastSampleTime >= sampleInterval * 1000)
+    ) {
+      lastSampleTime = performance.now();
       emit({
         type: 'sample',
         iteration,
@@ -644,6 +667,7 @@ async function run(
           seed: iteration,
         }),
       });
+    }
     if (
       ck &&
       iteration > lastCheckpointIter &&

@@ -132,8 +132,8 @@ describe('charrnn train --resume', () => {
         /error: option '--lr-schedule <spec>' argument 'step:0' is invalid\. Expected a positive integer for EVERY of --lr-schedule but received 0/,
       ],
       [
-        ['train', ...model, '--lr-schedule', 'cosine:3'],
-        /argument 'cosine:3' is invalid\. Expected 'none', 'step:EVERY\[:GAMMA\]', 'exp:GAMMA\[:EVERY\]' or 'plateau\[:FACTOR\[:PATIENCE\[:MIN_LR\[:THRESHOLD\]\]\]\]' \(unknown kind "cosine"\)/,
+        ['train', ...model, '--lr-schedule', 'cyclic:3'],
+        /argument 'cyclic:3' is invalid\. Expected 'none', 'step:EVERY\[:GAMMA\]', 'exp:GAMMA\[:EVERY\]', 'plateau\[:FACTOR\[:PATIENCE\[:MIN_LR\[:THRESHOLD\]\]\]\]', 'cosine\[:FLOOR\]' or 'linear\[:FLOOR\]' \(unknown kind "cyclic"\)/,
       ],
     ];
     for (const [args, message] of cases) {

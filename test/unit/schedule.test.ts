@@ -5,6 +5,7 @@ import { CharRNN } from '../../src/charrnn.js';
 import { Corpus } from '../../src/text/corpus.js';
 import { train, type TrainEvent } from '../../src/train/trainer.js';
 import {
+  budgetProgress,
   formatSchedule,
   initialScheduleState,
   lrAt,
@@ -34,18 +35,31 @@ describe('parseSchedule', () => {
       minLr: 1e-5,
       threshold: 0.01,
     });
+    expect(parseSchedule('cosine')).toEqual({ kind: 'cosine', floor: 0 });
+    expect(parseSchedule('linear:0.1')).toEqual({ kind: 'linear', floor: 0.1 });
   });
 
   it('round-trips through formatSchedule', () => {
-    for (const s of ['none', 'step:3:0.25', 'exp:0.99:7', 'plateau:0.5:3:0.001:0.01'])
+    for (const s of [
+      'none',
+      'step:3:0.25',
+      'exp:0.99:7',
+      'plateau:0.5:3:0.001:0.01',
+      'cosine:0',
+      'linear:0.1',
+    ])
       expect(formatSchedule(parseSchedule(s))).toBe(s);
   });
 
   it('rejects malformed spellings with a message naming what is wrong', () => {
     const spelling =
-      "'none', 'step:EVERY[:GAMMA]', 'exp:GAMMA[:EVERY]' or 'plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]]'";
-    expect(() => parseSchedule('cosine')).toThrow(
-      `Expected ${spelling} (unknown kind "cosine") for lrSchedule but received "cosine"`,
+      "'none', 'step:EVERY[:GAMMA]', 'exp:GAMMA[:EVERY]', 'plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]]', 'cosine[:FLOOR]' or 'linear[:FLOOR]'";
+    expect(() => parseSchedule('cyclic')).toThrow(
+      `Expected ${spelling} (unknown kind "cyclic") for lrSchedule but received "cyclic"`,
+    );
+    expect(() => parseSchedule('cosine:1:2')).toThrow('(cosine takes at most 1 value(s))');
+    expect(() => parseSchedule('linear:1.5')).toThrow(
+      'Expected a number in [0, 1] for lrSchedule.floor but received 1.5',
     );
     expect(() => parseSchedule('step:x')).toThrow(`("x" is not a number) for lrSchedule`);
     expect(() => parseSchedule('step')).toThrow('(step needs EVERY)');
@@ -71,7 +85,7 @@ describe('parseSchedule', () => {
       'Expected a non-negative integer for lrSchedule.patience but received -1',
     );
     expect(() => resolveSchedule({ kind: 'warmup' } as never)).toThrow(
-      "Expected one of 'none', 'step', 'exp', 'plateau' for lrSchedule.kind but received \"warmup\"",
+      "Expected one of 'none', 'step', 'exp', 'plateau', 'cosine', 'linear' for lrSchedule.kind but received \"warmup\"",
     );
     expect(() => resolveSchedule(3 as never)).toThrow(TypeError);
   });
@@ -117,6 +131,83 @@ describe('reduce on plateau', () => {
     const st = initialScheduleState(0.1);
     expect(observeValidation(parseSchedule('step:5'), st, 3, 1)).toBe(false);
     expect(st).toEqual(initialScheduleState(0.1));
+  });
+});
+
+describe('budget schedules (cosine, linear)', () => {
+  it('decay from the lr to floor × lr over the progress through the budget', () => {
+    const st = initialScheduleState(0.01);
+    const cos = parseSchedule('cosine');
+    expect(lrAt(cos, st, 0, 0)).toBe(0.01);
+    expect(lrAt(cos, st, 123, 0.5)).toBeCloseTo(0.005, 15);
+    expect(lrAt(cos, st, 0, 0.25)).toBeCloseTo(0.01 * 0.5 * (1 + Math.SQRT1_2), 15);
+    expect(lrAt(cos, st, 0, 1)).toBe(Number.MIN_VALUE); // never 0: the optimizers need lr > 0
+    const lin = parseSchedule('linear:0.2');
+    expect(lrAt(lin, st, 0, 0)).toBe(0.01);
+    expect(lrAt(lin, st, 0, 0.5)).toBeCloseTo(0.006, 15);
+    expect(lrAt(lin, st, 0, 1)).toBeCloseTo(0.002, 15);
+    expect(lrAt(lin, st, 0, 7)).toBeCloseTo(0.002, 15); // progress is clamped to [0, 1]
+  });
+
+  it('budgetProgress is the furthest finite fraction of the budget', () => {
+    const none = {
+      iteration: 5,
+      maxIters: Infinity,
+      epochs: 0.5,
+      maxEpochs: Infinity,
+      elapsed: 3,
+      maxTime: Infinity,
+    };
+    expect(budgetProgress(none)).toBe(0);
+    expect(budgetProgress({ ...none, maxIters: 20 })).toBe(0.25);
+    expect(budgetProgress({ ...none, maxIters: 20, maxTime: 6 })).toBe(0.5);
+    expect(budgetProgress({ ...none, maxEpochs: 1, maxTime: 60 })).toBe(0.5);
+    expect(budgetProgress({ ...none, maxTime: 1 })).toBe(1);
+  });
+
+  it('train() decays the lr to the floor over maxIters, bit for bit on resume', async () => {
+    const text = 'abcabcabd abcabd\n'.repeat(40);
+    const corpus = Corpus.fromText(text, { validationFraction: 0.1 });
+    const lrs: number[] = [];
+    const opts = {
+      seqLength: 5,
+      maxIters: 20,
+      evalEvery: 0,
+      logEvery: 5,
+      optimizer: { kind: 'adam' as const, lr: 0.01 },
+      lrSchedule: 'linear:0.5',
+    };
+    const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, backend: 'js' });
+    const r = await train(model, corpus.train, undefined, {
+      ...opts,
+      onEvent: (e: TrainEvent) => e.type === 'progress' && lrs.push(e.lr!),
+    });
+    // The lr of updates 5, 10, 15, 20 (after 4, 9, 14, 19 of 20 iterations).
+    expect(lrs.map((x) => +x.toFixed(12))).toEqual([0.009, 0.00775, 0.0065, 0.00525]);
+    expect(r.state.lr).toBeCloseTo(0.005, 15);
+    // Stopped after 10 of 20 iterations, then resumed from its state: the same parameters as the uninterrupted run.
+    const a = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, backend: 'js' });
+    const b = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, backend: 'js' });
+    await train(a, corpus.train, undefined, opts);
+    const stop = new AbortController();
+    const part = await train(b, corpus.train, undefined, {
+      ...opts,
+      signal: stop.signal,
+      onEvent: (e) => e.type === 'progress' && e.iteration === 10 && stop.abort(),
+    });
+    expect(part.iterations).toBe(10);
+    await train(b, corpus.train, undefined, { ...opts, resume: part.state });
+    expect(b.parameters()).toEqual(a.parameters());
+  });
+
+  it('train() refuses a budget schedule without a budget', async () => {
+    const corpus = Corpus.fromText('abcabd\n'.repeat(20), { validationFraction: 0.1 });
+    const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, backend: 'js' });
+    await expect(
+      train(model, corpus.train, undefined, { lrSchedule: 'cosine', signal: new AbortController().signal }),
+    ).rejects.toThrow(
+      "Expected maxIters, maxEpochs or maxTime for lrSchedule 'cosine:0' but received none. HINT: it decays over the run's budget",
+    );
   });
 });
 

@@ -91,6 +91,34 @@ describe('train', () => {
     expect(aborted.stoppedBy).toBe('signal');
   });
 
+  it('samples by wall time with sampleInterval, whatever the speed', async () => {
+    const corpus = Corpus.fromText(text, { validationFraction: 0.1 });
+    const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, seed: 1, backend: 'js' });
+    const samples: { iteration: number; elapsed: number; text: string }[] = [];
+    const slow = () => {
+      const t = performance.now();
+      while (performance.now() - t < 30);
+    };
+    await train(model, corpus.train, undefined, {
+      seqLength: 8,
+      maxIters: 12,
+      sampleInterval: 0.1,
+      sampleLength: 5,
+      // Each chunk is slowed to ≥ 30 ms by its progress handler, so a sample comes every 4th chunk or so.
+      logEvery: 1,
+      onEvent: (e) => {
+        if (e.type === 'sample') samples.push(e);
+        if (e.type === 'progress') slow();
+      },
+    });
+    expect(samples.length).toBeGreaterThanOrEqual(1);
+    expect(samples.length).toBeLessThan(12);
+    for (const s of samples) expect(s.text).toHaveLength(5);
+    await expect(train(model, corpus.train, undefined, { maxIters: 1, sampleInterval: 0 })).rejects.toThrow(
+      'Expected a positive finite number for sampleInterval but received 0',
+    );
+  });
+
   it('rejects seqLength 0, a missing stop criterion and a bad optimizer', async () => {
     const corpus = Corpus.fromText(text);
     const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, backend: 'js' });

@@ -129,6 +129,8 @@ const LM_ONLY: readonly [key: string, flag: string][] = [
   ['seqLength', '--seq-length'],
   ['reduction', '--reduction'],
   ['sampleEvery', '--sample-every'],
+  ['sampleInterval', '--sample-interval'],
+  ['preset', '--preset'],
   ['tokens', '--tokens'],
   ['onNonfinite', '--on-nonfinite'],
 ];

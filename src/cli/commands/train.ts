@@ -29,6 +29,7 @@ import {
   type TaskTrainCliOptions,
 } from './task.js';
 import { readCheckpoint } from '../../io/checkpoint.js';
+import { getPreset, PRESET_NAMES, PRESETS, type TrainPreset } from '../../train/presets.js';
 
 /** --forget-bias: a number, or 'pytorch' for torch.nn.LSTM's own init. */
 function forgetBiasArg(value: string): number | 'pytorch' {
@@ -67,6 +68,7 @@ interface TrainCliOptions {
   evalEvery?: number;
   evalInterval: number;
   sampleEvery: number;
+  sampleInterval?: number;
   sampleLength: number;
   logEvery?: number;
   logInterval?: number;
@@ -87,6 +89,61 @@ interface TrainCliOptions {
   best?: string;
   onNonfinite: 'stop' | 'rollback';
   rollbackFactor: number;
+  preset?: TrainPreset;
+}
+
+/** --preset: a known name, else one line listing them. */
+function presetArg(value: string): TrainPreset {
+  try {
+    return getPreset(value);
+  } catch {
+    throw new InvalidArgumentError(
+      `unknown preset ${JSON.stringify(value)}; expected one of ${PRESET_NAMES.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * The options with a preset's recipe in place of every default: an option given on the command line keeps its
+ * value. (--optimizer given without --lr takes that optimizer's default lr; the preset's betas go with its optimizer.)
+ */
+function withPreset(
+  opts: TrainCliOptions,
+  given: (key: string) => boolean,
+): { opts: TrainCliOptions; optimizerExtra: Record<string, number> } {
+  const p = opts.preset;
+  if (p === undefined) return { opts, optimizerExtra: {} };
+  const m = p.model;
+  const t = p.training;
+  const recipe: Partial<TrainCliOptions> = {
+    cell: m.cell,
+    layers: m.layers,
+    hidden: m.hiddenSize,
+    embedding: m.embeddingSize,
+    dropout: m.dropout,
+    activation: m.activation,
+    forgetBias: m.forgetBias,
+    seqLength: t.seqLength,
+    batchSize: t.batchSize,
+    optimizer: t.optimizer.kind as TrainCliOptions['optimizer'],
+    clipValue: t.clipValue,
+    clipNorm: t.clipNorm,
+    reduction: t.reduction,
+    lrSchedule: t.lrSchedule,
+    evalInterval: t.evalInterval,
+  };
+  const out: TrainCliOptions = { ...opts };
+  for (const [key, value] of Object.entries(recipe))
+    if (!given(key)) (out as unknown as Record<string, unknown>)[key] = value;
+  const sameOptimizer = out.optimizer === t.optimizer.kind;
+  if (!given('lr') && sameOptimizer) out.lr = t.optimizer.lr;
+  // The budget: unless a stop criterion was given.
+  if (!given('maxTime') && !given('maxIters') && !given('maxEpochs')) out.maxTime = t.maxTime;
+  const optimizerExtra: Record<string, number> = {};
+  if (sameOptimizer)
+    for (const [k, v] of Object.entries(t.optimizer))
+      if (k !== 'kind' && k !== 'lr' && typeof v === 'number') optimizerExtra[k] = v;
+  return { opts: out, optimizerExtra };
 }
 
 /** "a vanilla RNN (hidden 100", "a 2-layer LSTM (hidden 256, embedding 64, dropout 0.2" … for the start line. */
@@ -133,8 +190,11 @@ function threadNote(model: CharRNN): string {
   return ` (${n} thread${n > 1 ? 's' : ''})`;
 }
 
-async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Command): Promise<void> {
+async function trainCommand(cliOpts: TrainCliOptions & TaskTrainCliOptions, cmd: Command): Promise<void> {
   const given = (key: string) => cmd.getOptionValueSource(key) === 'cli';
+  const { opts: presetOpts, optimizerExtra } =
+    cliOpts.resume === undefined ? withPreset(cliOpts, given) : { opts: cliOpts, optimizerExtra: {} };
+  const opts = presetOpts as TrainCliOptions & TaskTrainCliOptions;
   // A classify / tag run (new, or the resume of one) is src/cli/commands/task.ts.
   const resumedTask =
     opts.resume !== undefined && !given('task')
@@ -245,7 +305,7 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
     base = {
       seqLength: opts.seqLength,
       batchSize: opts.batchSize,
-      optimizer: { kind: opts.optimizer, lr: opts.lr },
+      optimizer: { kind: opts.optimizer, lr: opts.lr, ...optimizerExtra },
       clipValue: opts.clipValue,
       clipNorm: opts.clipNorm,
       reduction: opts.reduction,
@@ -256,8 +316,10 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
     settings = {
       seqLength: opts.seqLength,
       batchSize: opts.batchSize,
+      ...(opts.preset ? { preset: opts.preset.name } : {}),
       optimizer: opts.optimizer,
       lr: resolveOptimizer({ kind: opts.optimizer, lr: opts.lr }).lr,
+      ...optimizerExtra,
       lrSchedule: formatSchedule(resolveSchedule(opts.lrSchedule)),
       clipValue: opts.clipValue,
       clipNorm: opts.clipNorm,
@@ -267,7 +329,7 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
     const unbounded =
       opts.maxTime === undefined && opts.maxIters === undefined && opts.maxEpochs === undefined;
     log(
-      `charrnn ${VERSION}: training ${describeModel(config)} (${model.parameterCount.toLocaleString('en-US')} parameters) ` +
+      `charrnn ${VERSION}: ${opts.preset ? `preset ${opts.preset.name}: ` : ''}training ${describeModel(config)} (${model.parameterCount.toLocaleString('en-US')} parameters) ` +
         `on ${path} (${corpus.length.toLocaleString('en-US')} ${opts.tokens === 'word' ? 'word' : 'char'}s, vocabulary ${corpus.vocabulary.size}; ` +
         `${corpus.train.length.toLocaleString('en-US')} train / ${corpus.validation.length.toLocaleString('en-US')} validation) ` +
         `with the ${model.backend} backend${threadNote(model)}` +
@@ -347,6 +409,7 @@ async function trainCommand(opts: TrainCliOptions & TaskTrainCliOptions, cmd: Co
       maxEpochs: opts.maxEpochs,
       evalInterval: base.evalEvery === undefined ? opts.evalInterval : undefined,
       sampleEvery: opts.sampleEvery,
+      sampleInterval: opts.sampleInterval,
       sampleLength: opts.sampleLength,
       logEvery: opts.logEvery,
       logInterval: opts.logInterval ?? (process.stderr.isTTY ? 0.2 : 2),
@@ -416,6 +479,11 @@ export function registerTrain(program: Command): void {
       'a UTF-8 text file, or "shakespeare" (found via CHARRNN_DATA_DIR, cache or download)',
       'shakespeare',
     )
+    .option(
+      '--preset <name>',
+      `a whole recipe (model and training options) for a time budget: ${PRESET_NAMES.join(' | ')} (listed below); options given explicitly override its values`,
+      presetArg,
+    )
     .addOption(backendOption())
     .addOption(new Option('--cell <kind>', 'recurrent cell').choices(['rnn', 'lstm', 'gru']).default('rnn'))
     .option('--hidden <n>', 'hidden size (of every layer)', int('--hidden', 1), 100)
@@ -480,6 +548,11 @@ export function registerTrain(program: Command): void {
       30,
     )
     .option('--sample-every <n>', 'print a sample every n chunks (0 = never)', int('--sample-every'), 0)
+    .option(
+      '--sample-interval <seconds>',
+      'print a sample every this many seconds, whatever the speed (default never)',
+      num('--sample-interval', { min: 0, exclusiveMin: true }),
+    )
     .option('--sample-length <n>', 'length of preview samples', int('--sample-length', 1), 200)
     .option('--log-every <n>', 'report progress every n chunks (default: by time)', int('--log-every', 1))
     .option(
@@ -514,7 +587,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--lr-schedule <spec>',
-      'learning-rate schedule: none | step:EVERY[:GAMMA] | exp:GAMMA[:EVERY] | plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]] (e.g. step:1000:0.5, exp:0.9999, plateau:0.5:3)',
+      'learning-rate schedule: none | step:EVERY[:GAMMA] | exp:GAMMA[:EVERY] | plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]] | cosine[:FLOOR] | linear[:FLOOR] (e.g. step:1000:0.5, exp:0.9999, plateau:0.5:3; cosine and linear decay to FLOOR × lr, default 0, over the budget: --max-time, --max-iters or --max-epochs)',
       scheduleArg,
     )
     .option(
@@ -550,6 +623,11 @@ export function registerTrain(program: Command): void {
       num('--rollback-factor', { min: 0, exclusiveMin: true }),
       0.5,
     );
+  cmd.addHelpText(
+    'after',
+    '\nPresets (--preset NAME; tuned on tinyshakespeare on 2 cores, see docs/presets.md):\n' +
+      PRESET_NAMES.map((n) => `  ${n.padEnd(6)} ${PRESETS[n].summary}`).join('\n'),
+  );
   addTaskTrainOptions(cmd).action((opts: TrainCliOptions & TaskTrainCliOptions, c: Command) =>
     trainCommand(opts, c),
   );

@@ -1,0 +1,132 @@
+// `charrnn train --preset NAME` (issue 16): the preset fills in every option not given, the given ones win,
+// an unknown name is one line listing the valid ones; and --sample-interval (samples by wall time).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-presets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const charrnn = (...args: string[]) => runCli(args);
+const corpusFile = join(dir, 'tiny.txt');
+writeFileSync(corpusFile, 'a stitch in time saves nine; many hands make light work.\n'.repeat(40));
+
+describe('charrnn train --preset', () => {
+  it("trains with the preset's recipe, options given on the command line overriding it", () => {
+    const out = join(dir, 'p.safetensors');
+    const r = charrnn(
+      'train',
+      '--preset',
+      '5min',
+      '--corpus',
+      corpusFile,
+      '--hidden',
+      '16',
+      '--batch-size',
+      '2',
+      '--max-iters',
+      '3',
+      '--sample-interval',
+      '0.000001',
+      '--sample-length',
+      '7',
+      '--out',
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('preset 5min: training a 2-layer LSTM (hidden 16, embedding 64, dropout 0.1)');
+    // A sample after every chunk at this interval.
+    expect(r.stderr.match(/----- sample at iter \d+ -----/g)).toHaveLength(3);
+    expect(r.stderr).toContain('done: 3 iterations');
+    expect(r.stderr).toContain('stopped by maxIters');
+    const start = JSON.parse(readFileSync(join(dir, 'p.log.jsonl'), 'utf8').split('\n')[0]) as {
+      settings: Record<string, unknown>;
+      model: { config: Record<string, unknown> };
+    };
+    expect(start.settings).toMatchObject({
+      preset: '5min',
+      seqLength: 64, // the preset's
+      batchSize: 2, // given
+      optimizer: 'adam',
+      lr: 0.006,
+      beta1: 0.9,
+      beta2: 0.99,
+      lrSchedule: 'cosine:0',
+      clipValue: 0,
+      clipNorm: 5,
+      reduction: 'mean',
+      maxIters: 3,
+      evalInterval: 60,
+    });
+    // A stop criterion given: the preset's budget is not added.
+    expect(start.settings.maxTime).toBeUndefined();
+    expect(start.model.config).toMatchObject({ cell: 'lstm', layers: 2, hiddenSize: 16, embeddingSize: 64 });
+    // The checkpoint's next lr is the one the run recorded: the cosine had reached its floor (0, kept > 0).
+    const inspect = charrnn('inspect', out);
+    expect(inspect.stdout).toContain(
+      `schedule: cosine:0; next lr ${Number.MIN_VALUE} (as of this checkpoint's budget)`,
+    );
+  });
+
+  it("keeps the preset's budget as --max-time unless a stop criterion is given, and its betas only with its optimizer", () => {
+    const out = join(dir, 'q.safetensors');
+    const r = charrnn(
+      'train',
+      '--preset',
+      '15min',
+      '--corpus',
+      corpusFile,
+      '--hidden',
+      '8',
+      '--embedding',
+      '0',
+      '--layers',
+      '1',
+      '--batch-size',
+      '1',
+      '--seq-length',
+      '8',
+      '--optimizer',
+      'rmsprop',
+      '--max-epochs',
+      '1',
+      '--out',
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const start = JSON.parse(readFileSync(join(dir, 'q.log.jsonl'), 'utf8').split('\n')[0]) as {
+      settings: Record<string, unknown>;
+    };
+    expect(start.settings).toMatchObject({ optimizer: 'rmsprop', lr: 2e-3, maxEpochs: 1 });
+    expect(start.settings.beta2).toBeUndefined();
+    expect(start.settings.maxTime).toBeUndefined();
+  });
+
+  it('an unknown preset is one line listing the valid ones; --help lists them', () => {
+    const r = charrnn('train', '--preset', '7min', '--corpus', corpusFile);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('unknown preset "7min"; expected one of 5min, 15min, 60min');
+    const help = charrnn('train', '--help');
+    expect(help.stdout).toContain('--preset <name>');
+    expect(help.stdout).toContain('--sample-interval <seconds>');
+    for (const name of ['5min', '15min', '60min'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+  });
+
+  it('refuses --preset with --resume or a classify / tag task, and a --sample-interval of 0', () => {
+    const resume = charrnn('train', '--resume', join(dir, 'p.safetensors'), '--preset', '5min');
+    expect(resume.code).toBe(1);
+    expect(resume.stderr).toContain('--preset cannot be used with --resume');
+    const task = charrnn('train', '--task', 'classify', '--preset', '5min');
+    expect(task.code).toBe(1);
+    expect(task.stderr).toContain('--preset');
+    const zero = charrnn('train', '--corpus', corpusFile, '--sample-interval', '0', '--max-iters', '1');
+    expect(zero.code).toBe(1);
+    expect(zero.stderr.trim().split('\n')).toHaveLength(1);
+    expect(zero.stderr).toContain("option '--sample-interval <seconds>' argument '0' is invalid");
+  });
+});
