@@ -1,8 +1,8 @@
 // `npm run bench`: times the workloads of ../shared/WORKLOADS.md on every available backend (and native thread
 // count) with tinybench, after a warm-up, plus the C++ kernel harness and the drop-in bench, and prints a table
 // (and a JSON array with --json FILE). The W1–W4 part is src/bench/runner.ts, which `charrnn bench` also runs.
-//   npm run bench -- [--workload W1,W2,W3,W4,W6,W7,gemm,dropin] [--backend js,native] [--threads 1,2] [--time SECONDS]
-//                    [--json FILE] [--torch [--python PATH]] [--peers numpy [--rounds N]]
+//   npm run bench -- [--workload W1,W2,W3,W4,W6,W7,W9,gemm,dropin] [--backend js,native] [--threads 1,2]
+//                    [--time SECONDS] [--json FILE] [--torch [--python PATH]] [--peers numpy [--rounds N]]
 // W6 (batched generation and rank, src/bench/batched.ts) runs every backend at each thread count (and the AVX2 path
 // where dispatch picks another), measures the float32 gemm peak at the same thread counts in the same run, and with
 // --torch times PyTorch's batched nn.LSTM generation loop (scripts/w6-torch.py).
@@ -12,6 +12,8 @@
 // charrnn's W1 in the same run: --rounds rounds (default 3), each timing in turn native (the kernel path the
 // dispatch picks), native with avx2 forced, the JS backend and numpy; it prints each round's ratios and the ratios
 // of the medians, and the W1 records are the medians over the rounds.
+// W9 (native only) is followed at each thread count by the sgemm peak on as many threads (the kernel harness), and
+// reports its GFLOP/s as a fraction of it; with --torch, scripts/w9-torch.py times PyTorch on the same chunks.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -31,6 +33,7 @@ import {
 import { forwardFlops, WORKLOADS } from '../src/bench/workloads.js';
 import { benchSequence, sequenceBenchData, toTorchJson, W7 } from '../src/bench/sequence.js';
 import { batchedBenchData, benchBatched, W6 } from '../src/bench/batched.js';
+import { Batcher } from '../src/text/batcher.js';
 
 const { values } = parseArgs({
   options: {
@@ -59,22 +62,64 @@ if (!Number.isInteger(rounds) || rounds < 1 || rounds > 99)
     `Expected an integer in [1, 99] for --rounds but received ${JSON.stringify(values.rounds)}`,
   );
 
-/**
- * The kernel harness (native/tests/kernel_bench, plain C++ without Node): checks every variant against the
- * naive reference, then times gemm at the W1/W2 shapes and at 1024³ (and OpenBLAS when it is installed).
- */
-function benchKernels(): BenchRecord[] {
-  const root = new URL('../', import.meta.url).pathname;
+const root = new URL('../', import.meta.url).pathname;
+
+/** Builds the kernel harness (native/tests/kernel_bench, plain C++ without Node); false, with a warning, when it fails. */
+function buildKernelHarness(): boolean {
   const make = spawnSync('make', ['-s', '-C', 'native/tests', 'kernel_bench'], {
     cwd: root,
     encoding: 'utf8',
   });
-  if (make.status !== 0) {
-    console.warn(
-      `bench: could not build the kernel harness: ${(make.stderr || make.stdout).trim().split('\n')[0]}`,
+  if (make.status === 0) return true;
+  console.warn(
+    `bench: could not build the kernel harness: ${(make.stderr || make.stdout).trim().split('\n')[0]}`,
+  );
+  return false;
+}
+
+/**
+ * One kernel-harness run: the shapes whose name contains `filter` (and variants whose name contains `variant`) on
+ * `threads` threads; prints its table (unless `quiet`) and returns one record per timed line.
+ */
+function runKernelHarness(filter: string, threads: number, variant?: string, quiet = false): BenchRecord[] {
+  const args = ['--threads', String(threads), filter, ...(variant ? [variant] : [])];
+  const run = spawnSync('native/tests/kernel_bench', args, { cwd: root, encoding: 'utf8' });
+  if (!quiet)
+    process.stdout.write(
+      run.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('kernel_bench:') && !l.startsWith('OpenBLAS core'))
+        .join('\n'),
     );
-    return [];
+  if (run.status !== 0) throw new Error(`bench: kernel harness failed (${filter}): ${run.stderr}`);
+  const out: BenchRecord[] = [];
+  for (const line of run.stdout.split('\n')) {
+    const m = /^(.*?)\s+(scalar|avx2|avx512|neon|openblas)\s+([\d.]+)\s+([\d.]+)/.exec(line);
+    if (!m) continue;
+    out.push({
+      workload: `gemm ${m[1].trim().replace(/\s+/g, ' ')}`,
+      backend: 'native',
+      threads,
+      charsPerSec: 0,
+      gflops: Number(m[3]),
+      medianMs: Number(m[4]) / 1000,
+      samples: 7,
+      isa: m[2],
+      node: process.version,
+      date: new Date().toISOString(),
+      cpu: cpus()[0]?.model ?? 'unknown',
+      data: 'random matrices',
+    });
   }
+  return out;
+}
+
+/**
+ * The kernel harness: checks every variant against the naive reference, then times gemm at the W1/W2/W3 shapes
+ * and at 1024³ (and OpenBLAS when it is installed).
+ */
+function benchKernels(): BenchRecord[] {
+  if (!buildKernelHarness()) return [];
   const out: BenchRecord[] = [];
   // Single thread for every shape; then, on a multi-core machine, the peak and the W2/W3 shapes on all cores.
   const cores = cpus().length;
@@ -87,35 +132,7 @@ function benchKernels(): BenchRecord[] {
   if (cores > 1) runs.push(['peak', cores], ['W2', cores], ['W3', cores]);
   for (const [filter, threads] of runs) {
     if (threads > 1) console.log(`gemm on ${threads} threads (wall time):`);
-    const run = spawnSync('native/tests/kernel_bench', ['--threads', String(threads), filter], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    process.stdout.write(
-      run.stdout
-        .split('\n')
-        .filter((l) => !l.startsWith('kernel_bench:') && !l.startsWith('OpenBLAS core'))
-        .join('\n'),
-    );
-    if (run.status !== 0) throw new Error(`bench: kernel harness failed (${filter}): ${run.stderr}`);
-    for (const line of run.stdout.split('\n')) {
-      const m = /^(.*?)\s+(scalar|avx2|avx512|neon|openblas)\s+([\d.]+)\s+([\d.]+)/.exec(line);
-      if (!m) continue;
-      out.push({
-        workload: `gemm ${m[1].trim().replace(/\s+/g, ' ')}`,
-        backend: 'native',
-        threads,
-        charsPerSec: 0,
-        gflops: Number(m[3]),
-        medianMs: Number(m[4]) / 1000,
-        samples: 7,
-        isa: m[2],
-        node: process.version,
-        date: new Date().toISOString(),
-        cpu: cpus()[0]?.model ?? 'unknown',
-        data: 'random matrices',
-      });
-    }
+    out.push(...runKernelHarness(filter, threads));
   }
   return out;
 }
@@ -246,7 +263,6 @@ async function benchW6(): Promise<BenchRecord[]> {
 
 /** PyTorch's W7 record on `file`'s batches with `threads` threads (undefined, with a warning, when it fails). */
 function torchW7(file: string, threads: number): BenchRecord | undefined {
-  const root = new URL('../', import.meta.url).pathname;
   const env = { ...process.env, ...(threads > 1 ? { OMP_WAIT_POLICY: 'passive' } : {}) };
   const run = spawnSync(
     values.python,
@@ -455,10 +471,182 @@ async function benchW1Peers(): Promise<BenchRecord[]> {
   );
 }
 
+/**
+ * The machine's float32 GEMM peak on `threads` threads, measured now: the best of the kernel harness's 1024³
+ * products (nn, nt, tn) over our best kernel table, the active one when CHARRNN_SIMD forces another, and OpenBLAS
+ * when it is installed. Returns the records too (for the JSON) and undefined when the harness is unavailable.
+ */
+function sgemmPeak(threads: number): { gflops: number; by: string; records: BenchRecord[] } | undefined {
+  const caps = capabilities();
+  const tables = [...new Set([caps.supported[0], caps.isa])].filter((t) => t !== 'scalar' && t !== 'js');
+  const records = [...tables, 'openblas'].flatMap((v) => runKernelHarness('peak', threads, v, true));
+  if (records.length === 0) return undefined;
+  const best = records.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+  return { gflops: best.gflops, by: `${best.isa} ${best.workload.replace(/^gemm peak /, '')}`, records };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+
+/** PyTorch's W9 record on `file`'s chunks in one thread setting (undefined, with a warning, when it fails). */
+interface TorchSetting {
+  threads: number;
+  cores: number;
+  env: Record<string, string>;
+  label: string;
+}
+
+function torchW9(file: string, V: number, setting: TorchSetting): BenchRecord | undefined {
+  const run = spawnSync(
+    values.python,
+    ['scripts/w9-torch.py', file, '--threads', String(setting.threads), '--time', String(seconds), '--json'],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, ...setting.env } },
+  );
+  if (run.status !== 0) {
+    console.warn(
+      `bench: PyTorch W9 failed (${values.python}): ${(run.stderr || run.stdout).trim().split('\n').at(-1)}`,
+    );
+    return undefined;
+  }
+  const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    charsPerSec: number;
+    medianMs: number;
+    samples: number;
+    torch: string;
+  };
+  const flops = 3 * forwardFlops(WORKLOADS.W9.model, V);
+  return {
+    workload: 'W9',
+    backend: 'pytorch',
+    threads: setting.cores,
+    charsPerSec: Math.round(r.charsPerSec),
+    gflops: Number(((r.charsPerSec * flops) / 1e9).toFixed(3)),
+    medianMs: Number(r.medianMs.toFixed(4)),
+    samples: r.samples,
+    isa: `torch ${r.torch}, ${setting.label}`,
+    node: process.version,
+    date: new Date().toISOString(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    data: 'same chunks',
+  };
+}
+
+/**
+ * W9 (`big`): the native backend at each thread count, each followed by the sgemm peak on as many threads, so
+ * the record carries the fraction of peak it reached; with --torch, PyTorch on the same first chunks in its
+ * 1-core setting and in its two 2-core ones (OpenBLAS on 2 threads under set_num_threads(1); set_num_threads(2)
+ * with OMP_WAIT_POLICY=passive), and native / PyTorch's best.
+ */
+async function benchW9(): Promise<BenchRecord[]> {
+  const w = WORKLOADS.W9;
+  console.log(`W9: ${w.title}`);
+  const out: BenchRecord[] = [];
+  const harness = buildKernelHarness();
+  const initial = capabilities().threads;
+  if (!backends.includes('native'))
+    console.log('  W9 is native only (the pure-TypeScript backend takes minutes per chunk): nothing to run');
+  const mine: BenchRecord[] = [];
+  if (backends.includes('native'))
+    for (const t of threads ?? [...new Set([1, initial])]) {
+      const [r] = await runBenchmarks({
+        workloads: ['W9'],
+        backends: ['native'],
+        threads: [t],
+        seconds,
+        log: (line) => {
+          if (!line.startsWith('W9:')) console.log(line);
+        },
+      });
+      if (!r) continue;
+      mine.push(r);
+      const peak = harness ? sgemmPeak(t) : undefined;
+      if (!peak) continue;
+      r.peakGflops = peak.gflops;
+      out.push(...peak.records);
+      console.log(
+        `  W9 native (${t} thread${t > 1 ? 's' : ''}, ${r.isa}): ${r.gflops.toFixed(1)} GFLOP/s = ${pct(r.gflops / peak.gflops)} of the ${t}-thread sgemm peak, ${peak.gflops.toFixed(1)} GFLOP/s (${peak.by}), measured just after`,
+      );
+    }
+  out.push(...mine);
+  if (values.torch) {
+    const data = await benchData(() => {});
+    const batcher = new Batcher(data.ids, w.batch, w.seqLength);
+    const chunks = Array.from({ length: 6 }, () => {
+      batcher.next();
+      return { inputs: Array.from(batcher.inputs), targets: Array.from(batcher.targets) };
+    });
+    const tmp = mkdtempSync(join(tmpdir(), 'charrnn-w9-'));
+    const file = join(tmp, 'chunks.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        V: data.vocabulary.size,
+        E: w.model.embeddingSize,
+        H: w.model.hiddenSize,
+        layers: w.model.layers,
+        B: w.batch,
+        T: w.seqLength,
+        chunks,
+      }),
+    );
+    const settings: TorchSetting[] = [
+      {
+        threads: 1,
+        cores: 1,
+        env: { OPENBLAS_NUM_THREADS: '1' },
+        label: 'set_num_threads(1), OpenBLAS 1 thread',
+      },
+      {
+        threads: 1,
+        cores: 2,
+        env: { OPENBLAS_NUM_THREADS: '2' },
+        label: 'set_num_threads(1), OpenBLAS 2 threads',
+      },
+      {
+        threads: 2,
+        cores: 2,
+        env: { OPENBLAS_NUM_THREADS: '2', OMP_WAIT_POLICY: 'passive' },
+        label: 'set_num_threads(2), OMP_WAIT_POLICY=passive',
+      },
+    ];
+    let torch: BenchRecord[];
+    try {
+      torch = settings.map((s) => torchW9(file, data.vocabulary.size, s)).filter((r) => r !== undefined);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    for (const r of torch)
+      console.log(
+        `  pytorch ${r.charsPerSec.toLocaleString('en-US').padStart(10)} chars/s  ${r.gflops.toFixed(2).padStart(7)} GFLOP/s  (median ${r.medianMs} ms, ${r.samples} samples, ${r.isa})`,
+      );
+    const best = [...torch].sort((a, b) => b.charsPerSec - a.charsPerSec)[0];
+    if (best) {
+      const peak = mine.find((r) => r.threads === best.threads)?.peakGflops;
+      if (peak)
+        console.log(
+          `  W9 PyTorch's best (${best.isa.replace(/^torch [^,]*, /, '')}): ${pct(best.gflops / peak)} of the ${best.threads}-thread sgemm peak`,
+        );
+      for (const nat of mine)
+        console.log(
+          `  W9: native (${nat.threads} thread${nat.threads > 1 ? 's' : ''}) / PyTorch's best (${best.isa.replace(/^torch [^,]*, /, '')}) = ${(nat.charsPerSec / best.charsPerSec).toFixed(2)}×`,
+        );
+    }
+    // One record per core count for the JSON (the table has one column per backend and thread count): the 1-core
+    // setting and the better 2-core one.
+    for (const cores of [...new Set(torch.map((r) => r.threads))])
+      out.push(torch.filter((r) => r.threads === cores).sort((a, b) => b.charsPerSec - a.charsPerSec)[0]);
+  }
+  return out;
+}
+
 const records: BenchRecord[] = [];
 const training = wanted.filter(
   (w) =>
-    w !== 'GEMM' && w !== 'DROPIN' && w !== 'W7' && w !== 'W6' && !(w === 'W1' && peers.includes('numpy')),
+    w !== 'GEMM' &&
+    w !== 'DROPIN' &&
+    w !== 'W7' &&
+    w !== 'W6' &&
+    w !== 'W9' &&
+    !(w === 'W1' && peers.includes('numpy')),
 );
 let dataName: string | undefined;
 if (training.length > 0) {
@@ -472,6 +660,7 @@ if (wanted.includes('W1') && peers.includes('numpy')) {
 }
 if (wanted.includes('W6')) records.push(...(await benchW6()));
 if (wanted.includes('W7')) records.push(...(await benchW7()));
+if (wanted.includes('W9')) records.push(...(await benchW9()));
 if (wanted.includes('GEMM')) {
   console.log(
     'gemm: kernel harness (single thread, best of 7, each variant checked against the naive reference first)',
@@ -480,7 +669,6 @@ if (wanted.includes('GEMM')) {
 }
 if (wanted.includes('DROPIN')) {
   // The drop-in workload (a user's hand-written min-char-rnn loop vs the same loop on our lossFun).
-  const root = new URL('../', import.meta.url).pathname;
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/dropin.ts', '--time', String(seconds)], {
     cwd: root,
     stdio: 'inherit',

@@ -22,6 +22,8 @@ export interface BenchRow {
   date: string;
   cpu: string;
   data: string;
+  /** W9: the same run's sgemm peak on as many threads (the cell then says what fraction of it the row reached). */
+  peakGflops?: number;
 }
 
 const STRING_FIELDS = ['workload', 'backend', 'isa', 'node', 'date', 'cpu', 'data'] as const;
@@ -47,6 +49,13 @@ export function parseRecords(json: unknown, source = 'bench JSON'): BenchRow[] {
         throw new TypeError(
           `Expected a non-negative number for ${f} of record ${i} in ${source} but received ${JSON.stringify(rec[f])}`,
         );
+    if (
+      rec.peakGflops !== undefined &&
+      (typeof rec.peakGflops !== 'number' || !Number.isFinite(rec.peakGflops) || rec.peakGflops <= 0)
+    )
+      throw new TypeError(
+        `Expected a positive number for peakGflops of record ${i} in ${source} but received ${JSON.stringify(rec.peakGflops)}`,
+      );
     return rec as unknown as BenchRow;
   });
 }
@@ -55,7 +64,7 @@ export function parseRecords(json: unknown, source = 'bench JSON'): BenchRow[] {
 function rowLabel(workload: string): string {
   const sampling = /^W4 \((W\d) model\)$/.exec(workload);
   if (sampling) return `W4 sampling, ${sampling[1]} model`;
-  if (/^W[123]$/.test(workload)) return `${workload} training`;
+  if (/^W[1239]$/.test(workload)) return `${workload} training`;
   return workload;
 }
 
@@ -68,8 +77,12 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 
 function cell(r: BenchRow | undefined, training: boolean): string {
   if (!r) return '—';
-  // GFLOP/s for the native training cells, where it says how close to the machine's peak a chunk runs.
-  const flops = training && r.backend !== 'js' && r.gflops > 0 ? ` (${int(r.gflops)} GFLOP/s)` : '';
+  // GFLOP/s for the native (and PyTorch) training cells, where it says how close to the machine's peak a chunk
+  // runs; W9's records carry the same run's sgemm peak, so their cells give the fraction too.
+  const peak = r.peakGflops
+    ? `, ${Math.round((100 * r.gflops) / r.peakGflops)}% of a ${int(r.peakGflops)} GFLOP/s sgemm peak`
+    : '';
+  const flops = training && r.backend !== 'js' && r.gflops > 0 ? ` (${int(r.gflops)} GFLOP/s${peak})` : '';
   return `${int(r.charsPerSec)} chars/s${flops}`;
 }
 
@@ -91,7 +104,7 @@ function distinct(values: readonly string[]): string {
  */
 export function benchTable(records: readonly BenchRow[], source?: string): string {
   const rows = records.filter((r) => !r.workload.startsWith('gemm'));
-  if (rows.length === 0) throw new RangeError('Expected at least one workload record (W1–W4) to tabulate');
+  if (rows.length === 0) throw new RangeError('Expected at least one workload record (W1–W9) to tabulate');
   const workloads = [...new Set(rows.map((r) => r.workload))];
   // The TypeScript backend is single-threaded: one column whatever thread count its records carry.
   const threadsOf = (r: BenchRow) => (r.backend === 'js' ? 1 : r.threads);
@@ -123,12 +136,12 @@ export function benchTable(records: readonly BenchRow[], source?: string): strin
   if (hasJs && hasNative) header.push('native / TS');
   const lines = [`| ${header.join(' | ')} |`, `| --- |${' ---: |'.repeat(header.length - 1)}`];
   for (const w of workloads) {
-    const training = /^W[123]$/.test(w);
+    const training = /^W[1239]$/.test(w);
     const cells = columns.map((c) => byKey.get(`${w}\u0000${c.backend}\u0000${c.threads}`));
     const row = [rowLabel(w), ...cells.map((r) => cell(r, training))];
     if (hasJs && hasNative) {
       const js = cells.find((r) => r?.backend === 'js');
-      const best = Math.max(0, ...cells.filter((r) => r && r.backend !== 'js').map((r) => r!.charsPerSec));
+      const best = Math.max(0, ...cells.filter((r) => r?.backend === 'native').map((r) => r!.charsPerSec));
       row.push(js && js.charsPerSec > 0 && best > 0 ? ratio(best / js.charsPerSec) : '—');
     }
     lines.push(`| ${row.join(' | ')} |`);

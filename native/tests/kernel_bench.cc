@@ -1,6 +1,6 @@
 // Kernel micro-benchmark: checks every variant (scalar, avx2, and OpenBLAS when installed) on each shape, then
 // times it and prints GFLOP/s; then times the softmax, column-sum and optimizer entries at W2's sizes. The char-RNN
-// shapes come from WORKLOADS (W2: B=32 T=64 H=512 V=65; W1: B=1
+// shapes come from WORKLOADS (W2: B=32 T=64 H=512 V=65; W9: B=64 T=128, 3-layer LSTM H=512 E=128; W1: B=1
 // H=100 V=65; W3: 2-layer LSTM H=256 E=64). Deliberately not a test (kernel_test.cc is). Single-threaded by
 // default (thread CPU time); `--threads N` runs our kernels on the pool and OpenBLAS with N threads (wall time).
 // OpenBLAS is only dlopen'ed here, if present, as a yardstick: the project never links or requires it.
@@ -82,6 +82,11 @@ const Shape kShapes[] = {
     {"W3 dWhh       tn  M=1024 N=256  K=2048", Op::TN, 1024, 256, 2048, false},
     {"W3 dWih l0    tn  M=1024 N=64   K=2048", Op::TN, 1024, 64, 2048, false},
     {"W3 dX         nn  M=2048 N=256  K=1024", Op::NN, 2048, 256, 1024, false},
+    {"W9 input proj nt  M=8192 N=2048 K=512 ", Op::NT, 8192, 2048, 512, false},
+    {"W9 recurrence nt  M=64   N=2048 K=512 ", Op::NT, 64, 2048, 512, true},
+    {"W9 dh(rec)    nn  M=64   N=512  K=2048", Op::NN, 64, 512, 2048, true},
+    {"W9 dWhh       tn  M=2048 N=512  K=8192", Op::TN, 2048, 512, 8192, false},
+    {"W9 dX         nn  M=8192 N=512  K=2048", Op::NN, 8192, 512, 2048, false},
     {"W1 gemv_n 100x100 (Whh·h)", Op::GemvN, 100, 100, 0, true},
     {"W1 gemv_t 100x100 (Whhᵀ·dh)", Op::GemvT, 100, 100, 0, true},
     {"W1 gemv_n 65x100  (Why·h)", Op::GemvN, 65, 100, 0, false},

@@ -1,4 +1,4 @@
-// The benchmark runner behind `npm run bench` and `charrnn bench`: times the training (W1–W3) and sampling (W4)
+// The benchmark runner behind `npm run bench` and `charrnn bench`: times the training (W1–W3, W9) and sampling (W4)
 // workloads of src/bench/workloads.ts with tinybench on each requested backend and thread count, after a
 // warm-up, and returns one record per measurement. Deliberately no printing of its own beyond the `log`
 // callback and no file output (the callers write JSON), so an installed package can run it as a library.
@@ -26,8 +26,8 @@ export interface BenchRecord {
   /** Workload name; W4 records say which model they sample from, e.g. "W4 (W3 model)". */
   workload: string;
   /**
-   * 'pytorch' / 'numpy': a peer measured on the same work in the same run (W7's scripts/w7-torch.py, W1's
-   * scripts/w1-numpy.py).
+   * 'pytorch' / 'numpy': a peer measured on the same work in the same run (scripts/w7-torch.py and
+   * scripts/w9-torch.py, W1's scripts/w1-numpy.py).
    */
   backend: BackendName | 'pytorch' | 'numpy';
   threads: number;
@@ -42,6 +42,11 @@ export interface BenchRecord {
   date: string;
   cpu: string;
   data: string;
+  /**
+   * W9 (`npm run bench`): the machine's float32 GEMM peak on as many threads, measured in the same run (the best of
+   * the kernel harness's 1024³ products, ours and OpenBLAS's), which `gflops` is a fraction of.
+   */
+  peakGflops?: number;
 }
 
 export interface BenchOptions {
@@ -241,6 +246,10 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
         for (const [backend, threads] of runs) {
           // W1 is one tiny stream: extra threads cannot help it, so it runs once per backend.
           if (name === 'W1' && backend === 'native' && threads !== threadCounts[0]) continue;
+          if (name === 'W9' && backend === 'js') {
+            log('  js: skipped: W9 is native only (the pure-TypeScript backend takes minutes per chunk)');
+            continue;
+          }
           if (backend === 'native') setThreads(threads);
           try {
             const r =

@@ -14,7 +14,7 @@ export interface WorkloadModel {
 
 export interface TrainingWorkload {
   kind: 'train';
-  name: 'W1' | 'W2' | 'W3';
+  name: 'W1' | 'W2' | 'W3' | 'W9';
   title: string;
   model: WorkloadModel;
   batch: number;
@@ -62,6 +62,7 @@ export function forwardFlops(m: WorkloadModel, V: number): number {
 
 const W2_MODEL: WorkloadModel = { cell: 'rnn', hiddenSize: 512, layers: 1, embeddingSize: 0 };
 const W3_MODEL: WorkloadModel = { cell: 'lstm', hiddenSize: 256, layers: 2, embeddingSize: 64 };
+const W9_MODEL: WorkloadModel = { cell: 'lstm', hiddenSize: 512, layers: 3, embeddingSize: 128 };
 
 export const WORKLOADS = {
   W1: {
@@ -107,13 +108,27 @@ export const WORKLOADS = {
     models: ['W2', 'W3'],
     length: 2000,
   },
+  // W9 `big`: ≈ 33 MFLOP per trained token, almost all of it in gemms of 512–2048 columns, so its GFLOP/s is
+  // compared with the machine's sgemm peak. Native only: the pure-TypeScript backend takes minutes per chunk.
+  W9: {
+    kind: 'train',
+    name: 'W9',
+    title: 'big: 3-layer LSTM, H=512, 65→128 embedding, B=64, T=128, Adam 2e-3, clip norm 5',
+    model: W9_MODEL,
+    batch: 64,
+    seqLength: 128,
+    optimizer: { kind: 'adam', lr: 2e-3 },
+    clipValue: 0,
+    clipNorm: 5,
+    reduction: 'mean',
+  },
 } as const satisfies Record<string, Workload>;
 
 export type WorkloadName = keyof typeof WORKLOADS;
 
 /** The model of a workload by name (W2/W3 for W4's sampling). */
-export function workloadModel(name: 'W1' | 'W2' | 'W3'): WorkloadModel {
+export function workloadModel(name: 'W1' | 'W2' | 'W3' | 'W9'): WorkloadModel {
   return WORKLOADS[name].model;
 }
 
-export { W2_MODEL, W3_MODEL };
+export { W2_MODEL, W3_MODEL, W9_MODEL };

@@ -44,6 +44,24 @@ describe('bench table', () => {
     expect(benchTable(nativeOnly)).not.toContain('Generated from');
   });
 
+  it("gives W9 cells the fraction of the same run's sgemm peak, and leaves PyTorch out of native / TS", () => {
+    const base = records().find((r) => r.workload === 'W2' && r.backend === 'native' && r.threads === 2)!;
+    const w9 = [
+      { ...base, workload: 'W9', charsPerSec: 4000, gflops: 132.9, peakGflops: 190 },
+      { ...base, workload: 'W9', backend: 'pytorch', charsPerSec: 3000, gflops: 99.7, isa: 'torch 1.13' },
+      { ...base, workload: 'W9', backend: 'js', threads: 1, charsPerSec: 80, gflops: 2.7 },
+    ];
+    expect(benchTable(w9).split('\n').slice(2)).toEqual([
+      '| workload | pure TypeScript | native, 2 threads | pytorch, 2 threads | native / TS |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      '| W9 training | 80 chars/s | 4,000 chars/s (133 GFLOP/s, 70% of a 190 GFLOP/s sgemm peak) | 3,000 chars/s (100 GFLOP/s) | 50× |',
+      '',
+    ]);
+    expect(() => parseRecords([{ ...w9[0], peakGflops: -1 }], 'f.json')).toThrow(
+      new TypeError('Expected a positive number for peakGflops of record 0 in f.json but received -1'),
+    );
+  });
+
   it('refuses duplicate measurements, kernel-only files and malformed records with a message naming them', () => {
     const rs = records();
     expect(() => benchTable([...rs, rs[1]])).toThrow(
