@@ -2,10 +2,11 @@
 // times it and prints GFLOP/s; then times the softmax, column-sum and optimizer entries at W2's sizes. The char-RNN
 // shapes come from WORKLOADS (W2: B=32 T=64 H=512 V=65; W9: B=64 T=128, 3-layer LSTM H=512 E=128; W1: B=1
 // H=100 V=65; W3: 2-layer LSTM H=256 E=64). Deliberately not a test (kernel_test.cc is). Single-threaded by
-// default (thread CPU time); `--threads N` runs our kernels on the pool and OpenBLAS with N threads (wall time).
+// default (thread CPU time); `--threads N` runs our kernels on the pool and OpenBLAS with N threads (wall time);
+// `--wall` times a single thread in wall time too (the W9 bench compares its wall-time GFLOP/s with the peak).
 // OpenBLAS is only dlopen'ed here, if present, as a yardstick: the project never links or requires it.
-//   ./kernel_bench [--threads N] [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or   ./kernel_bench W2
-//   avx2
+//   ./kernel_bench [--wall] [--threads N] [shape-filter [variant-filter]]   e.g. ./kernel_bench 1024   or
+//   ./kernel_bench W2 avx2
 //   ./kernel_bench rows [variant-filter]                          the softmax, column-sum and optimizer entries
 #include <dlfcn.h>
 
@@ -36,6 +37,7 @@ const char* g_corename = "?";
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 
 int g_threads = 1;
+bool g_wall = false;  // --wall: wall time even on one thread
 
 void load_openblas() {
   setenv("OPENBLAS_NUM_THREADS", std::to_string(g_threads).c_str(), 1);  // as many threads as ours
@@ -251,7 +253,8 @@ void bench_rows(const std::vector<const Table*>& tables) {
       double us;
     } out[3] = {};
     auto us = [](auto f) {
-      return 1e6 * (g_threads == 1 ? seconds_per_run<ThreadClock>(f) : seconds_per_run<std::chrono::steady_clock>(f));
+      return 1e6 * (g_threads == 1 && !g_wall ? seconds_per_run<ThreadClock>(f)
+                                              : seconds_per_run<std::chrono::steady_clock>(f));
     };
     out[0] = {"W2 softmax_xent 2048x65", us([&] { t->softmax_xent(y.data(), R, V, tg.data(), 1.0f / R, acc.data()); })};
     out[1] = {"W2 colsum 2048x512", us([&] { t->colsum(R, H, rows.data(), acc.data()); })};
@@ -264,6 +267,10 @@ void bench_rows(const std::vector<const Table*>& tables) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--wall") == 0) {
+    g_wall = true;
+    argc -= 1, argv += 1;
+  }
   if (argc > 2 && std::strcmp(argv[1], "--threads") == 0) {
     g_threads = std::atoi(argv[2]);
     if (g_threads < 1 || g_threads > charrnn::par::kMaxThreads) {
@@ -282,7 +289,7 @@ int main(int argc, char** argv) {
   for (int i = n - 1; i >= 0; i--) variants.push_back({names[i], table_for(names[i])});  // scalar first
   if (g_sgemm != nullptr) variants.push_back({"openblas", nullptr});
   if (g_sgemm != nullptr) std::printf("OpenBLAS core: %s\n", g_corename);
-  if (g_threads == 1)
+  if (g_threads == 1 && !g_wall)
     std::printf("kernel_bench: single thread, thread CPU time, best of 7 batches (≥ 20 ms each); variants:");
   else
     std::printf("kernel_bench: %d threads, wall time, best of 7 batches (≥ 20 ms each); variants:", g_threads);
@@ -319,8 +326,8 @@ int main(int argc, char** argv) {
       // float32 sums of ≤ 2048 products: relative to Σ|a·b|, ≤ K·2^-24 ≈ 1.2e-4 worst case, ~1e-6 typical.
       const bool ok = err <= (is_gemv(s.op) ? s.N + s.M : s.K + 2) * 5.96e-8;
       all_ok = all_ok && ok;
-      const double t = g_threads == 1 ? seconds_per_call<ThreadClock>(v, s, b)
-                                      : seconds_per_call<std::chrono::steady_clock>(v, s, b);
+      const double t = g_threads == 1 && !g_wall ? seconds_per_call<ThreadClock>(v, s, b)
+                                                 : seconds_per_call<std::chrono::steady_clock>(v, s, b);
       std::printf("%-40s %-9s %10.2f %10.2f %6.1e%s\n", s.name, v.name.c_str(), flops / t * 1e-9, t * 1e6, err,
                   ok ? "" : " FAIL");
       std::fflush(stdout);
