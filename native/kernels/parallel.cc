@@ -1,14 +1,10 @@
 // Multi-threaded gemm and gemv: wraps one ISA table's serial kernels so that a large product is split into
-// independent column (or row) blocks of the output, handed out to the pool's threads (native/util/threadpool.h)
-// as they come free: a large gemm gets several blocks per thread, so that on a shared machine a thread that the
-// OS descheduled holds up one small block, not half of the product, while the others take the rest. Each block
+// independent column (or row) blocks of the output, one per pool thread (native/util/threadpool.h). Each block
 // is a complete serial call over the whole reduction, with block edges on the kernels' own blocking boundaries
 // (gemm micro-tiles; gemv_n's 8-row and gemv_t's 32-column blocks), so every output element is computed by the
 // same instructions in the same order whatever the thread count: results are bit-identical for 1 or N threads.
 // Small products (below kMinParallelMacs / kMinParallelGemv) stay on the calling thread.
 // Deliberately no SIMD here and no packing of its own: the ISA kernels do all the arithmetic.
-#include <algorithm>
-
 #include "internal.h"
 #include "../util/threadpool.h"
 
@@ -39,25 +35,13 @@ struct Split {
   }
 };
 
-// Blocks per thread at most, and the least a block is cut to: every block repacks the operand it shares with the
-// others (a column block all of A, a row block all of B), which costs about 1/width of its multiply-adds, so a block
-// keeps at least kMinBlockWidth columns (rows) and kMinBlockMacs multiply-adds (≈ 25 µs of one core).
-constexpr int kBlocksPerThread = 4;
-constexpr int kMinBlockWidth = 512;
-constexpr long long kMinBlockMacs = 1LL << 21;
-
 Split plan(int M, int cols, long long macs, int col_unit) {
   Split s{cols >= M, 1, 1, 1};
   const int threads = par::threads();
   if (threads <= 1 || M <= 0 || cols <= 0 || macs < kMinParallelMacs) return s;
   s.unit = s.cols ? col_unit : kRowUnit;
-  const int width = s.cols ? cols : M;
-  s.units = (width + s.unit - 1) / s.unit;
-  long long parts = static_cast<long long>(threads) * kBlocksPerThread;
-  parts = std::min(parts, std::max<long long>(width / kMinBlockWidth, 1));
-  parts = std::min(parts, std::max<long long>(macs / kMinBlockMacs, 1));
-  parts = std::max<long long>(parts, threads);  // never fewer blocks than threads (the split before this one)
-  s.parts = static_cast<int>(std::min<long long>(parts, s.units));
+  s.units = ((s.cols ? cols : M) + s.unit - 1) / s.unit;
+  s.parts = s.units < threads ? s.units : threads;
   return s;
 }
 
