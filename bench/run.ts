@@ -149,7 +149,7 @@ function benchKernels(): BenchRecord[] {
   return out;
 }
 
-/** The float32 gemm peak (GFLOP/s, 1024³ NT) of the kernel harness on `isa` at `threads` threads, or undefined. */
+/** The float32 gemm peak (GFLOP/s, 1024³ NT, wall time) of the kernel harness on `isa` at `threads` threads. */
 function gemmPeak(threads: number, isa: string): number | undefined {
   const root = new URL('../', import.meta.url).pathname;
   const make = spawnSync('make', ['-s', '-C', 'native/tests', 'kernel_bench'], {
@@ -157,7 +157,8 @@ function gemmPeak(threads: number, isa: string): number | undefined {
     encoding: 'utf8',
   });
   if (make.status !== 0) return undefined;
-  const run = spawnSync('native/tests/kernel_bench', ['--threads', String(threads), 'peak nt', isa], {
+  // --wall: W6's rates are wall time, so the peak is too (on one thread the harness would take thread CPU time).
+  const run = spawnSync('native/tests/kernel_bench', ['--wall', '--threads', String(threads), 'peak nt', isa], {
     cwd: root,
     encoding: 'utf8',
   });
