@@ -158,10 +158,14 @@ function gemmPeak(threads: number, isa: string): number | undefined {
   });
   if (make.status !== 0) return undefined;
   // --wall: W6's rates are wall time, so the peak is too (on one thread the harness would take thread CPU time).
-  const run = spawnSync('native/tests/kernel_bench', ['--wall', '--threads', String(threads), 'peak nt', isa], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    'native/tests/kernel_bench',
+    ['--wall', '--threads', String(threads), 'peak nt', isa],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   const m = new RegExp(`^peak nt 1024\\^3\\s+${isa}\\s+([\\d.]+)`, 'm').exec(run.stdout ?? '');
   return m ? Number(m[1]) : undefined;
 }
