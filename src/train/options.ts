@@ -56,6 +56,31 @@ export interface ResolvedTrainOptions {
  * settings that fix the arithmetic come from the checkpoint and must not contradict it. Throws the
  * TypeError / RangeError of the first bad option.
  */
+/**
+ * The stop criteria of train / trainTask (Infinity when absent): at least one of them or a signal, and a budget
+ * for a schedule that decays over it (cosine, linear).
+ */
+export function resolveBudget(
+  options: { maxIters?: number; maxEpochs?: number; maxTime?: number; signal?: AbortSignal },
+  lrSchedule: LrSchedule,
+  caller: 'train' | 'trainTask',
+): { maxIters: number; maxEpochs: number; maxTime: number } {
+  const maxIters = options.maxIters === undefined ? Infinity : positiveInt('maxIters', options.maxIters);
+  const maxEpochs = options.maxEpochs === undefined ? Infinity : positiveInt('maxEpochs', options.maxEpochs);
+  const maxTime = options.maxTime === undefined ? Infinity : nonNegativeNumber('maxTime', options.maxTime);
+  const budget = maxIters !== Infinity || maxEpochs !== Infinity || maxTime !== Infinity;
+  if (!budget && !options.signal)
+    throw new RangeError(
+      `Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for ${caller} but received none`,
+    );
+  if (isBudgetSchedule(lrSchedule) && !budget)
+    throw new RangeError(
+      `Expected maxIters, maxEpochs or maxTime for lrSchedule '${formatSchedule(lrSchedule)}' but received none. ` +
+        "HINT: it decays over the run's budget",
+    );
+  return { maxIters, maxEpochs, maxTime };
+}
+
 export function resolveTrainOptions(options: TrainOptions, trainTokens: number): ResolvedTrainOptions {
   const resume = options.resume;
   // Settings that fix the arithmetic: from the checkpoint when resuming, else from the options.
@@ -84,23 +109,7 @@ export function resolveTrainOptions(options: TrainOptions, trainTokens: number):
           `${trainTokens}. HINT: resume on the same corpus with the same validation fraction`,
       );
   }
-  const maxIters = options.maxIters === undefined ? Infinity : positiveInt('maxIters', options.maxIters);
-  const maxEpochs = options.maxEpochs === undefined ? Infinity : positiveInt('maxEpochs', options.maxEpochs);
-  const maxTime = options.maxTime === undefined ? Infinity : nonNegativeNumber('maxTime', options.maxTime);
-  if (maxIters === Infinity && maxEpochs === Infinity && maxTime === Infinity && !options.signal)
-    throw new RangeError(
-      'Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for train but received none',
-    );
-  if (
-    isBudgetSchedule(fixed.lrSchedule) &&
-    maxIters === Infinity &&
-    maxEpochs === Infinity &&
-    maxTime === Infinity
-  )
-    throw new RangeError(
-      `Expected maxIters, maxEpochs or maxTime for lrSchedule '${formatSchedule(fixed.lrSchedule)}' but received none. ` +
-        "HINT: it decays over the run's budget",
-    );
+  const { maxIters, maxEpochs, maxTime } = resolveBudget(options, fixed.lrSchedule, 'train');
   const evalInterval =
     options.evalInterval === undefined ? undefined : positiveNumber('evalInterval', options.evalInterval);
   const evalEvery =

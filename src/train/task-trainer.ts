@@ -21,7 +21,6 @@ import {
   formatSchedule,
   initialScheduleState,
   budgetProgress,
-  isBudgetSchedule,
   lrAt,
   observeValidation,
   resolveSchedule,
@@ -50,7 +49,7 @@ import {
   positiveNumber,
 } from '../util/validate.js';
 import { yieldToEventLoop } from '../util/yield.js';
-import { sameJson } from './options.js';
+import { resolveBudget, sameJson } from './options.js';
 import type { CheckpointOptions, EvalEvent, TrainEvent } from './trainer.js';
 
 /** What "better" means for validation: higher accuracy or macro-F1, or lower cross-entropy. */
@@ -227,23 +226,7 @@ async function run(
         `Expected ${resume.corpus.trainTokens} training sequences (the checkpoint's) but received ${train.count}. HINT: resume on the same data with the same split and seed`,
       );
   }
-  const maxIters = options.maxIters === undefined ? Infinity : positiveInt('maxIters', options.maxIters);
-  const maxEpochs = options.maxEpochs === undefined ? Infinity : positiveInt('maxEpochs', options.maxEpochs);
-  const maxTime = options.maxTime === undefined ? Infinity : nonNegativeNumber('maxTime', options.maxTime);
-  if (maxIters === Infinity && maxEpochs === Infinity && maxTime === Infinity && !options.signal)
-    throw new RangeError(
-      'Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for trainTask but received none',
-    );
-  if (
-    isBudgetSchedule(fixed.lrSchedule) &&
-    maxIters === Infinity &&
-    maxEpochs === Infinity &&
-    maxTime === Infinity
-  )
-    throw new RangeError(
-      `Expected maxIters, maxEpochs or maxTime for lrSchedule '${formatSchedule(fixed.lrSchedule)}' but received none. ` +
-        "HINT: it decays over the run's budget",
-    );
+  const { maxIters, maxEpochs, maxTime } = resolveBudget(options, fixed.lrSchedule, 'trainTask');
   const metric = oneOf('metric', options.metric ?? 'accuracy', TASK_METRICS);
   const batcher = new SequenceBatcher(train, fixed.batchSize, seed);
   const evalInterval =
