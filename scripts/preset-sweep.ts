@@ -208,7 +208,7 @@ if (values.sweep !== undefined) {
   const sweep = CANDIDATES[values.sweep];
   if (!sweep) throw new RangeError(`Expected --sweep one of ${Object.keys(CANDIDATES).join(', ')}`);
   const chars = values.chars === undefined ? undefined : Number(values.chars);
-  const budget = values.budget ?? String(getPreset(sweep.base).training.maxTime);
+  const budget = values.budget ?? String(getPreset(sweep.base).training.maxTrainTime);
   const only = values.only?.split(',');
   const runs: Run[] = [];
   for (const [label, args] of Object.entries(sweep.runs))
@@ -219,7 +219,7 @@ if (values.sweep !== undefined) {
             ? {
                 label: `${values.sweep}-${label}-${budget}s`,
                 seed,
-                args: ['--preset', sweep.base, ...args, '--max-time', budget],
+                args: ['--preset', sweep.base, ...args, '--max-train-time', budget],
               }
             : {
                 label: `${values.sweep}-${label}-${chars}c`,
@@ -239,7 +239,7 @@ if (values.sweep !== undefined) {
   console.log(
     chars !== undefined
       ? `\nsweep ${values.sweep}: equal compute, ${chars} W3-equivalent chars per run (--max-iters), ${threads ?? 'default'} thread(s), ${parallel} at once`
-      : `\nsweep ${values.sweep}: ${budget} s per run (validation inside the budget), ${threads ?? 'default'} thread(s), ${parallel} at once`,
+      : `\nsweep ${values.sweep}: ${budget} s per run (seconds of training, validation off the clock), ${threads ?? 'default'} thread(s), ${parallel} at once`,
   );
   console.log(
     '| run | seed | params | iterations | elapsed s | train s | final val loss | load 1-min before/after | args |',
@@ -259,7 +259,7 @@ if (values.sweep !== undefined) {
   const runs = seeds.map((seed) => ({
     label: `preset-${p.name}`,
     seed,
-    args: ['--preset', p.name, ...(budget ? ['--max-time', budget] : [])],
+    args: ['--preset', p.name, ...(budget ? ['--max-train-time', budget] : [])],
   }));
   const done = await runAll(runs);
   const curves = await Promise.all(done.map((o) => curve(o.log)));

@@ -47,6 +47,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   clipValue: '--clip-value',
   clipNorm: '--clip-norm',
   maxTime: '--max-time',
+  maxTrainTime: '--max-train-time',
   maxIters: '--max-iters',
   maxEpochs: '--max-epochs',
   evalEvery: '--eval-every',

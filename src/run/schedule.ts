@@ -18,7 +18,7 @@ export type LrScheduleOptions =
   | { kind: 'exp'; gamma: number; every?: number }
   /** PyTorch's ReduceLROnPlateau (mode 'min', relative threshold, no cooldown), fed by periodic validation. */
   | { kind: 'plateau'; factor?: number; patience?: number; minLr?: number; threshold?: number }
-  /** Half a cosine from lr down to floor × lr over the run's budget (maxIters, maxEpochs or maxTime); floor default 0. */
+  /** Half a cosine from lr down to floor × lr over the run's budget (maxIters, maxEpochs, maxTime or maxTrainTime); floor 0 by default. */
   | { kind: 'cosine'; floor?: number }
   /** A straight line from lr down to floor × lr over the run's budget; floor default 0. */
   | { kind: 'linear'; floor?: number };
@@ -55,7 +55,7 @@ export interface LrScheduleState {
 export const SCHEDULE_SPELLING =
   "'none', 'step:EVERY[:GAMMA]', 'exp:GAMMA[:EVERY]', 'plateau[:FACTOR[:PATIENCE[:MIN_LR[:THRESHOLD]]]]', 'cosine[:FLOOR]' or 'linear[:FLOOR]'";
 
-/** Schedules that decay over the run's budget: they need maxIters, maxEpochs or maxTime. */
+/** Schedules that decay over the run's budget: they need maxIters, maxEpochs, maxTime or maxTrainTime. */
 export function isBudgetSchedule(s: LrSchedule): boolean {
   return s.kind === 'cosine' || s.kind === 'linear';
 }
@@ -198,9 +198,13 @@ export function budgetProgress(b: {
   /** Seconds so far (the trainer counts the time it keeps for the final validation as spent). */
   elapsed: number;
   maxTime: number;
+  /** Seconds spent in training chunks so far (validation, sampling and checkpoints excluded). */
+  trainTime?: number;
+  maxTrainTime?: number;
 }): number {
   let p = 0;
-  for (const f of [b.iteration / b.maxIters, b.epochs / b.maxEpochs, b.elapsed / b.maxTime])
+  const trained = (b.trainTime ?? 0) / (b.maxTrainTime ?? Infinity);
+  for (const f of [b.iteration / b.maxIters, b.epochs / b.maxEpochs, b.elapsed / b.maxTime, trained])
     if (Number.isFinite(f) && f > p) p = f;
   return Math.min(1, p);
 }

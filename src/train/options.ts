@@ -36,6 +36,7 @@ export interface ResolvedTrainOptions {
   maxIters: number;
   maxEpochs: number;
   maxTime: number;
+  maxTrainTime: number;
   evalInterval: number | undefined;
   evalEvery: number;
   sampleEvery: number;
@@ -61,24 +62,33 @@ export interface ResolvedTrainOptions {
  * for a schedule that decays over it (cosine, linear).
  */
 export function resolveBudget(
-  options: { maxIters?: number; maxEpochs?: number; maxTime?: number; signal?: AbortSignal },
+  options: {
+    maxIters?: number;
+    maxEpochs?: number;
+    maxTime?: number;
+    maxTrainTime?: number;
+    signal?: AbortSignal;
+  },
   lrSchedule: LrSchedule,
   caller: 'train' | 'trainTask',
-): { maxIters: number; maxEpochs: number; maxTime: number } {
+): { maxIters: number; maxEpochs: number; maxTime: number; maxTrainTime: number } {
   const maxIters = options.maxIters === undefined ? Infinity : positiveInt('maxIters', options.maxIters);
   const maxEpochs = options.maxEpochs === undefined ? Infinity : positiveInt('maxEpochs', options.maxEpochs);
   const maxTime = options.maxTime === undefined ? Infinity : nonNegativeNumber('maxTime', options.maxTime);
-  const budget = maxIters !== Infinity || maxEpochs !== Infinity || maxTime !== Infinity;
+  const maxTrainTime =
+    options.maxTrainTime === undefined ? Infinity : nonNegativeNumber('maxTrainTime', options.maxTrainTime);
+  const budget =
+    maxIters !== Infinity || maxEpochs !== Infinity || maxTime !== Infinity || maxTrainTime !== Infinity;
   if (!budget && !options.signal)
     throw new RangeError(
-      `Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for ${caller} but received none`,
+      `Expected a stop criterion (maxIters, maxEpochs, maxTime, maxTrainTime or signal) for ${caller} but received none`,
     );
   if (isBudgetSchedule(lrSchedule) && !budget)
     throw new RangeError(
-      `Expected maxIters, maxEpochs or maxTime for lrSchedule '${formatSchedule(lrSchedule)}' but received none. ` +
+      `Expected maxIters, maxEpochs, maxTime or maxTrainTime for lrSchedule '${formatSchedule(lrSchedule)}' but received none. ` +
         "HINT: it decays over the run's budget",
     );
-  return { maxIters, maxEpochs, maxTime };
+  return { maxIters, maxEpochs, maxTime, maxTrainTime };
 }
 
 export function resolveTrainOptions(options: TrainOptions, trainTokens: number): ResolvedTrainOptions {
@@ -109,7 +119,7 @@ export function resolveTrainOptions(options: TrainOptions, trainTokens: number):
           `${trainTokens}. HINT: resume on the same corpus with the same validation fraction`,
       );
   }
-  const { maxIters, maxEpochs, maxTime } = resolveBudget(options, fixed.lrSchedule, 'train');
+  const { maxIters, maxEpochs, maxTime, maxTrainTime } = resolveBudget(options, fixed.lrSchedule, 'train');
   const evalInterval =
     options.evalInterval === undefined ? undefined : positiveNumber('evalInterval', options.evalInterval);
   const evalEvery =
@@ -153,6 +163,7 @@ export function resolveTrainOptions(options: TrainOptions, trainTokens: number):
     maxIters,
     maxEpochs,
     maxTime,
+    maxTrainTime,
     evalInterval,
     evalEvery,
     sampleEvery,

@@ -74,8 +74,10 @@ export interface TaskTrainOptions {
   classWeights?: Float32Array | 'balanced';
   maxIters?: number;
   maxEpochs?: number;
-  /** Seconds of training (the final validation is reserved out of it once one has been timed). */
+  /** Seconds of wall time (the final validation is reserved out of it once one has been timed). */
   maxTime?: number;
+  /** Seconds spent in training batches (validation and checkpoints off this clock). */
+  maxTrainTime?: number;
   /** Validate every N iterations (default: once per epoch); 0 = only at the end. */
   evalEvery?: number;
   /** Validate every this many seconds instead (takes precedence over evalEvery). */
@@ -118,7 +120,7 @@ export interface TaskTrainResult {
   elapsed: number;
   trainTime: number;
   smoothLoss: number;
-  stoppedBy: 'maxIters' | 'maxEpochs' | 'maxTime' | 'signal';
+  stoppedBy: 'maxIters' | 'maxEpochs' | 'maxTime' | 'maxTrainTime' | 'signal';
   /** The last validation (the final one when the run ended after its last periodic one). */
   validation?: SequenceEvaluation;
   history: TaskEvalEvent[];
@@ -226,7 +228,11 @@ async function run(
         `Expected ${resume.corpus.trainTokens} training sequences (the checkpoint's) but received ${train.count}. HINT: resume on the same data with the same split and seed`,
       );
   }
-  const { maxIters, maxEpochs, maxTime } = resolveBudget(options, fixed.lrSchedule, 'trainTask');
+  const { maxIters, maxEpochs, maxTime, maxTrainTime } = resolveBudget(
+    options,
+    fixed.lrSchedule,
+    'trainTask',
+  );
   const metric = oneOf('metric', options.metric ?? 'accuracy', TASK_METRICS);
   const batcher = new SequenceBatcher(train, fixed.batchSize, seed);
   const evalInterval =
@@ -302,6 +308,7 @@ async function run(
 
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
+  let trainTime = 0;
   progress = () =>
     budgetProgress({
       iteration,
@@ -310,8 +317,9 @@ async function run(
       maxEpochs,
       elapsed: elapsed(),
       maxTime,
+      trainTime,
+      maxTrainTime,
     });
-  let trainTime = 0;
   let lastLog = t0;
   let windowSum = 0;
   let windowCount = 0;
@@ -389,6 +397,10 @@ async function run(
       stoppedBy = 'maxTime';
       break;
     }
+    if (trainTime >= maxTrainTime) {
+      stoppedBy = 'maxTrainTime';
+      break;
+    }
     if (options.signal?.aborted) {
       stoppedBy = 'signal';
       break;
@@ -426,6 +438,7 @@ async function run(
         iteration / maxIters,
         (batcher.epoch + batcher.position / batcher.batchesPerEpoch) / maxEpochs,
         el / maxTime,
+        trainTime / maxTrainTime,
       ].filter((f) => Number.isFinite(f));
       const fraction = Math.min(1, Math.max(0, ...fractions)) || undefined;
       emit({

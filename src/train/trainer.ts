@@ -84,8 +84,13 @@ export interface TrainOptions {
   maxIters?: number;
   /** Stop after this many passes over the training split. */
   maxEpochs?: number;
-  /** Stop after this many seconds of training. */
+  /** Stop after this many seconds of wall time: the whole run, validations included (the final one is fitted in). */
   maxTime?: number;
+  /**
+   * Stop after this many seconds spent in training chunks: validation, samples and checkpoints are off this clock
+   * (the W5 quality runs' clock). With maxTime, whichever comes first.
+   */
+  maxTrainTime?: number;
   /** Validate every N iterations (default 1000 unless evalInterval is given; 0 = only at the end). */
   evalEvery?: number;
   /** Validate every this many seconds of training instead (wall time; takes precedence over evalEvery). */
@@ -105,7 +110,7 @@ export interface TrainOptions {
   /**
    * Learning-rate schedule: an object or the CLI spelling ('step:1000:0.5', 'exp:0.9999', 'plateau:0.5:3',
    * 'cosine', 'linear:0.1', see src/run/schedule.ts). Default none. Plateau is fed by the periodic validations
-   * (evalEvery); cosine and linear decay over the run's budget (maxIters, maxEpochs or maxTime, whichever is
+   * (evalEvery); cosine and linear decay over the run's budget (maxIters, maxEpochs, maxTime or maxTrainTime, whichever is
    * furthest along), so they need one.
    */
   lrSchedule?: LrScheduleOptions | string;
@@ -253,7 +258,7 @@ export interface TrainResult {
   trainTime: number;
   smoothLoss: number;
   validation?: EvaluateResult;
-  stoppedBy: 'maxIters' | 'maxEpochs' | 'maxTime' | 'signal';
+  stoppedBy: 'maxIters' | 'maxEpochs' | 'maxTime' | 'maxTrainTime' | 'signal';
   /** Validation losses recorded during the run. */
   history: EvalEvent[];
   /** The state at the end (what the final checkpoint holds): pass as `resume` to continue. */
@@ -303,6 +308,7 @@ async function run(
     maxIters,
     maxEpochs,
     maxTime,
+    maxTrainTime,
     evalInterval,
     evalEvery,
     sampleEvery,
@@ -421,6 +427,8 @@ async function run(
       maxEpochs,
       elapsed: elapsed() + reserve(),
       maxTime,
+      trainTime,
+      maxTrainTime,
     });
   /**
    * Validate within what is left of maxTime; undefined when abandoned there (nothing is recorded). A split longer
@@ -570,6 +578,10 @@ async function run(
       stoppedBy = 'maxTime';
       break;
     }
+    if (trainTime >= maxTrainTime) {
+      stoppedBy = 'maxTrainTime';
+      break;
+    }
     if (options.signal?.aborted) {
       stoppedBy = 'signal';
       break;
@@ -607,6 +619,7 @@ async function run(
         iteration / maxIters,
         (batcher.epoch + batcher.position / batcher.chunksPerEpoch) / maxEpochs,
         el / maxTime,
+        trainTime / maxTrainTime,
       ];
       const fraction = Math.min(1, Math.max(...fractions.filter((f) => Number.isFinite(f)), 0)) || undefined;
       emit({

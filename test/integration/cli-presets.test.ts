@@ -1,10 +1,11 @@
 // `charrnn train --preset NAME` (issue 16): the preset fills in every option not given, the given ones win,
 // an unknown name is one line listing the valid ones; and --sample-interval (samples by wall time).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { root, runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'charrnn-cli-presets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +63,7 @@ describe('charrnn train --preset', () => {
     });
     // A stop criterion given: the preset's budget is not added.
     expect(start.settings.maxTime).toBeUndefined();
+    expect(start.settings.maxTrainTime).toBeUndefined();
     expect(start.model.config).toMatchObject({ cell: 'lstm', layers: 2, hiddenSize: 16, embeddingSize: 64 });
     // The checkpoint's next lr is the one the run recorded: the cosine had reached its floor (0, kept > 0).
     const inspect = charrnn('inspect', out);
@@ -70,7 +72,7 @@ describe('charrnn train --preset', () => {
     );
   });
 
-  it("keeps the preset's budget as --max-time unless a stop criterion is given, and its betas only with its optimizer", () => {
+  it("keeps the preset's budget as --max-train-time unless a stop criterion is given, and its betas only with its optimizer", () => {
     const out = join(dir, 'q.safetensors');
     const r = charrnn(
       'train',
@@ -101,6 +103,58 @@ describe('charrnn train --preset', () => {
     };
     expect(start.settings).toMatchObject({ optimizer: 'rmsprop', lr: 2e-3, maxEpochs: 1 });
     expect(start.settings.beta2).toBeUndefined();
+    expect(start.settings.maxTime).toBeUndefined();
+    expect(start.settings.maxTrainTime).toBeUndefined();
+  });
+
+  it("with no stop criterion given, the budget is the preset's --max-train-time (validation off the clock)", async () => {
+    const out = join(dir, 'r.safetensors');
+    const log = join(dir, 'r.log.jsonl');
+    const args = [
+      '--preset',
+      '5min',
+      '--corpus',
+      corpusFile,
+      '--hidden',
+      '8',
+      '--embedding',
+      '0',
+      '--layers',
+      '1',
+    ];
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'src/cli/main.ts'),
+        'train',
+        ...args,
+        '--batch-size',
+        '1',
+        '--seq-length',
+        '8',
+        '--out',
+        out,
+      ],
+      { cwd: root, env: { ...process.env, CHARRNN_DEBUG: '' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Stopped (and saved) once it trains: the preset's 5 minutes are not waited for.
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('first chunk trained')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    expect(existsSync(out)).toBe(true);
+    const start = JSON.parse(readFileSync(log, 'utf8').split('\n')[0]) as {
+      settings: Record<string, unknown>;
+    };
+    expect(start.settings.maxTrainTime).toBe(300);
     expect(start.settings.maxTime).toBeUndefined();
   });
 

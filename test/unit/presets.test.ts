@@ -19,7 +19,7 @@ describe('presets', () => {
     for (const name of PRESET_NAMES) {
       const p = getPreset(name);
       expect(p.name).toBe(name);
-      expect(p.training.maxTime).toBe(Number.parseInt(name) * 60);
+      expect(p.training.maxTrainTime).toBe(Number.parseInt(name) * 60);
       expect(p.summary.length).toBeGreaterThan(10);
     }
   });
@@ -31,7 +31,7 @@ describe('presets', () => {
       expect(resolveOptimizer(training.optimizer).kind).toBe(training.optimizer.kind);
       expect(parseSchedule(training.lrSchedule).kind).toBe('cosine');
       expect(training.evalInterval).toBeGreaterThan(0);
-      expect(training.evalInterval).toBeLessThanOrEqual(training.maxTime);
+      expect(training.evalInterval).toBeLessThanOrEqual(training.maxTrainTime);
     }
   });
 

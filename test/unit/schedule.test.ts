@@ -206,7 +206,7 @@ describe('budget schedules (cosine, linear)', () => {
     await expect(
       train(model, corpus.train, undefined, { lrSchedule: 'cosine', signal: new AbortController().signal }),
     ).rejects.toThrow(
-      "Expected maxIters, maxEpochs or maxTime for lrSchedule 'cosine:0' but received none. HINT: it decays over the run's budget",
+      "Expected maxIters, maxEpochs, maxTime or maxTrainTime for lrSchedule 'cosine:0' but received none. HINT: it decays over the run's budget",
     );
   });
 });

@@ -111,7 +111,7 @@ describe('trainTask', () => {
       "Expected 2 labels (the model's numClasses) but received 3",
     );
     await expect(trainTask(model(), labels, train, valid, {})).rejects.toThrow(
-      'Expected a stop criterion (maxIters, maxEpochs, maxTime or signal) for trainTask but received none',
+      'Expected a stop criterion (maxIters, maxEpochs, maxTime, maxTrainTime or signal) for trainTask but received none',
     );
     await expect(
       trainTask(model(), labels, train, valid, { maxIters: 1, classWeights: new Float32Array(3) }),

@@ -91,6 +91,38 @@ describe('train', () => {
     expect(aborted.stoppedBy).toBe('signal');
   });
 
+  it('maxTrainTime counts training only: validations are off its clock, and a cosine decays over it', async () => {
+    const corpus = Corpus.fromText(text, { validationFraction: 0.5 });
+    const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 16, backend: 'js' });
+    const lrs: number[] = [];
+    const progress: { trainTime: number; fraction?: number }[] = [];
+    const r = await train(model, corpus.train, corpus.validation, {
+      maxTrainTime: 0.25,
+      seqLength: 8,
+      batchSize: 2,
+      evalEvery: 1, // a validation after every chunk: most of the wall time
+      logEvery: 1,
+      optimizer: { kind: 'adam', lr: 0.01 },
+      lrSchedule: 'cosine',
+      onEvent: (e: TrainEvent) => {
+        if (e.type !== 'progress') return;
+        lrs.push(e.lr!);
+        progress.push({ trainTime: e.trainTime, fraction: e.fraction });
+      },
+    });
+    expect(r.stoppedBy).toBe('maxTrainTime');
+    expect(r.trainTime).toBeGreaterThanOrEqual(0.25);
+    // Every iteration validated: the wall time is well over the training time, and the run went on past 0.25 s of it.
+    expect(r.history.length).toBe(r.iterations);
+    expect(r.elapsed).toBeGreaterThan(r.trainTime);
+    expect(r.elapsed).toBeGreaterThan(0.25);
+    // The progress fraction is the training clock's; the lr followed the cosine down to near its end.
+    for (const p of progress) expect(p.fraction ?? 0).toBeCloseTo(Math.min(1, p.trainTime / 0.25), 6);
+    expect(lrs[0]).toBeCloseTo(0.01, 4);
+    expect(lrs.at(-1)!).toBeLessThan(0.01 * 0.2);
+    for (let i = 1; i < lrs.length; i++) expect(lrs[i]).toBeLessThanOrEqual(lrs[i - 1]);
+  });
+
   it('samples by wall time with sampleInterval, whatever the speed', async () => {
     const corpus = Corpus.fromText(text, { validationFraction: 0.1 });
     const model = CharRNN.create({ vocabulary: corpus.vocabulary, hiddenSize: 8, seed: 1, backend: 'js' });

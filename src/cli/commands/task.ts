@@ -63,6 +63,7 @@ export interface TaskTrainCliOptions {
   clipValue: number;
   clipNorm: number;
   maxTime?: number;
+  maxTrainTime?: number;
   maxIters?: number;
   maxEpochs?: number;
   seed: number;
@@ -349,7 +350,13 @@ export async function trainTaskCommand(opts: TaskTrainCliOptions, cmd: Command):
         trainTokens: train.count,
         unit: 'sequence',
       },
-      settings: { ...settings, maxIters: opts.maxIters, maxEpochs: opts.maxEpochs, maxTime: opts.maxTime },
+      settings: {
+        ...settings,
+        maxIters: opts.maxIters,
+        maxEpochs: opts.maxEpochs,
+        maxTime: opts.maxTime,
+        maxTrainTime: opts.maxTrainTime,
+      },
     });
   }
   try {
@@ -368,6 +375,7 @@ export async function trainTaskCommand(opts: TaskTrainCliOptions, cmd: Command):
       classWeights: ref.classWeights === 'balanced' ? 'balanced' : undefined,
       metric: ref.metric,
       maxTime: opts.maxTime,
+      maxTrainTime: opts.maxTrainTime,
       maxIters: opts.maxIters,
       maxEpochs: opts.maxEpochs,
       evalEvery: opts.evalEvery,

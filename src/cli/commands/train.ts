@@ -60,6 +60,7 @@ interface TrainCliOptions {
   clipNorm: number;
   reduction: 'sum' | 'mean';
   maxTime?: number;
+  maxTrainTime?: number;
   maxIters?: number;
   maxEpochs?: number;
   seed: number;
@@ -138,7 +139,8 @@ function withPreset(
   const sameOptimizer = out.optimizer === t.optimizer.kind;
   if (!given('lr') && sameOptimizer) out.lr = t.optimizer.lr;
   // The budget: unless a stop criterion was given.
-  if (!given('maxTime') && !given('maxIters') && !given('maxEpochs')) out.maxTime = t.maxTime;
+  if (!given('maxTime') && !given('maxTrainTime') && !given('maxIters') && !given('maxEpochs'))
+    out.maxTrainTime = t.maxTrainTime;
   const optimizerExtra: Record<string, number> = {};
   if (sameOptimizer)
     for (const [k, v] of Object.entries(t.optimizer))
@@ -327,7 +329,10 @@ async function trainCommand(cliOpts: TrainCliOptions & TaskTrainCliOptions, cmd:
       seed: opts.seed,
     };
     const unbounded =
-      opts.maxTime === undefined && opts.maxIters === undefined && opts.maxEpochs === undefined;
+      opts.maxTime === undefined &&
+      opts.maxTrainTime === undefined &&
+      opts.maxIters === undefined &&
+      opts.maxEpochs === undefined;
     log(
       `charrnn ${VERSION}: ${opts.preset ? `preset ${opts.preset.name}: ` : ''}training ${describeModel(config)} (${model.parameterCount.toLocaleString('en-US')} parameters) ` +
         `on ${path} (${corpus.length.toLocaleString('en-US')} ${opts.tokens === 'word' ? 'word' : 'char'}s, vocabulary ${corpus.vocabulary.size}; ` +
@@ -396,6 +401,7 @@ async function trainCommand(cliOpts: TrainCliOptions & TaskTrainCliOptions, cmd:
         maxIters: opts.maxIters,
         maxEpochs: opts.maxEpochs,
         maxTime: opts.maxTime,
+        maxTrainTime: opts.maxTrainTime,
         evalEvery: base.evalEvery,
         evalInterval: base.evalEvery === undefined ? opts.evalInterval : undefined,
       },
@@ -405,6 +411,7 @@ async function trainCommand(cliOpts: TrainCliOptions & TaskTrainCliOptions, cmd:
     const result = await train(model, corpus.train, corpus.validation, {
       ...base,
       maxTime: opts.maxTime,
+      maxTrainTime: opts.maxTrainTime,
       maxIters: opts.maxIters,
       maxEpochs: opts.maxEpochs,
       evalInterval: base.evalEvery === undefined ? opts.evalInterval : undefined,
@@ -529,7 +536,16 @@ export function registerTrain(program: Command): void {
     .addOption(
       new Option('--reduction <r>', 'loss reduction for gradients').choices(['sum', 'mean']).default('sum'),
     )
-    .option('--max-time <seconds>', 'stop after this much training time', num('--max-time', { min: 0 }))
+    .option(
+      '--max-time <seconds>',
+      'stop after this much wall time, validations included',
+      num('--max-time', { min: 0 }),
+    )
+    .option(
+      '--max-train-time <seconds>',
+      'stop after this much time spent training (validation, samples and checkpoints off the clock)',
+      num('--max-train-time', { min: 0 }),
+    )
     .option('--max-iters <n>', 'stop after this many chunks', int('--max-iters', 1))
     .option('--max-epochs <n>', 'stop after this many passes over the training split', int('--max-epochs', 1))
     .option('--seed <n>', 'initialisation seed', int('--seed', 0, MAX_SEED), 1)
