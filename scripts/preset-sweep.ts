@@ -40,6 +40,12 @@ const CANDIDATES: Record<string, { base: string; runs: Record<string, string[]> 
       // At the full 5-minute compute (~3.8k iterations, ~7.5 epochs) dropout 0.1 overfits: train 1.26, validation 1.47
       'd0.2': ['--dropout', '0.2'],
       'd0.3': ['--dropout', '0.3'],
+      // Longer context per chunk (fewer, larger updates), and a larger batch (a larger recurrent gemm, faster per char)
+      t100: ['--seq-length', '100'],
+      b64: ['--batch-size', '64'],
+      // Decoupled weight decay (AdamW): another regulariser than dropout
+      'wd0.1': ['--weight-decay', '0.1'],
+      'wd0.3': ['--weight-decay', '0.3'],
     },
   },
   '15min': {

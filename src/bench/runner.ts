@@ -11,6 +11,7 @@ import { CharRNN } from '../charrnn.js';
 import { Batcher } from '../text/batcher.js';
 import { Corpus } from '../text/corpus.js';
 import { Vocabulary } from '../text/vocabulary.js';
+import { type BatchedBenchData, batchedBenchData, benchBatched, W6 } from './batched.js';
 import { resolveOptimizer } from '../run/optim.js';
 import { Rng } from '../util/rng.js';
 import {
@@ -217,9 +218,9 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
   const log = options.log ?? ((line: string) => console.log(line));
   const names = (options.workloads ?? ['W1', 'W2', 'W3', 'W4']).map((w) => w.trim().toUpperCase());
   for (const n of names)
-    if (!(n in WORKLOADS))
+    if (!(n in WORKLOADS) && n !== W6.name)
       throw new RangeError(
-        `Expected one of ${Object.keys(WORKLOADS).join(', ')} for workload but received ${JSON.stringify(n)}`,
+        `Expected one of ${[...Object.keys(WORKLOADS), W6.name].join(', ')} for workload but received ${JSON.stringify(n)}`,
       );
   const seconds = options.seconds ?? 3;
   if (!Number.isFinite(seconds) || seconds <= 0)
@@ -238,8 +239,12 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     if (b === 'js') runs.push(['js', 1]);
     else for (const t of threadCounts) runs.push([b, t]);
   try {
-    for (const name of names as WorkloadName[]) {
-      const w = WORKLOADS[name];
+    for (const name of names) {
+      if (name === W6.name) {
+        records.push(...(await runW6(runs, log)));
+        continue;
+      }
+      const w = WORKLOADS[name as WorkloadName];
       log(`${w.name}: ${w.title}`);
       const models = w.kind === 'sample' ? w.models : [null];
       for (const from of models)
@@ -273,6 +278,43 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRe
     if (backends.includes('native')) setThreads(initialThreads);
   }
   return records;
+}
+
+/**
+ * W6 (batched inference, src/bench/batched.ts) on each (backend, threads) pair: its records, each line printed, and
+ * the two ratios of the workload per pair (64 streams against batch-1 generation; rank against the one-at-a-time
+ * score loop). Repeat-based (medians of a few runs each), so `seconds` does not apply. `data`: other lines than
+ * the validation split's (a quick run).
+ */
+export async function runW6(
+  runs: [BackendName, number][],
+  log: (line: string) => void,
+  data?: BatchedBenchData,
+): Promise<BenchRecord[]> {
+  log(`${W6.name}: ${W6.title}`);
+  const d = data ?? (await batchedBenchData(log));
+  const out: BenchRecord[] = [];
+  for (const [backend, threads] of runs) {
+    if (backend === 'native') setThreads(threads);
+    try {
+      const rs = benchBatched(backend, d, backend === 'js' ? 3 : 5);
+      for (const r of rs)
+        log(
+          `  ${r.workload.padEnd(40)} ${r.backend.padEnd(6)} ${r.charsPerSec.toLocaleString('en-US').padStart(9)} tokens/s ` +
+            `${r.gflops.toFixed(2).padStart(7)} GFLOP/s  (${r.isa}, ${r.threads} thread${r.threads > 1 ? 's' : ''})`,
+        );
+      const [gen, , loop1, rank, scoreLoop] = rs;
+      log(
+        `  → ${backend} ${threads} thread${threads > 1 ? 's' : ''}: 64 streams / batch-1 sampling loop = ` +
+          `${(gen.charsPerSec / loop1.charsPerSec).toFixed(2)}×; rank / one-at-a-time score loop = ` +
+          `${(rank.charsPerSec / scoreLoop.charsPerSec).toFixed(2)}×`,
+      );
+      out.push(...rs);
+    } catch (err) {
+      log(`  ${backend}: skipped: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return out;
 }
 
 /** A compact table of records (one line each) and the machine line, for terminals. */

@@ -27,6 +27,7 @@ export const FIXED_BY_CHECKPOINT: readonly [key: string, flag: string][] = [
   ['batchSize', '--batch-size'],
   ['optimizer', '--optimizer'],
   ['lr', '--lr'],
+  ['weightDecay', '--weight-decay'],
   ['lrSchedule', '--lr-schedule'],
   ['clipValue', '--clip-value'],
   ['clipNorm', '--clip-norm'],

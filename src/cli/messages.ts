@@ -44,6 +44,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   seqLength: '--seq-length',
   batchSize: '--batch-size',
   'optimizer.lr': '--lr',
+  weightDecay: '--weight-decay',
   clipValue: '--clip-value',
   clipNorm: '--clip-norm',
   maxTime: '--max-time',

@@ -4,9 +4,10 @@
 // function of (spec, iteration, state), so a resumed run gets the same lr bit for bit. Changing the lr
 // never touches optimizer state. Deliberately no warm-up or cyclic schedules, and no I/O.
 // The budget schedules (cosine, linear) decay from the lr to FLOOR × lr over the run's budget: the progress is the
-// largest of iteration / maxIters, epochs / maxEpochs and elapsed / maxTime that is finite (budgetProgress). With
-// maxIters or maxEpochs that is a function of the iteration (bit for bit on resume, maxIters counting the whole run);
-// with maxTime it follows the clock, so two runs differ, and a resumed session decays again over its own maxTime.
+// largest of iteration / maxIters, epochs / maxEpochs, elapsed / maxTime and trainTime / maxTrainTime that is finite
+// (budgetProgress). With maxIters or maxEpochs that is a function of the iteration (bit for bit on resume, maxIters
+// counting the whole run); with maxTime or maxTrainTime it follows a clock, so two runs differ, and a resumed session
+// decays again over its own budget.
 import { describe, nonNegativeNumber, numberInRange, positiveInt, rangeError } from '../util/validate.js';
 
 /** What a user asks for (every field but `kind` optional, defaults below). */

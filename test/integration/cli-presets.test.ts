@@ -13,6 +13,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const charrnn = (...args: string[]) => runCli(args);
 const corpusFile = join(dir, 'tiny.txt');
 writeFileSync(corpusFile, 'a stitch in time saves nine; many hands make light work.\n'.repeat(40));
+/** A tiny model and batch on the tiny corpus: a preset's recipe with its size overridden. */
+const tinyRun = [
+  '--corpus',
+  corpusFile,
+  ...['--hidden', '8', '--embedding', '0', '--layers', '1', '--batch-size', '1', '--seq-length', '8'],
+];
 
 describe('charrnn train --preset', () => {
   it("trains with the preset's recipe, options given on the command line overriding it", () => {
@@ -78,18 +84,7 @@ describe('charrnn train --preset', () => {
       'train',
       '--preset',
       '15min',
-      '--corpus',
-      corpusFile,
-      '--hidden',
-      '8',
-      '--embedding',
-      '0',
-      '--layers',
-      '1',
-      '--batch-size',
-      '1',
-      '--seq-length',
-      '8',
+      ...tinyRun,
       '--optimizer',
       'rmsprop',
       '--max-epochs',
@@ -110,18 +105,6 @@ describe('charrnn train --preset', () => {
   it("with no stop criterion given, the budget is the preset's --max-train-time (validation off the clock)", async () => {
     const out = join(dir, 'r.safetensors');
     const log = join(dir, 'r.log.jsonl');
-    const args = [
-      '--preset',
-      '5min',
-      '--corpus',
-      corpusFile,
-      '--hidden',
-      '8',
-      '--embedding',
-      '0',
-      '--layers',
-      '1',
-    ];
     const child = spawn(
       process.execPath,
       [
@@ -129,11 +112,9 @@ describe('charrnn train --preset', () => {
         'tsx',
         join(root, 'src/cli/main.ts'),
         'train',
-        ...args,
-        '--batch-size',
-        '1',
-        '--seq-length',
-        '8',
+        '--preset',
+        '5min',
+        ...tinyRun,
         '--out',
         out,
       ],
@@ -156,6 +137,42 @@ describe('charrnn train --preset', () => {
     };
     expect(start.settings.maxTrainTime).toBe(300);
     expect(start.settings.maxTime).toBeUndefined();
+  });
+
+  it('--weight-decay reaches the optimizer (checkpoint, run log) and is fixed on resume', () => {
+    const out = join(dir, 'wd.safetensors');
+    const r = charrnn(
+      'train',
+      ...tinyRun,
+      '--optimizer',
+      'adam',
+      '--weight-decay',
+      '0.25',
+      '--max-iters',
+      '2',
+      '--out',
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(charrnn('inspect', out).stdout).toContain('weight decay 0.25)');
+    const start = JSON.parse(readFileSync(join(dir, 'wd.log.jsonl'), 'utf8').split('\n')[0]) as {
+      settings: Record<string, unknown>;
+    };
+    expect(start.settings).toMatchObject({ optimizer: 'adam', weightDecay: 0.25 });
+    // Decoupled decay shrinks the weights: the same run without it ends elsewhere.
+    const plain = join(dir, 'nowd.safetensors');
+    expect(charrnn('train', ...tinyRun, '--optimizer', 'adam', '--max-iters', '2', '--out', plain).code).toBe(
+      0,
+    );
+    expect(charrnn('inspect', plain).stdout).toContain('weight decay 0)');
+    expect(readFileSync(out).equals(readFileSync(plain))).toBe(false);
+    const resumed = charrnn('train', '--resume', out, '--weight-decay', '0.5', '--max-iters', '3');
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(resumed.stderr).toContain('--weight-decay cannot be used with --resume');
+    const negative = charrnn('train', ...tinyRun, '--weight-decay', '-1', '--max-iters', '1', '--out', plain);
+    expect(negative.code).toBe(1);
+    expect(negative.stderr).toMatch(/--weight-decay/);
   });
 
   it('an unknown preset is one line listing the valid ones; --help lists them', () => {

@@ -1,4 +1,4 @@
-// `charrnn bench`: its options and the handler that times the benchmark workloads (W1–W4) and prints (and
+// `charrnn bench`: its options and the handler that times the benchmark workloads (W1–W4, W6) and prints (and
 // optionally writes) the records.
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
@@ -9,8 +9,12 @@ import { num, UsageError } from '../args.js';
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('time the benchmark workloads (W1–W4 of WORKLOADS.md) on this machine')
-    .option('--workload <names>', 'comma-separated workloads: W1, W2, W3, W4', 'W1,W2,W3,W4')
+    .description('time the benchmark workloads (W1–W4 and W6 of WORKLOADS.md) on this machine')
+    .option(
+      '--workload <names>',
+      'comma-separated workloads: W1, W2, W3, W4, W6 (batched generation and rank)',
+      'W1,W2,W3,W4',
+    )
     .option('--backend <names>', 'comma-separated backends: js, native', 'js,native')
     .option(
       '--threads <list>',
@@ -39,9 +43,9 @@ export function registerBench(program: Command): void {
         });
         const workloads = opts.workload.split(',').map((w) => w.trim().toUpperCase());
         for (const w of workloads)
-          if (!['W1', 'W2', 'W3', 'W4'].includes(w))
+          if (!['W1', 'W2', 'W3', 'W4', 'W6'].includes(w))
             throw new UsageError(
-              `Expected W1, W2, W3 or W4 for --workload but received ${JSON.stringify(w)}`,
+              `Expected W1, W2, W3, W4 or W6 for --workload but received ${JSON.stringify(w)}`,
             );
         const log = (line: string) => process.stdout.write(line + '\n');
         const records = await runBenchmarks({

@@ -60,6 +60,7 @@ export interface TaskTrainCliOptions {
   batchSize: number;
   optimizer: 'sgd' | 'adagrad' | 'rmsprop' | 'adam';
   lr?: number;
+  weightDecay?: number;
   clipValue: number;
   clipNorm: number;
   maxTime?: number;
@@ -320,6 +321,7 @@ export async function trainTaskCommand(opts: TaskTrainCliOptions, cmd: Command):
     maxLength: ref.maxLength,
     optimizer: state?.optimizer.kind ?? (given('optimizer') ? opts.optimizer : 'adam'),
     lr: state?.optimizer.lr ?? opts.lr ?? 2e-3,
+    weightDecay: state?.optimizer.weightDecay ?? opts.weightDecay ?? 0,
     lrSchedule: formatSchedule(state?.lrSchedule ?? resolveSchedule(opts.lrSchedule)),
     clipValue: state?.clipValue ?? (given('clipValue') ? opts.clipValue : 0),
     clipNorm: state?.clipNorm ?? (given('clipNorm') ? opts.clipNorm : 5),
@@ -366,7 +368,11 @@ export async function trainTaskCommand(opts: TaskTrainCliOptions, cmd: Command):
         : {
             batchSize: given('batchSize') ? opts.batchSize : 64,
             maxLength: ref.maxLength,
-            optimizer: { kind: given('optimizer') ? opts.optimizer : 'adam', lr: opts.lr },
+            optimizer: {
+              kind: given('optimizer') ? opts.optimizer : 'adam',
+              lr: opts.lr,
+              weightDecay: opts.weightDecay,
+            },
             clipValue: given('clipValue') ? opts.clipValue : 0,
             clipNorm: given('clipNorm') ? opts.clipNorm : 5,
             lrSchedule: opts.lrSchedule,

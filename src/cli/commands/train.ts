@@ -56,6 +56,7 @@ interface TrainCliOptions {
   batchSize: number;
   optimizer: (typeof OPTIMIZERS)[number];
   lr?: number;
+  weightDecay?: number;
   clipValue: number;
   clipNorm: number;
   reduction: 'sum' | 'mean';
@@ -307,7 +308,7 @@ async function trainCommand(cliOpts: TrainCliOptions & TaskTrainCliOptions, cmd:
     base = {
       seqLength: opts.seqLength,
       batchSize: opts.batchSize,
-      optimizer: { kind: opts.optimizer, lr: opts.lr, ...optimizerExtra },
+      optimizer: { kind: opts.optimizer, lr: opts.lr, ...optimizerExtra, weightDecay: opts.weightDecay },
       clipValue: opts.clipValue,
       clipNorm: opts.clipNorm,
       reduction: opts.reduction,
@@ -322,6 +323,7 @@ async function trainCommand(cliOpts: TrainCliOptions & TaskTrainCliOptions, cmd:
       optimizer: opts.optimizer,
       lr: resolveOptimizer({ kind: opts.optimizer, lr: opts.lr }).lr,
       ...optimizerExtra,
+      ...(opts.weightDecay ? { weightDecay: opts.weightDecay } : {}),
       lrSchedule: formatSchedule(resolveSchedule(opts.lrSchedule)),
       clipValue: opts.clipValue,
       clipNorm: opts.clipNorm,
@@ -520,6 +522,11 @@ export function registerTrain(program: Command): void {
       '--lr <rate>',
       'learning rate (default: 0.1 for sgd/adagrad, 2e-3 for rmsprop/adam)',
       num('--lr', { min: 0, exclusiveMin: true }),
+    )
+    .option(
+      '--weight-decay <wd>',
+      'decoupled weight decay (AdamW-style: every update also scales each weight by 1 − lr·wd; default 0)',
+      num('--weight-decay', { min: 0 }),
     )
     .option(
       '--clip-value <c>',
