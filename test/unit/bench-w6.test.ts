@@ -22,7 +22,10 @@ describe('W6 in the benchmark runner', () => {
       lines,
       data: 'test lines',
     });
-    expect(records.map((r) => r.workload), out.join('\n')).toEqual([
+    expect(
+      records.map((r) => r.workload),
+      out.join('\n'),
+    ).toEqual([
       `W6 generate ${W6.streams} streams`,
       'W6 generate 1 stream (session)',
       'W6 generate 1 stream (sampling loop)',

@@ -250,7 +250,9 @@ describe('types of the main signatures', () => {
     expectTypeOf<TrainOptions['reduction']>().toEqualTypeOf<'sum' | 'mean' | undefined>();
     expectTypeOf<TrainOptions['resume']>().toEqualTypeOf<TrainingState | undefined>();
     expectTypeOf<TrainOptions['onEvent']>().toEqualTypeOf<((event: TrainEvent) => void) | undefined>();
-    expectTypeOf<TrainResult['stoppedBy']>().toEqualTypeOf<'maxIters' | 'maxEpochs' | 'maxTime' | 'maxTrainTime' | 'signal'>();
+    expectTypeOf<TrainResult['stoppedBy']>().toEqualTypeOf<
+      'maxIters' | 'maxEpochs' | 'maxTime' | 'maxTrainTime' | 'signal'
+    >();
     expectTypeOf<TrainResult['validation']>().toEqualTypeOf<EvaluateResult | undefined>();
     expectTypeOf<TrainResult['state']>().toEqualTypeOf<TrainingState>();
   });
