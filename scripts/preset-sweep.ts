@@ -20,7 +20,10 @@ import { parseArgs } from 'node:util';
 import { readRunLog } from '../src/train/run-log-file.js';
 import { getPreset } from '../src/train/presets.js';
 
-/** Candidate recipes: CLI arguments on top of `--preset BASE` (so a candidate names only what it changes). */
+/**
+ * Candidate recipes: CLI arguments on top of `--preset BASE` (so a candidate names only what it changes). The runs in
+ * docs/presets.md before the presets took weight decay 0.1 (2026-12-07) were on top of the recipes without it.
+ */
 const CANDIDATES: Record<string, { base: string; runs: Record<string, string[]> }> = {
   '5min': {
     base: '5min',
@@ -44,8 +47,9 @@ const CANDIDATES: Record<string, { base: string; runs: Record<string, string[]> 
       t100: ['--seq-length', '100'],
       b64: ['--batch-size', '64'],
       // Decoupled weight decay (AdamW): another regulariser than dropout
-      'wd0.1': ['--weight-decay', '0.1'],
+      'wd0.1': ['--weight-decay', '0.1'], // the preset since
       'wd0.3': ['--weight-decay', '0.3'],
+      wd0: ['--weight-decay', '0'], // the preset before
     },
   },
   '15min': {

@@ -59,7 +59,8 @@ function preset(p: TrainPreset): TrainPreset {
 export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = Object.freeze({
   '5min': preset({
     name: '5min',
-    summary: '2-layer LSTM 256, embedding 64, dropout 0.1, Adam 6e-3 with cosine decay over 5 minutes',
+    summary:
+      '2-layer LSTM 256, embedding 64, dropout 0.1, AdamW 6e-3 (weight decay 0.1) with cosine decay over 5 minutes',
     model: {
       cell: 'lstm',
       layers: 2,
@@ -72,7 +73,7 @@ export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = Object.freeze(
     training: {
       seqLength: 64,
       batchSize: 32,
-      optimizer: { kind: 'adam', lr: 6e-3, beta1: 0.9, beta2: 0.99 },
+      optimizer: { kind: 'adam', lr: 6e-3, beta1: 0.9, beta2: 0.99, weightDecay: 0.1 },
       clipValue: 0,
       clipNorm: 5,
       reduction: 'mean',
@@ -83,7 +84,8 @@ export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = Object.freeze(
   }),
   '15min': preset({
     name: '15min',
-    summary: '2-layer LSTM 384, embedding 64, dropout 0.2, Adam 3e-3 with cosine decay over 15 minutes',
+    summary:
+      '2-layer LSTM 384, embedding 64, dropout 0.2, AdamW 3e-3 (weight decay 0.1) with cosine decay over 15 minutes',
     model: {
       cell: 'lstm',
       layers: 2,
@@ -96,7 +98,7 @@ export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = Object.freeze(
     training: {
       seqLength: 64,
       batchSize: 32,
-      optimizer: { kind: 'adam', lr: 3e-3, beta1: 0.9, beta2: 0.99 },
+      optimizer: { kind: 'adam', lr: 3e-3, beta1: 0.9, beta2: 0.99, weightDecay: 0.1 },
       clipValue: 0,
       clipNorm: 5,
       reduction: 'mean',
@@ -107,20 +109,21 @@ export const PRESETS: Readonly<Record<PresetName, TrainPreset>> = Object.freeze(
   }),
   '60min': preset({
     name: '60min',
-    summary: '2-layer LSTM 512, embedding 64, dropout 0.5, Adam 2e-3 with cosine decay over 60 minutes',
+    summary:
+      '2-layer LSTM 512, embedding 64, dropout 0.3, AdamW 2e-3 (weight decay 0.1) with cosine decay over 60 minutes',
     model: {
       cell: 'lstm',
       layers: 2,
       hiddenSize: 512,
       embeddingSize: 64,
-      dropout: 0.5,
+      dropout: 0.3,
       activation: 'tanh',
       forgetBias: 'pytorch',
     },
     training: {
       seqLength: 100,
       batchSize: 32,
-      optimizer: { kind: 'adam', lr: 2e-3, beta1: 0.9, beta2: 0.99 },
+      optimizer: { kind: 'adam', lr: 2e-3, beta1: 0.9, beta2: 0.99, weightDecay: 0.1 },
       clipValue: 0,
       clipNorm: 5,
       reduction: 'mean',

@@ -60,6 +60,7 @@ describe('charrnn train --preset', () => {
       lr: 0.006,
       beta1: 0.9,
       beta2: 0.99,
+      weightDecay: 0.1,
       lrSchedule: 'cosine:0',
       clipValue: 0,
       clipNorm: 5,
@@ -96,7 +97,9 @@ describe('charrnn train --preset', () => {
     const start = JSON.parse(readFileSync(join(dir, 'q.log.jsonl'), 'utf8').split('\n')[0]) as {
       settings: Record<string, unknown>;
     };
-    expect(start.settings).toMatchObject({ optimizer: 'rmsprop', lr: 2e-3, maxEpochs: 1 });
+    // The preset's weight decay is decoupled from the update rule: it stays with another optimizer.
+    expect(start.settings).toMatchObject({ optimizer: 'rmsprop', lr: 2e-3, maxEpochs: 1, weightDecay: 0.1 });
+    expect(charrnn('inspect', out).stdout).toContain('weight decay 0.1)');
     expect(start.settings.beta2).toBeUndefined();
     expect(start.settings.maxTime).toBeUndefined();
     expect(start.settings.maxTrainTime).toBeUndefined();

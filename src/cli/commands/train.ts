@@ -107,7 +107,8 @@ function presetArg(value: string): TrainPreset {
 
 /**
  * The options with a preset's recipe in place of every default: an option given on the command line keeps its
- * value. (--optimizer given without --lr takes that optimizer's default lr; the preset's betas go with its optimizer.)
+ * value. (--optimizer given without --lr takes that optimizer's default lr; the preset's betas go with its optimizer,
+ * its weight decay with any optimizer: the decay is decoupled from the update rule.)
  */
 function withPreset(
   opts: TrainCliOptions,
@@ -133,6 +134,7 @@ function withPreset(
     reduction: t.reduction,
     lrSchedule: t.lrSchedule,
     evalInterval: t.evalInterval,
+    weightDecay: t.optimizer.weightDecay,
   };
   const out: TrainCliOptions = { ...opts };
   for (const [key, value] of Object.entries(recipe))
@@ -145,7 +147,7 @@ function withPreset(
   const optimizerExtra: Record<string, number> = {};
   if (sameOptimizer)
     for (const [k, v] of Object.entries(t.optimizer))
-      if (k !== 'kind' && k !== 'lr' && typeof v === 'number') optimizerExtra[k] = v;
+      if (k !== 'kind' && k !== 'lr' && k !== 'weightDecay' && typeof v === 'number') optimizerExtra[k] = v;
   return { opts: out, optimizerExtra };
 }
 
